@@ -1,0 +1,195 @@
+import { hostname } from "node:os";
+import { bool, ConfigError, type Env, int, list, oneOf, optionalStr, str, url } from "./env.ts";
+
+export { ConfigError } from "./env.ts";
+
+/** Services that own a database; each gets its own connection settings. */
+export const DATABASE_OWNERS = ["customer", "vehicle", "cleaner", "booking", "configuration"] as const;
+export type DatabaseOwner = (typeof DATABASE_OWNERS)[number];
+
+/** Every service folder under services/. `identity` is the development OIDC provider. */
+export const SERVICE_NAMES = [
+	"gateway",
+	"customer",
+	"vehicle",
+	"cleaner",
+	"booking",
+	"configuration",
+	"identity",
+] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export type DatabaseConfig =
+	| { dialect: "sqlite"; storage: string; poolMax: number }
+	| {
+			dialect: "mysql";
+			host: string;
+			port: number;
+			database: string;
+			username: string;
+			password: string;
+			poolMax: number;
+	  };
+
+export type CacherConfig = { kind: "memory" } | { kind: "redis"; url: string };
+
+export interface AppConfig {
+	mode: "embedded" | "cluster";
+	nodeId: string;
+	namespace: string;
+	/** Services this process runs. */
+	services: ServiceName[];
+	logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
+	/** null: in-process (embedded mode). */
+	transporter: string | null;
+	requestTimeoutMs: number;
+	cacher: CacherConfig;
+	cacheTtlSeconds: number;
+	databases: Record<DatabaseOwner, DatabaseConfig>;
+	migrateOnStart: boolean;
+	seedDemoData: boolean;
+	http: { port: number; bodyLimit: string; corsOrigins: string[]; rateLimitPerMinute: number };
+	opsPort: number;
+	oidc: {
+		issuer: string;
+		audience: string;
+		clockSkewSeconds: number;
+		rolesClaim: string;
+		/** Port of the development identity provider (embedded mode and tests only). */
+		devProviderPort: number;
+	};
+	/** Default for the runtime business setting of the same name (see the configuration service). */
+	platformTimeZone: string;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+
+function parseDatabase(env: Env, owner: DatabaseOwner, mode: AppConfig["mode"], needed: boolean): DatabaseConfig {
+	const variable = `${owner.toUpperCase()}_DB_URL`;
+	const poolMax = int(env, "DB_POOL_MAX", 10, { min: 1, max: 200 });
+	const value = optionalStr(env, variable);
+	if (value === undefined) {
+		if (mode === "cluster" && needed) {
+			throw new ConfigError(variable, "required in cluster mode (mysql://user:password@host:3306/database)");
+		}
+		return { dialect: "sqlite", storage: `${str(env, "DATA_DIR", "./data")}/${owner}.sqlite`, poolMax: 1 };
+	}
+	if (value.startsWith("sqlite:")) {
+		if (mode === "cluster") throw new ConfigError(variable, "SQLite is only for embedded mode; use mysql://");
+		return { dialect: "sqlite", storage: value.slice("sqlite:".length), poolMax: 1 };
+	}
+	const parsed = url(env, variable, value, ["mysql", "mariadb"]);
+	const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
+	if (database === "") throw new ConfigError(variable, "the URL names no database (…/database)");
+	return {
+		dialect: "mysql",
+		host: parsed.hostname,
+		port: parsed.port === "" ? 3306 : Number(parsed.port),
+		database,
+		username: decodeURIComponent(parsed.username),
+		password: decodeURIComponent(parsed.password),
+		poolMax,
+	};
+}
+
+function parseServices(env: Env, mode: AppConfig["mode"]): ServiceName[] {
+	const names = list(env, "SERVICES", []);
+	if (names.length === 0) {
+		if (mode === "cluster") throw new ConfigError("SERVICES", "required in cluster mode (e.g. SERVICES=booking)");
+		return [...SERVICE_NAMES];
+	}
+	for (const name of names) {
+		if (!(SERVICE_NAMES as readonly string[]).includes(name)) {
+			throw new ConfigError("SERVICES", `unknown service "${name}" (known: ${SERVICE_NAMES.join(", ")})`);
+		}
+	}
+	return names as ServiceName[];
+}
+
+/** Reads and validates the whole start-up configuration; throws ConfigError naming the first bad variable. */
+export function parseConfig(env: Env): AppConfig {
+	const mode = oneOf(env, "MODE", ["embedded", "cluster"], "embedded");
+	const services = parseServices(env, mode);
+
+	const namespace = str(env, "NAMESPACE", "cleaning");
+	if (!/^[a-z0-9-]+$/i.test(namespace)) {
+		throw new ConfigError("NAMESPACE", `letters, digits and dashes only (Kafka topic names), got "${namespace}"`);
+	}
+
+	const transporterValue = optionalStr(env, "TRANSPORTER");
+	if (mode === "cluster" && transporterValue === undefined) {
+		throw new ConfigError("TRANSPORTER", "required in cluster mode (kafka://host:9092)");
+	}
+	const transporter =
+		transporterValue === undefined ? null : url(env, "TRANSPORTER", transporterValue, ["kafka"]).href;
+
+	const cacherValue = optionalStr(env, "CACHER") ?? (mode === "cluster" ? undefined : "memory");
+	if (cacherValue === undefined) throw new ConfigError("CACHER", "required in cluster mode (redis://host:6379)");
+	const cacher: CacherConfig =
+		cacherValue === "memory" ? { kind: "memory" } : { kind: "redis", url: url(env, "CACHER", cacherValue, ["redis"]).href };
+
+	const databases = Object.fromEntries(
+		DATABASE_OWNERS.map((owner) => [owner, parseDatabase(env, owner, mode, services.includes(owner))]),
+	) as Record<DatabaseOwner, DatabaseConfig>;
+
+	const devProviderPort = int(env, "DEV_IDP_PORT", 4000, { min: 1, max: 65535 });
+
+	return {
+		mode,
+		nodeId: str(env, "NODE_ID", `${hostname()}-${services.length === SERVICE_NAMES.length ? "all" : services.join("+")}`),
+		namespace,
+		services,
+		logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+		transporter,
+		requestTimeoutMs: int(env, "REQUEST_TIMEOUT_MS", 5000, { min: 100, max: 120_000 }),
+		cacher,
+		cacheTtlSeconds: int(env, "CACHE_TTL_SECONDS", 300, { min: 1, max: 86_400 }),
+		databases,
+		migrateOnStart: bool(env, "DB_MIGRATE_ON_START", true),
+		seedDemoData: bool(env, "SEED_DEMO_DATA", mode === "embedded"),
+		http: {
+			port: int(env, "PORT", 3000, { min: 0, max: 65535 }),
+			bodyLimit: str(env, "HTTP_BODY_LIMIT", "64kb"),
+			corsOrigins: list(env, "CORS_ORIGINS", ["http://localhost:5173"]),
+			rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 300, { min: 1, max: 1_000_000 }),
+		},
+		opsPort: int(env, "OPS_PORT", 3001, { min: 0, max: 65535 }),
+		oidc: {
+			issuer: url(env, "OIDC_ISSUER", str(env, "OIDC_ISSUER", `http://127.0.0.1:${devProviderPort}`), ["http", "https"])
+				.href.replace(/\/$/, ""),
+			audience: str(env, "OIDC_AUDIENCE", "cleaning-platform-api"),
+			clockSkewSeconds: int(env, "OIDC_CLOCK_SKEW_SECONDS", 30, { min: 0, max: 300 }),
+			rolesClaim: str(env, "OIDC_ROLES_CLAIM", "realm_access.roles"),
+			devProviderPort,
+		},
+		platformTimeZone: timeZone(env, "PLATFORM_TIME_ZONE", "Europe/Amsterdam"),
+	};
+}
+
+function timeZone(env: Env, name: string, fallback: string): string {
+	const value = str(env, name, fallback);
+	try {
+		new Intl.DateTimeFormat("en", { timeZone: value });
+	} catch {
+		throw new ConfigError(name, `unknown IANA time zone "${value}"`);
+	}
+	return value;
+}
+
+/**
+ * The process-wide configuration. A bad value ends the process here, before anything starts, with one line
+ * on stderr naming the variable.
+ */
+function loadOrExit(): AppConfig {
+	try {
+		return parseConfig(process.env);
+	} catch (error) {
+		if (error instanceof ConfigError) {
+			process.stderr.write(`Configuration error: ${error.message}\n`);
+			process.exit(78);
+		}
+		throw error;
+	}
+}
+
+export const config: AppConfig = loadOrExit();

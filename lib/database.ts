@@ -1,0 +1,95 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type QueryInterface, Sequelize, Transaction } from "sequelize";
+import { SequelizeStorage, Umzug } from "umzug";
+import type { DatabaseConfig } from "../config/index.ts";
+
+/** A versioned schema change. Files are named NNNN-description.ts and applied in order, once. */
+export interface Migration {
+	name: string;
+	up(queryInterface: QueryInterface, sequelize: Sequelize): Promise<void>;
+	down?(queryInterface: QueryInterface, sequelize: Sequelize): Promise<void>;
+}
+
+export function createSequelize(db: DatabaseConfig): Sequelize {
+	const common = { logging: false as const, define: { underscored: true, freezeTableName: true } };
+	if (db.dialect === "sqlite") {
+		mkdirSync(dirname(db.storage), { recursive: true });
+		// SQLite has one writer at a time. Sequelize opens one connection per transaction, so transactions take
+		// the write lock when they begin (IMMEDIATE) and wait for it (busy timeout) instead of failing with
+		// SQLITE_BUSY halfway through.
+		const sequelize = new Sequelize({
+			...common,
+			dialect: "sqlite",
+			storage: db.storage,
+			transactionType: Transaction.TYPES.IMMEDIATE,
+		});
+		waitWhenSqliteIsBusy(sequelize, 10_000);
+		return sequelize;
+	}
+	return new Sequelize(db.database, db.username, db.password, {
+		...common,
+		dialect: "mysql",
+		host: db.host,
+		port: db.port,
+		timezone: "+00:00",
+		pool: { max: db.poolMax, min: 0, acquire: 5_000, idle: 10_000 },
+		dialectOptions: { connectTimeout: 3_000, dateStrings: false },
+	});
+}
+
+/**
+ * Applies pending migrations. On MySQL a named lock makes concurrent start-ups of several instances safe:
+ * the second waits for the first and then finds nothing left to do.
+ */
+export async function migrate(sequelize: Sequelize, migrations: readonly Migration[], lockName: string): Promise<string[]> {
+	const umzug = new Umzug({
+		migrations: migrations.map((m) => ({
+			name: m.name,
+			up: () => m.up(sequelize.getQueryInterface(), sequelize),
+			down: () => m.down?.(sequelize.getQueryInterface(), sequelize) ?? Promise.resolve(),
+		})),
+		storage: new SequelizeStorage({ sequelize, tableName: "schema_migrations" }),
+		logger: undefined,
+	});
+	if (sequelize.getDialect() !== "mysql") return (await umzug.up()).map((m) => m.name);
+
+	// GET_LOCK belongs to one connection: a transaction pins the lock and its release to the same one.
+	return sequelize.transaction(async (transaction) => {
+		const [[{ acquired }]] = (await sequelize.query("SELECT GET_LOCK(?, 60) AS acquired", {
+			replacements: [lockName],
+			transaction,
+		})) as [[{ acquired: number | null }], unknown];
+		if (acquired !== 1) throw new Error(`could not take migration lock ${lockName} within 60 s`);
+		try {
+			return (await umzug.up()).map((m) => m.name);
+		} finally {
+			await sequelize.query("SELECT RELEASE_LOCK(?)", { replacements: [lockName], transaction });
+		}
+	});
+}
+
+/** True for the errors a database raises when a unique index refuses a row. */
+export function isUniqueViolation(error: unknown): boolean {
+	return (error as { name?: string })?.name === "SequelizeUniqueConstraintError";
+}
+
+interface SqliteConnection {
+	configure(option: "busyTimeout", milliseconds: number): void;
+}
+
+function waitWhenSqliteIsBusy(sequelize: Sequelize, milliseconds: number): void {
+	const manager = sequelize.connectionManager as unknown as {
+		getConnection(options: unknown): Promise<SqliteConnection>;
+	};
+	const open = manager.getConnection.bind(manager);
+	const tuned = new WeakSet<SqliteConnection>();
+	manager.getConnection = async (options) => {
+		const connection = await open(options);
+		if (!tuned.has(connection)) {
+			connection.configure("busyTimeout", milliseconds);
+			tuned.add(connection);
+		}
+		return connection;
+	};
+}

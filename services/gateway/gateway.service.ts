@@ -1,0 +1,145 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Errors, type ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import { config } from "../../config/index.ts";
+import type { AuthUser } from "../../lib/auth.ts";
+import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
+import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
+import type { RequestContext } from "../../lib/request-context.ts";
+import { type Access, API_ROUTES } from "./api-routes.ts";
+import { formatError } from "./error-format.ts";
+import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "./rate-limiter.ts";
+import { createTokenVerifier, IdentityProviderUnavailableError, TokenRejectedError } from "./token-verifier.ts";
+
+type GatewayRequest = IncomingMessage & { $ctx?: RequestContext; headers: IncomingMessage["headers"] };
+interface AliasWithAccess {
+	access?: Access;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+	"X-Content-Type-Options": "nosniff",
+	"X-Frame-Options": "DENY",
+	"Referrer-Policy": "no-referrer",
+	"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+	"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+	"Cache-Control": "no-store",
+};
+
+const verifier = createTokenVerifier({
+	issuer: config.oidc.issuer,
+	audience: config.oidc.audience,
+	clockSkewSeconds: config.oidc.clockSkewSeconds,
+	rolesClaim: config.oidc.rolesClaim,
+});
+
+const rateLimiter: RateLimiter =
+	config.cacher.kind === "redis"
+		? redisRateLimiter(config.cacher.url, config.http.rateLimitPerMinute, config.namespace)
+		: memoryRateLimiter(config.http.rateLimitPerMinute);
+
+function isAllowed(user: AuthUser, access: Exclude<Access, "public">): boolean {
+	if (user.roles.some((role) => access.roles.includes(role))) return true;
+	// Third-party integrations use client-credentials tokens: no roles, only the scopes they were granted.
+	const isClientToken = user.roles.length === 0;
+	return isClientToken && (access.scopes ?? []).some((scope) => user.scopes.includes(scope));
+}
+
+/**
+ * The only way in from outside: JSON API under /api with an explicit alias per route, OIDC bearer tokens,
+ * per-client rate limits, and errors that never leak internals.
+ */
+const GatewayService: ServiceSchema = {
+	name: "gateway",
+	mixins: [ApiGateway],
+
+	settings: {
+		port: config.http.port,
+		ip: "0.0.0.0",
+		use: [
+			(_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+				next();
+			},
+		],
+		cors: {
+			origin: config.http.corsOrigins,
+			methods: ["GET", "POST", "PATCH", "PUT", "DELETE"],
+			allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+			maxAge: 600,
+		},
+		routes: [
+			{
+				path: "/health",
+				mappingPolicy: "restrict",
+				aliases: {
+					"GET /live"(_req: IncomingMessage, res: ServerResponse) {
+						respondJson(res, 200, { status: "up" });
+					},
+					async "GET /ready"(this: { broker: Parameters<typeof nodeHealth>[0] }, _req: IncomingMessage, res: ServerResponse) {
+						const health = await nodeHealth(this.broker);
+						respondJson(res, health.ready ? 200 : 503, { status: health.ready ? "ready" : "not ready", ...health });
+					},
+				},
+			},
+			{
+				path: "/api",
+				mappingPolicy: "restrict",
+				autoAliases: false,
+				authentication: true,
+				authorization: true,
+				bodyParsers: { json: { limit: config.http.bodyLimit, strict: true }, urlencoded: false },
+				aliases: Object.fromEntries(
+					API_ROUTES.map((route) => [`${route.method} ${route.path}`, { action: route.action, access: route.access }]),
+				),
+				onBeforeCall(ctx: RequestContext, _route: unknown, req: GatewayRequest) {
+					const key = req.headers["idempotency-key"];
+					if (typeof key === "string") ctx.meta.idempotencyKey = key;
+				},
+			},
+		],
+		onError(this: { logger: { error(...a: unknown[]): void } }, req: GatewayRequest, res: ServerResponse, error: Error) {
+			const { status, body, headers } = formatError(error, req.$ctx?.requestID);
+			if (status >= 500) this.logger.error("Request failed", { url: req.url, requestId: req.$ctx?.requestID, error });
+			for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+			respondJson(res, status, body);
+		},
+	},
+
+	methods: {
+		async authenticate(_ctx: RequestContext, _route: unknown, req: GatewayRequest): Promise<AuthUser | null> {
+			const header = req.headers.authorization;
+			if (header === undefined) return null;
+			const [scheme, token] = header.split(" ");
+			if (scheme?.toLowerCase() !== "bearer" || !token) throw new UnauthorizedError("expected a Bearer token");
+			try {
+				return await verifier.verify(token);
+			} catch (error) {
+				if (error instanceof TokenRejectedError) throw new UnauthorizedError(`invalid token: ${error.reason}`);
+				if (error instanceof IdentityProviderUnavailableError) {
+					throw new Errors.MoleculerRetryableError("identity provider unavailable", 503, "IDP_UNAVAILABLE");
+				}
+				throw error;
+			}
+		},
+
+		async authorize(ctx: RequestContext, _route: unknown, req: GatewayRequest & { $alias?: AliasWithAccess }) {
+			const access = req.$alias?.access ?? { roles: ["admin"] };
+			if (access === "public") return;
+			const user = ctx.meta.user;
+			if (!user) throw new UnauthorizedError();
+			if (!isAllowed(user, access)) throw new ForbiddenError();
+			const decision = await rateLimiter.hit(user.clientId ?? user.id);
+			if (!decision.allowed) {
+				throw new Errors.MoleculerClientError("too many requests", 429, "RATE_LIMITED", {
+					retryAfterSeconds: decision.retryAfterSeconds,
+				});
+			}
+		},
+	},
+
+	async stopped() {
+		await rateLimiter.close();
+	},
+};
+
+export default GatewayService;

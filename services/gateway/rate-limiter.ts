@@ -1,0 +1,64 @@
+import { Redis } from "ioredis";
+
+export interface RateLimitDecision {
+	allowed: boolean;
+	/** Seconds until the current window ends. */
+	retryAfterSeconds: number;
+}
+
+export interface RateLimiter {
+	hit(key: string): Promise<RateLimitDecision>;
+	close(): Promise<void>;
+}
+
+/** Fixed one-minute windows; enough to stop a runaway client without per-request bookkeeping. */
+const WINDOW_SECONDS = 60;
+
+function windowOf(now: number): { id: number; secondsLeft: number } {
+	const id = Math.floor(now / 1000 / WINDOW_SECONDS);
+	return { id, secondsLeft: Math.max(1, Math.ceil((id + 1) * WINDOW_SECONDS - now / 1000)) };
+}
+
+export function memoryRateLimiter(limitPerMinute: number, now = Date.now): RateLimiter {
+	const counts = new Map<string, number>();
+	let currentWindow = -1;
+	return {
+		async hit(key) {
+			const window = windowOf(now());
+			if (window.id !== currentWindow) {
+				counts.clear();
+				currentWindow = window.id;
+			}
+			const count = (counts.get(key) ?? 0) + 1;
+			counts.set(key, count);
+			return { allowed: count <= limitPerMinute, retryAfterSeconds: window.secondsLeft };
+		},
+		async close() {},
+	};
+}
+
+/**
+ * Shared across gateway instances through Redis, so that N gateways do not allow N times the limit.
+ * If Redis is unreachable the request is let through: a cache outage must not become an API outage.
+ */
+export function redisRateLimiter(redisUrl: string, limitPerMinute: number, prefix: string): RateLimiter {
+	const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+	redis.on("error", () => {});
+	return {
+		async hit(key) {
+			const window = windowOf(Date.now());
+			const redisKey = `${prefix}:ratelimit:${window.id}:${key}`;
+			try {
+				const [[, count]] = (await redis.multi().incr(redisKey).expire(redisKey, WINDOW_SECONDS + 5).exec()) as [
+					[Error | null, number],
+				];
+				return { allowed: count <= limitPerMinute, retryAfterSeconds: window.secondsLeft };
+			} catch {
+				return { allowed: true, retryAfterSeconds: 0 };
+			}
+		},
+		async close() {
+			redis.disconnect();
+		},
+	};
+}

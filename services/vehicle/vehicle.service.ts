@@ -1,0 +1,218 @@
+import { randomUUID } from "node:crypto";
+import type { Service, ServiceSchema } from "moleculer";
+import { DataTypes, type Model } from "sequelize";
+import { isUniqueViolation } from "../../lib/database.ts";
+import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { currentUser, isAdmin, type RequestContext } from "../../lib/request-context.ts";
+import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import { VEHICLE_MIGRATIONS } from "./migrations/0001-create-vehicles.ts";
+import { normalisePlate, PLATE_PATTERN, SIZE_CLASSES, type SizeClass } from "./vehicle-rules.ts";
+
+export interface Vehicle {
+	id: string;
+	ownerId: string;
+	plate: string;
+	make: string;
+	model: string;
+	year: number | null;
+	colour: string | null;
+	sizeClass: SizeClass;
+	history: { lastCleanedAt: string | null; cleanings: number; upcomingBookingId: string | null };
+	createdAt: string;
+	updatedAt: string;
+}
+
+interface VehicleRow {
+	id: string;
+	ownerId: string;
+	plate: string;
+	make: string;
+	model: string;
+	year: number | null;
+	colour: string | null;
+	sizeClass: SizeClass;
+	lastCleanedAt: Date | null;
+	cleanings: number;
+	upcomingBookingId: string | null;
+	createdAt: Date;
+	updatedAt: Date;
+}
+
+type VehicleFields = Pick<Vehicle, "plate" | "make" | "model" | "year" | "colour" | "sizeClass">;
+
+const currentYear = new Date().getUTCFullYear();
+const editableFields = {
+	plate: { type: "string", min: 1, max: 16, trim: true },
+	make: { type: "string", min: 1, max: 60, trim: true },
+	model: { type: "string", min: 1, max: 60, trim: true },
+	year: { type: "number", integer: true, min: 1950, max: currentYear + 1, optional: true, nullable: true },
+	colour: { type: "string", min: 1, max: 30, trim: true, optional: true, nullable: true },
+	sizeClass: { type: "enum", values: SIZE_CLASSES },
+} as const;
+const optional = <T extends object>(rule: T) => ({ ...rule, optional: true });
+
+function toVehicle(row: VehicleRow): Vehicle {
+	return {
+		id: row.id,
+		ownerId: row.ownerId,
+		plate: row.plate,
+		make: row.make,
+		model: row.model,
+		year: row.year,
+		colour: row.colour,
+		sizeClass: row.sizeClass,
+		history: {
+			lastCleanedAt: row.lastCleanedAt?.toISOString() ?? null,
+			cleanings: row.cleanings,
+			upcomingBookingId: row.upcomingBookingId,
+		},
+		createdAt: row.createdAt.toISOString(),
+		updatedAt: row.updatedAt.toISOString(),
+	};
+}
+
+function validPlate(plate: string): string {
+	const normalised = normalisePlate(plate);
+	if (!PLATE_PATTERN.test(normalised)) {
+		throw new ConflictError("plate must be 1 to 12 letters or digits", "INVALID_PLATE", { field: "plate" });
+	}
+	return normalised;
+}
+
+type Self = Service & DatabaseService & { findOwned(ctx: RequestContext, id: string): Promise<Model & VehicleRow> };
+
+/** Customers' vehicles: plate, size class (drives booking price and duration) and cleaning history. */
+const VehicleService: ServiceSchema = {
+	name: "vehicles",
+	mixins: [
+		databaseMixin({
+			owner: "vehicle",
+			migrations: VEHICLE_MIGRATIONS,
+			model: {
+				name: "vehicles",
+				define: {
+					id: { type: DataTypes.STRING(36), primaryKey: true },
+					ownerId: DataTypes.STRING(255),
+					plate: DataTypes.STRING(16),
+					make: DataTypes.STRING(60),
+					model: DataTypes.STRING(60),
+					year: DataTypes.INTEGER,
+					colour: DataTypes.STRING(30),
+					sizeClass: DataTypes.STRING(10),
+					lastCleanedAt: DataTypes.DATE,
+					cleanings: DataTypes.INTEGER,
+					upcomingBookingId: DataTypes.STRING(36),
+				},
+			},
+		}),
+	],
+
+	actions: {
+		create: {
+			params: { $$strict: true, ...editableFields },
+			async handler(this: Self, ctx: RequestContext<VehicleFields>): Promise<Vehicle> {
+				const owner = currentUser(ctx);
+				try {
+					const row = await this.adapter.model.create({
+						...ctx.params,
+						id: randomUUID(),
+						ownerId: owner.id,
+						plate: validPlate(ctx.params.plate),
+						cleanings: 0,
+					});
+					ctx.meta.$statusCode = 201;
+					return toVehicle(row.get() as VehicleRow);
+				} catch (error) {
+					if (isUniqueViolation(error)) {
+						throw new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", { field: "plate" });
+					}
+					throw error;
+				}
+			},
+		},
+
+		list: {
+			params: {
+				$$strict: true,
+				limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
+				offset: { type: "number", integer: true, min: 0, max: 100_000, default: 0, convert: true },
+				ownerId: { type: "string", max: 255, optional: true },
+			},
+			async handler(
+				this: Self,
+				ctx: RequestContext<{ limit: number; offset: number; ownerId?: string }>,
+			): Promise<{ items: Vehicle[]; total: number; limit: number; offset: number }> {
+				const user = currentUser(ctx);
+				// Only admins may look at someone else's vehicles; for everyone else the owner is the caller.
+				const where = isAdmin(user) ? (ctx.params.ownerId ? { ownerId: ctx.params.ownerId } : {}) : { ownerId: user.id };
+				const { rows, count } = await this.adapter.model.findAndCountAll({
+					where,
+					order: [["createdAt", "ASC"]],
+					limit: ctx.params.limit,
+					offset: ctx.params.offset,
+				});
+				return {
+					items: rows.map((row) => toVehicle(row.get() as VehicleRow)),
+					total: count,
+					limit: ctx.params.limit,
+					offset: ctx.params.offset,
+				};
+			},
+		},
+
+		get: {
+			params: { $$strict: true, id: { type: "uuid" } },
+			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Vehicle> {
+				return toVehicle((await this.findOwned(ctx, ctx.params.id)).get() as VehicleRow);
+			},
+		},
+
+		update: {
+			params: {
+				$$strict: true,
+				id: { type: "uuid" },
+				plate: optional(editableFields.plate),
+				make: optional(editableFields.make),
+				model: optional(editableFields.model),
+				year: editableFields.year,
+				colour: editableFields.colour,
+				sizeClass: optional(editableFields.sizeClass),
+			},
+			async handler(this: Self, ctx: RequestContext<{ id: string } & Partial<VehicleFields>>): Promise<Vehicle> {
+				const row = await this.findOwned(ctx, ctx.params.id);
+				const { id: _id, ...changes } = ctx.params;
+				if (changes.plate !== undefined) changes.plate = validPlate(changes.plate);
+				try {
+					await row.update(changes);
+				} catch (error) {
+					if (isUniqueViolation(error)) {
+						throw new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", { field: "plate" });
+					}
+					throw error;
+				}
+				return toVehicle(row.get() as VehicleRow);
+			},
+		},
+
+		remove: {
+			params: { $$strict: true, id: { type: "uuid" } },
+			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<{ id: string; removed: true }> {
+				const row = await this.findOwned(ctx, ctx.params.id);
+				await row.destroy();
+				return { id: ctx.params.id, removed: true };
+			},
+		},
+	},
+
+	methods: {
+		/** The vehicle if the caller owns it (or is an admin); another owner's vehicle is "not found". */
+		async findOwned(this: Self, ctx: RequestContext, id: string) {
+			const user = currentUser(ctx);
+			const row = (await this.adapter.model.findByPk(id)) as (Model & VehicleRow) | null;
+			if (!row || (!isAdmin(user) && row.get("ownerId") !== user.id)) throw new NotFoundError("vehicle", id);
+			return row;
+		},
+	},
+};
+
+export default VehicleService;
