@@ -64,7 +64,12 @@ export interface AppConfig {
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 
-function parseDatabase(env: Env, owner: DatabaseOwner, mode: AppConfig["mode"], needed: boolean): DatabaseConfig {
+function parseDatabase(
+	env: Env,
+	owner: DatabaseOwner,
+	mode: AppConfig["mode"],
+	needed: boolean,
+): DatabaseConfig {
 	const variable = `${owner.toUpperCase()}_DB_URL`;
 	const poolMax = int(env, "DB_POOL_MAX", 10, { min: 1, max: 200 });
 	const value = optionalStr(env, variable);
@@ -95,7 +100,8 @@ function parseDatabase(env: Env, owner: DatabaseOwner, mode: AppConfig["mode"], 
 function parseServices(env: Env, mode: AppConfig["mode"]): ServiceName[] {
 	const names = list(env, "SERVICES", []);
 	if (names.length === 0) {
-		if (mode === "cluster") throw new ConfigError("SERVICES", "required in cluster mode (e.g. SERVICES=booking)");
+		if (mode === "cluster")
+			throw new ConfigError("SERVICES", "required in cluster mode (e.g. SERVICES=booking)");
 		return [...SERVICE_NAMES];
 	}
 	for (const name of names) {
@@ -113,7 +119,10 @@ export function parseConfig(env: Env): AppConfig {
 
 	const namespace = str(env, "NAMESPACE", "cleaning");
 	if (!/^[a-z0-9-]+$/i.test(namespace)) {
-		throw new ConfigError("NAMESPACE", `letters, digits and dashes only (Kafka topic names), got "${namespace}"`);
+		throw new ConfigError(
+			"NAMESPACE",
+			`letters, digits and dashes only (Kafka topic names), got "${namespace}"`,
+		);
 	}
 
 	const transporterValue = optionalStr(env, "TRANSPORTER");
@@ -124,9 +133,12 @@ export function parseConfig(env: Env): AppConfig {
 		transporterValue === undefined ? null : url(env, "TRANSPORTER", transporterValue, ["kafka"]).href;
 
 	const cacherValue = optionalStr(env, "CACHER") ?? (mode === "cluster" ? undefined : "memory");
-	if (cacherValue === undefined) throw new ConfigError("CACHER", "required in cluster mode (redis://host:6379)");
+	if (cacherValue === undefined)
+		throw new ConfigError("CACHER", "required in cluster mode (redis://host:6379)");
 	const cacher: CacherConfig =
-		cacherValue === "memory" ? { kind: "memory" } : { kind: "redis", url: url(env, "CACHER", cacherValue, ["redis"]).href };
+		cacherValue === "memory"
+			? { kind: "memory" }
+			: { kind: "redis", url: url(env, "CACHER", cacherValue, ["redis"]).href };
 
 	const databases = Object.fromEntries(
 		DATABASE_OWNERS.map((owner) => [owner, parseDatabase(env, owner, mode, services.includes(owner))]),
@@ -136,7 +148,11 @@ export function parseConfig(env: Env): AppConfig {
 
 	return {
 		mode,
-		nodeId: str(env, "NODE_ID", `${hostname()}-${services.length === SERVICE_NAMES.length ? "all" : services.join("+")}`),
+		nodeId: str(
+			env,
+			"NODE_ID",
+			`${hostname()}-${services.length === SERVICE_NAMES.length ? "all" : services.join("+")}`,
+		),
 		namespace,
 		services,
 		logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
@@ -155,8 +171,10 @@ export function parseConfig(env: Env): AppConfig {
 		},
 		opsPort: int(env, "OPS_PORT", 3001, { min: 0, max: 65535 }),
 		oidc: {
-			issuer: url(env, "OIDC_ISSUER", str(env, "OIDC_ISSUER", `http://127.0.0.1:${devProviderPort}`), ["http", "https"])
-				.href.replace(/\/$/, ""),
+			issuer: url(env, "OIDC_ISSUER", str(env, "OIDC_ISSUER", `http://127.0.0.1:${devProviderPort}`), [
+				"http",
+				"https",
+			]).href.replace(/\/$/, ""),
 			audience: str(env, "OIDC_AUDIENCE", "cleaning-platform-api"),
 			clockSkewSeconds: int(env, "OIDC_CLOCK_SKEW_SECONDS", 30, { min: 0, max: 300 }),
 			rolesClaim: str(env, "OIDC_ROLES_CLAIM", "realm_access.roles"),

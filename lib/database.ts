@@ -42,7 +42,11 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
  * Applies pending migrations. On MySQL a named lock makes concurrent start-ups of several instances safe:
  * the second waits for the first and then finds nothing left to do.
  */
-export async function migrate(sequelize: Sequelize, migrations: readonly Migration[], lockName: string): Promise<string[]> {
+export async function migrate(
+	sequelize: Sequelize,
+	migrations: readonly Migration[],
+	lockName: string,
+): Promise<string[]> {
 	const umzug = new Umzug({
 		migrations: migrations.map((m) => ({
 			name: m.name,
@@ -92,4 +96,10 @@ function waitWhenSqliteIsBusy(sequelize: Sequelize, milliseconds: number): void 
 		}
 		return connection;
 	};
+}
+
+/** MySQL gives up on one of two transactions that wait on each other; retrying the loser is safe. */
+export function isDeadlock(error: unknown): boolean {
+	const code = (error as { original?: { code?: string } })?.original?.code;
+	return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
 }

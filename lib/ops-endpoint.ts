@@ -17,7 +17,10 @@ export interface ReadinessProbe {
 
 const PROBE_TIMEOUT_MS = 1500;
 
-async function probeWithTimeout(component: string, probe: () => Promise<ComponentHealth>): Promise<ComponentHealth> {
+async function probeWithTimeout(
+	component: string,
+	probe: () => Promise<ComponentHealth>,
+): Promise<ComponentHealth> {
 	let timer: NodeJS.Timeout | undefined;
 	const timeout = new Promise<ComponentHealth>((resolve) => {
 		timer = setTimeout(() => resolve({ component, ok: false, detail: "probe timed out" }), PROBE_TIMEOUT_MS);
@@ -31,14 +34,23 @@ async function probeWithTimeout(component: string, probe: () => Promise<Componen
 	}
 }
 
-export async function nodeHealth(broker: ServiceBroker): Promise<{ ready: boolean; components: ComponentHealth[] }> {
-	const components: ComponentHealth[] = [{ component: "broker", ok: broker.started === true && !broker.stopping }];
+export async function nodeHealth(
+	broker: ServiceBroker,
+): Promise<{ ready: boolean; components: ComponentHealth[] }> {
+	const components: ComponentHealth[] = [
+		{ component: "broker", ok: broker.started === true && !broker.stopping },
+	];
 	if (broker.transit) components.push({ component: "transporter", ok: broker.transit.connected === true });
 
 	const cacherClient = (broker.cacher as unknown as { client?: { status?: string } } | undefined)?.client;
 	if (cacherClient?.status !== undefined) {
 		const ok = cacherClient.status === "ready";
-		components.push({ component: "cacher", ok, degraded: !ok, detail: ok ? undefined : "served without cache" });
+		components.push({
+			component: "cacher",
+			ok,
+			degraded: !ok,
+			detail: ok ? undefined : "served without cache",
+		});
 	}
 
 	const probes = broker.services
@@ -66,7 +78,11 @@ export class OpsEndpointReporter extends MetricReporters.Prometheus {
 		if (path === "/health/ready") {
 			const broker = (this as unknown as { broker: ServiceBroker }).broker;
 			nodeHealth(broker).then(
-				(health) => respondJson(res, health.ready ? 200 : 503, { status: health.ready ? "ready" : "not ready", ...health }),
+				(health) =>
+					respondJson(res, health.ready ? 200 : 503, {
+						status: health.ready ? "ready" : "not ready",
+						...health,
+					}),
 				() => respondJson(res, 503, { status: "not ready" }),
 			);
 			return;

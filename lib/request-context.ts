@@ -26,6 +26,7 @@ export function isAdmin(user: AuthUser): boolean {
 
 export function requireRole(ctx: RequestContext<unknown>, ...roles: AuthUser["roles"]): AuthUser {
 	const user = currentUser(ctx);
-	if (!roles.some((role) => user.roles.includes(role))) throw new ForbiddenError(`requires role ${roles.join(" or ")}`);
+	if (!roles.some((role) => user.roles.includes(role)))
+		throw new ForbiddenError(`requires role ${roles.join(" or ")}`);
 	return user;
 }

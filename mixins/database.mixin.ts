@@ -1,4 +1,4 @@
-import type { ServiceSchema } from "moleculer";
+import type { Service, ServiceSchema } from "moleculer";
 import DbService from "moleculer-db";
 import SequelizeAdapter from "moleculer-db-adapter-sequelize";
 import type { ModelAttributes, ModelOptions, Sequelize } from "sequelize";
@@ -6,6 +6,7 @@ import { config, type DatabaseOwner } from "../config/index.ts";
 import { createSequelize, type Migration, migrate } from "../lib/database.ts";
 import { DependencyUnavailableError } from "../lib/errors.ts";
 import type { ComponentHealth } from "../lib/ops-endpoint.ts";
+import { defineMixin } from "../lib/service-definition.ts";
 
 export interface DatabaseMixinOptions {
 	/** Whose database this is: picks the connection settings (e.g. BOOKING_DB_URL). */
@@ -29,7 +30,9 @@ const CONNECTION_ERRORS = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
 	const name = (error as { name?: string; original?: { code?: string } })?.name ?? "";
 	const code = (error as { original?: { code?: string } })?.original?.code ?? "";
-	return CONNECTION_ERRORS.has(name) || ["PROTOCOL_CONNECTION_LOST", "ECONNREFUSED", "ETIMEDOUT"].includes(code);
+	return (
+		CONNECTION_ERRORS.has(name) || ["PROTOCOL_CONNECTION_LOST", "ECONNREFUSED", "ETIMEDOUT"].includes(code)
+	);
 }
 
 /**
@@ -38,14 +41,30 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * moleculer-db's generic CRUD actions are switched off: every service declares its own typed actions, so no
  * unvalidated create/update is ever reachable.
  */
-export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSchema> & Record<string, unknown> {
+export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSchema> {
 	const database = config.databases[options.owner];
-	return {
-		mixins: [DbService],
-		adapter: new SequelizeAdapter(createSequelize(database), undefined, undefined, { noSync: true }),
+	return defineMixin<Service & DatabaseService>({
+		mixins: [DbService as unknown as Partial<ServiceSchema>],
+		// The fourth argument is where the adapter looks for noSync when given a Sequelize instance: the schema
+		// comes from migrations only.
+		adapter: new (SequelizeAdapter as unknown as new (...args: unknown[]) => unknown)(
+			createSequelize(database),
+			undefined,
+			undefined,
+			{ noSync: true },
+		),
 		model: options.model,
 		settings: { idField: "id", pageSize: 20, maxPageSize: 100, maxLimit: 100 },
-		actions: { find: false, count: false, list: false, create: false, insert: false, update: false, remove: false, get: false },
+		actions: {
+			find: false,
+			count: false,
+			list: false,
+			create: false,
+			insert: false,
+			update: false,
+			remove: false,
+			get: false,
+		},
 
 		hooks: {
 			error: {
@@ -61,18 +80,22 @@ export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSch
 			database(): Sequelize {
 				return (this as unknown as { adapter: { db: Sequelize } }).adapter.db;
 			},
-			async checkReadiness(this: { database(): Sequelize }): Promise<ComponentHealth> {
+			async checkReadiness(): Promise<ComponentHealth> {
 				await this.database().authenticate();
 				return { component: `${options.owner}-db`, ok: true };
 			},
 		},
 
-		async started(this: { database(): Sequelize; logger: { info(...args: unknown[]): void } }) {
+		async started(this: Service & DatabaseService) {
 			if (!config.migrateOnStart) return;
-			const applied = await migrate(this.database(), options.migrations, `${config.namespace}-migrate-${options.owner}`);
+			const applied = await migrate(
+				this.database(),
+				options.migrations,
+				`${config.namespace}-migrate-${options.owner}`,
+			);
 			if (applied.length > 0) this.logger.info(`Applied migrations: ${applied.join(", ")}`);
 		},
-	};
+	});
 }
 
 /** What a service using the mixin can reach on `this`. */

@@ -71,11 +71,36 @@ export const API_ROUTES: readonly ApiRoute[] = [
 		action: "bookings.get",
 		access: { roles: ["customer", "cleaner", "admin"], scopes: ["bookings:read"] },
 	},
-	{ method: "POST", path: "/bookings/:id/cancel", action: "bookings.cancel", access: customer("bookings:write") },
-	{ method: "POST", path: "/bookings/:id/reschedule", action: "bookings.reschedule", access: customer("bookings:write") },
-	{ method: "POST", path: "/bookings/:id/start", action: "bookings.start", access: { roles: ["cleaner", "admin"] } },
-	{ method: "POST", path: "/bookings/:id/complete", action: "bookings.complete", access: { roles: ["cleaner", "admin"] } },
-	{ method: "POST", path: "/bookings/:id/rating", action: "bookings.rate", access: customer("bookings:write") },
+	{
+		method: "POST",
+		path: "/bookings/:id/cancel",
+		action: "bookings.cancel",
+		access: customer("bookings:write"),
+	},
+	{
+		method: "POST",
+		path: "/bookings/:id/reschedule",
+		action: "bookings.reschedule",
+		access: customer("bookings:write"),
+	},
+	{
+		method: "POST",
+		path: "/bookings/:id/start",
+		action: "bookings.start",
+		access: { roles: ["cleaner", "admin"] },
+	},
+	{
+		method: "POST",
+		path: "/bookings/:id/complete",
+		action: "bookings.complete",
+		access: { roles: ["cleaner", "admin"] },
+	},
+	{
+		method: "POST",
+		path: "/bookings/:id/rating",
+		action: "bookings.rate",
+		access: customer("bookings:write"),
+	},
 
 	// Runtime settings (configuration service)
 	{ method: "GET", path: "/settings", action: "configuration.list", access: admin },

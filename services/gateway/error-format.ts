@@ -19,11 +19,23 @@ interface ErrorLike {
 /** Framework errors whose own code would mislead a client. */
 const REMAPPED: Record<string, { status: number; type: string; message: string }> = {
 	// Moleculer answers 404 when no node runs the service: for a client that is an outage, not a missing page.
-	ServiceNotFoundError: { status: 503, type: "SERVICE_UNAVAILABLE", message: "service temporarily unavailable" },
-	ServiceNotAvailableError: { status: 503, type: "SERVICE_UNAVAILABLE", message: "service temporarily unavailable" },
+	ServiceNotFoundError: {
+		status: 503,
+		type: "SERVICE_UNAVAILABLE",
+		message: "service temporarily unavailable",
+	},
+	ServiceNotAvailableError: {
+		status: 503,
+		type: "SERVICE_UNAVAILABLE",
+		message: "service temporarily unavailable",
+	},
 	RequestTimeoutError: { status: 504, type: "TIMEOUT", message: "the request timed out" },
 	QueueIsFullError: { status: 503, type: "OVERLOADED", message: "service overloaded, try again shortly" },
-	CircuitBreakerOpenError: { status: 503, type: "SERVICE_UNAVAILABLE", message: "service temporarily unavailable" },
+	CircuitBreakerOpenError: {
+		status: 503,
+		type: "SERVICE_UNAVAILABLE",
+		message: "service temporarily unavailable",
+	},
 };
 
 const SERVER_MESSAGES: Record<number, string> = {

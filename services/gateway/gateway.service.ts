@@ -1,15 +1,20 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Errors, type ServiceSchema } from "moleculer";
+import { Errors } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { config } from "../../config/index.ts";
 import type { AuthUser } from "../../lib/auth.ts";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
+import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type Access, API_ROUTES } from "./api-routes.ts";
 import { formatError } from "./error-format.ts";
 import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "./rate-limiter.ts";
-import { createTokenVerifier, IdentityProviderUnavailableError, TokenRejectedError } from "./token-verifier.ts";
+import {
+	createTokenVerifier,
+	IdentityProviderUnavailableError,
+	TokenRejectedError,
+} from "./token-verifier.ts";
 
 type GatewayRequest = IncomingMessage & { $ctx?: RequestContext; headers: IncomingMessage["headers"] };
 interface AliasWithAccess {
@@ -48,7 +53,7 @@ function isAllowed(user: AuthUser, access: Exclude<Access, "public">): boolean {
  * The only way in from outside: JSON API under /api with an explicit alias per route, OIDC bearer tokens,
  * per-client rate limits, and errors that never leak internals.
  */
-const GatewayService: ServiceSchema = {
+const GatewayService: ServiceDefinition = {
 	name: "gateway",
 	mixins: [ApiGateway],
 
@@ -75,9 +80,16 @@ const GatewayService: ServiceSchema = {
 					"GET /live"(_req: IncomingMessage, res: ServerResponse) {
 						respondJson(res, 200, { status: "up" });
 					},
-					async "GET /ready"(this: { broker: Parameters<typeof nodeHealth>[0] }, _req: IncomingMessage, res: ServerResponse) {
+					async "GET /ready"(
+						this: { broker: Parameters<typeof nodeHealth>[0] },
+						_req: IncomingMessage,
+						res: ServerResponse,
+					) {
 						const health = await nodeHealth(this.broker);
-						respondJson(res, health.ready ? 200 : 503, { status: health.ready ? "ready" : "not ready", ...health });
+						respondJson(res, health.ready ? 200 : 503, {
+							status: health.ready ? "ready" : "not ready",
+							...health,
+						});
 					},
 				},
 			},
@@ -89,7 +101,10 @@ const GatewayService: ServiceSchema = {
 				authorization: true,
 				bodyParsers: { json: { limit: config.http.bodyLimit, strict: true }, urlencoded: false },
 				aliases: Object.fromEntries(
-					API_ROUTES.map((route) => [`${route.method} ${route.path}`, { action: route.action, access: route.access }]),
+					API_ROUTES.map((route) => [
+						`${route.method} ${route.path}`,
+						{ action: route.action, access: route.access },
+					]),
 				),
 				onBeforeCall(ctx: RequestContext, _route: unknown, req: GatewayRequest) {
 					const key = req.headers["idempotency-key"];
@@ -97,9 +112,15 @@ const GatewayService: ServiceSchema = {
 				},
 			},
 		],
-		onError(this: { logger: { error(...a: unknown[]): void } }, req: GatewayRequest, res: ServerResponse, error: Error) {
-			const { status, body, headers } = formatError(error, req.$ctx?.requestID);
-			if (status >= 500) this.logger.error("Request failed", { url: req.url, requestId: req.$ctx?.requestID, error });
+		onError(
+			this: { logger: { error(...a: unknown[]): void } },
+			req: GatewayRequest,
+			res: ServerResponse,
+			error: Error,
+		) {
+			const { status, body, headers } = formatError(error, req.$ctx?.requestID ?? undefined);
+			if (status >= 500)
+				this.logger.error("Request failed", { url: req.url, requestId: req.$ctx?.requestID, error });
 			for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 			respondJson(res, status, body);
 		},
@@ -110,11 +131,13 @@ const GatewayService: ServiceSchema = {
 			const header = req.headers.authorization;
 			if (header === undefined) return null;
 			const [scheme, token] = header.split(" ");
-			if (scheme?.toLowerCase() !== "bearer" || !token) throw new UnauthorizedError("expected a Bearer token");
+			if (scheme?.toLowerCase() !== "bearer" || !token)
+				throw new UnauthorizedError("expected a Bearer token");
 			try {
 				return await verifier.verify(token);
 			} catch (error) {
-				if (error instanceof TokenRejectedError) throw new UnauthorizedError(`invalid token: ${error.reason}`);
+				if (error instanceof TokenRejectedError)
+					throw new UnauthorizedError(`invalid token: ${error.reason}`);
 				if (error instanceof IdentityProviderUnavailableError) {
 					throw new Errors.MoleculerRetryableError("identity provider unavailable", 503, "IDP_UNAVAILABLE");
 				}
@@ -122,7 +145,11 @@ const GatewayService: ServiceSchema = {
 			}
 		},
 
-		async authorize(ctx: RequestContext, _route: unknown, req: GatewayRequest & { $alias?: AliasWithAccess }) {
+		async authorize(
+			ctx: RequestContext,
+			_route: unknown,
+			req: GatewayRequest & { $alias?: AliasWithAccess },
+		) {
 			const access = req.$alias?.access ?? { roles: ["admin"] };
 			if (access === "public") return;
 			const user = ctx.meta.user;

@@ -42,16 +42,22 @@ export function memoryRateLimiter(limitPerMinute: number, now = Date.now): RateL
  * If Redis is unreachable the request is let through: a cache outage must not become an API outage.
  */
 export function redisRateLimiter(redisUrl: string, limitPerMinute: number, prefix: string): RateLimiter {
-	const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+	const redis = new Redis(redisUrl, {
+		maxRetriesPerRequest: 1,
+		enableOfflineQueue: false,
+		lazyConnect: false,
+	});
 	redis.on("error", () => {});
 	return {
 		async hit(key) {
 			const window = windowOf(Date.now());
 			const redisKey = `${prefix}:ratelimit:${window.id}:${key}`;
 			try {
-				const [[, count]] = (await redis.multi().incr(redisKey).expire(redisKey, WINDOW_SECONDS + 5).exec()) as [
-					[Error | null, number],
-				];
+				const [[, count]] = (await redis
+					.multi()
+					.incr(redisKey)
+					.expire(redisKey, WINDOW_SECONDS + 5)
+					.exec()) as [[Error | null, number]];
 				return { allowed: count <= limitPerMinute, retryAfterSeconds: window.secondsLeft };
 			} catch {
 				return { allowed: true, retryAfterSeconds: 0 };

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import type { Service, ServiceSchema } from "moleculer";
+import type { Service } from "moleculer";
 import { DataTypes, type Model } from "sequelize";
 import { isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import { currentUser, isAdmin, type RequestContext } from "../../lib/request-context.ts";
+import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import { VEHICLE_MIGRATIONS } from "./migrations/0001-create-vehicles.ts";
 import { normalisePlate, PLATE_PATTERN, SIZE_CLASSES, type SizeClass } from "./vehicle-rules.ts";
@@ -79,10 +80,11 @@ function validPlate(plate: string): string {
 	return normalised;
 }
 
-type Self = Service & DatabaseService & { findOwned(ctx: RequestContext, id: string): Promise<Model & VehicleRow> };
+type Self = Service &
+	DatabaseService & { findOwned(ctx: RequestContext, id: string): Promise<Model & VehicleRow> };
 
 /** Customers' vehicles: plate, size class (drives booking price and duration) and cleaning history. */
-const VehicleService: ServiceSchema = {
+const VehicleService: ServiceDefinition<Self> = {
 	name: "vehicles",
 	mixins: [
 		databaseMixin({
@@ -124,7 +126,9 @@ const VehicleService: ServiceSchema = {
 					return toVehicle(row.get() as VehicleRow);
 				} catch (error) {
 					if (isUniqueViolation(error)) {
-						throw new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", { field: "plate" });
+						throw new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", {
+							field: "plate",
+						});
 					}
 					throw error;
 				}
@@ -144,7 +148,11 @@ const VehicleService: ServiceSchema = {
 			): Promise<{ items: Vehicle[]; total: number; limit: number; offset: number }> {
 				const user = currentUser(ctx);
 				// Only admins may look at someone else's vehicles; for everyone else the owner is the caller.
-				const where = isAdmin(user) ? (ctx.params.ownerId ? { ownerId: ctx.params.ownerId } : {}) : { ownerId: user.id };
+				const where = isAdmin(user)
+					? ctx.params.ownerId
+						? { ownerId: ctx.params.ownerId }
+						: {}
+					: { ownerId: user.id };
 				const { rows, count } = await this.adapter.model.findAndCountAll({
 					where,
 					order: [["createdAt", "ASC"]],
@@ -178,7 +186,10 @@ const VehicleService: ServiceSchema = {
 				colour: editableFields.colour,
 				sizeClass: optional(editableFields.sizeClass),
 			},
-			async handler(this: Self, ctx: RequestContext<{ id: string } & Partial<VehicleFields>>): Promise<Vehicle> {
+			async handler(
+				this: Self,
+				ctx: RequestContext<{ id: string } & Partial<VehicleFields>>,
+			): Promise<Vehicle> {
 				const row = await this.findOwned(ctx, ctx.params.id);
 				const { id: _id, ...changes } = ctx.params;
 				if (changes.plate !== undefined) changes.plate = validPlate(changes.plate);
@@ -186,7 +197,9 @@ const VehicleService: ServiceSchema = {
 					await row.update(changes);
 				} catch (error) {
 					if (isUniqueViolation(error)) {
-						throw new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", { field: "plate" });
+						throw new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", {
+							field: "plate",
+						});
 					}
 					throw error;
 				}

@@ -1,0 +1,161 @@
+import { DateTime } from "luxon";
+import { RESERVATION_UNIT_MINUTES } from "../configuration/settings.ts";
+
+export const WEEKDAYS = [
+	"monday",
+	"tuesday",
+	"wednesday",
+	"thursday",
+	"friday",
+	"saturday",
+	"sunday",
+] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+export type WeeklyHours = Partial<Record<Weekday, Array<{ start: string; end: string }>>>;
+
+/** Half-open interval [start, end) in epoch milliseconds. */
+export interface Interval {
+	start: number;
+	end: number;
+}
+
+export interface CleanerDay {
+	id: string;
+	weeklyHours: WeeklyHours;
+	timeOff: Array<{ start: string; end: string }>;
+	/** The cleaner's booked jobs (without buffers) around the day. */
+	busy: Interval[];
+}
+
+export interface DaySearch {
+	/** Local calendar day, YYYY-MM-DD, in `timeZone`. */
+	day: string;
+	timeZone: string;
+	granularityMinutes: number;
+	bufferMinutes: number;
+	durationMinutes: number;
+	cleaners: CleanerDay[];
+	/** Starts before this instant are not offered (the past). */
+	notBefore: number;
+}
+
+export interface Slot {
+	start: string;
+	end: string;
+	cleanerIds: string[];
+}
+
+const MINUTE = 60_000;
+
+/** The day's bounds as instants: 23, 24 or 25 hours long depending on daylight saving. */
+export function dayBounds(day: string, timeZone: string): Interval {
+	const start = DateTime.fromISO(day, { zone: timeZone }).startOf("day");
+	return { start: start.toMillis(), end: start.plus({ days: 1 }).toMillis() };
+}
+
+export function isValidDay(day: string, timeZone: string): boolean {
+	return /^\d{4}-\d{2}-\d{2}$/.test(day) && DateTime.fromISO(day, { zone: timeZone }).isValid;
+}
+
+/** Working intervals of the day as instants. Wall-clock hours hold across DST changes. */
+export function workingIntervals(day: string, timeZone: string, weeklyHours: WeeklyHours): Interval[] {
+	const date = DateTime.fromISO(day, { zone: timeZone });
+	const weekday = WEEKDAYS[date.weekday - 1];
+	return (weeklyHours[weekday] ?? []).map(({ start, end }) => ({
+		start: DateTime.fromISO(`${day}T${start}`, { zone: timeZone }).toMillis(),
+		end: DateTime.fromISO(`${day}T${end}`, { zone: timeZone }).toMillis(),
+	}));
+}
+
+/**
+ * Candidate start times: every `granularity` minutes of wall-clock time from local midnight. A wall time that
+ * does not exist (the hour skipped in spring) is dropped rather than shifted, so no odd start times appear.
+ */
+export function candidateStarts(day: string, timeZone: string, granularityMinutes: number): number[] {
+	const starts: number[] = [];
+	for (let minute = 0; minute < 24 * 60; minute += granularityMinutes) {
+		const wall = DateTime.fromISO(day, { zone: timeZone }).set({
+			hour: Math.floor(minute / 60),
+			minute: minute % 60,
+		});
+		if (wall.hour * 60 + wall.minute !== minute) continue;
+		starts.push(wall.toMillis());
+	}
+	return starts;
+}
+
+function overlaps(a: Interval, b: Interval): boolean {
+	return a.start < b.end && b.start < a.end;
+}
+
+/** Whether a job of [start, end) fits the cleaner: working hours, time off, other jobs plus the travel buffer. */
+export function cleanerCanTake(
+	cleaner: CleanerDay,
+	job: Interval,
+	working: Interval[],
+	bufferMinutes: number,
+): boolean {
+	if (!working.some((w) => w.start <= job.start && job.end <= w.end)) return false;
+	if (
+		cleaner.timeOff.some((off) => overlaps(job, { start: Date.parse(off.start), end: Date.parse(off.end) }))
+	) {
+		return false;
+	}
+	const buffer = bufferMinutes * MINUTE;
+	return !cleaner.busy.some((busy) => overlaps({ start: job.start - buffer, end: job.end + buffer }, busy));
+}
+
+/** Free start times of the day, each with the cleaners who can take the job then. */
+export function freeSlots(search: DaySearch): Slot[] {
+	const duration = search.durationMinutes * MINUTE;
+	const working = new Map(
+		search.cleaners.map((c) => [c.id, workingIntervals(search.day, search.timeZone, c.weeklyHours)]),
+	);
+	const slots: Slot[] = [];
+	for (const start of candidateStarts(search.day, search.timeZone, search.granularityMinutes)) {
+		if (start < search.notBefore) continue;
+		const job = { start, end: start + duration };
+		const cleanerIds = search.cleaners
+			.filter((cleaner) => cleanerCanTake(cleaner, job, working.get(cleaner.id) ?? [], search.bufferMinutes))
+			.map((cleaner) => cleaner.id);
+		if (cleanerIds.length > 0) {
+			slots.push({
+				start: new Date(job.start).toISOString(),
+				end: new Date(job.end).toISOString(),
+				cleanerIds,
+			});
+		}
+	}
+	return slots;
+}
+
+/**
+ * Fair auto-assignment: the least loaded cleaner of the day first (fewest jobs, then fewest booked minutes),
+ * ties broken by id so that the order is stable.
+ */
+export function rankByLoad(cleanerIds: string[], busyByCleaner: Map<string, Interval[]>): string[] {
+	const load = (id: string) => {
+		const busy = busyByCleaner.get(id) ?? [];
+		return { jobs: busy.length, minutes: busy.reduce((sum, b) => sum + (b.end - b.start), 0) };
+	};
+	return [...cleanerIds].sort((a, b) => {
+		const la = load(a);
+		const lb = load(b);
+		return la.jobs - lb.jobs || la.minutes - lb.minutes || a.localeCompare(b);
+	});
+}
+
+/**
+ * The reservation units a job holds: every 5-minute unit from its start to the end of the travel buffer
+ * after it. Two jobs closer than the buffer share a unit, and the database's primary key refuses the second.
+ */
+export function reservationUnits(job: Interval, bufferMinutes: number): Date[] {
+	const unit = RESERVATION_UNIT_MINUTES * MINUTE;
+	const units: Date[] = [];
+	for (let t = job.start; t < job.end + bufferMinutes * MINUTE; t += unit) units.push(new Date(t));
+	return units;
+}
+
+export function isOnReservationGrid(instant: number): boolean {
+	return instant % (RESERVATION_UNIT_MINUTES * MINUTE) === 0;
+}

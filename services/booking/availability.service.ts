@@ -1,0 +1,234 @@
+import { DateTime } from "luxon";
+import type { Service } from "moleculer";
+import type { ModelStatic } from "sequelize";
+import { UnprocessableError } from "../../lib/errors.ts";
+import type { RequestContext } from "../../lib/request-context.ts";
+import type { ServiceDefinition } from "../../lib/service-definition.ts";
+import { type BusinessSettingsHolder, businessSettingsMixin } from "../../mixins/business-settings.mixin.ts";
+import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import type { Vehicle } from "../vehicle/vehicle.service.ts";
+import {
+	type CleanerDay,
+	cleanerCanTake,
+	dayBounds,
+	freeSlots,
+	isValidDay,
+	rankByLoad,
+	type Slot,
+	type WeeklyHours,
+	workingIntervals,
+} from "./availability-rules.ts";
+import type { ServiceType } from "./catalog.service.ts";
+import { BOOKING_MIGRATIONS } from "./migrations/0001-booking-schema.ts";
+import { BOOKING_MODEL, type BookingRow, type Row } from "./models.ts";
+import { busyIntervals, generationOf } from "./reservations.ts";
+
+/** What the cleaner service answers to `cleaners.candidates`. */
+interface CleanerCandidate {
+	id: string;
+	weeklyHours: WeeklyHours;
+	timeOff: Array<{ start: string; end: string }>;
+}
+
+export interface AvailabilityResult {
+	date: string;
+	timeZone: string;
+	serviceType: string;
+	sizeClass: Vehicle["sizeClass"];
+	durationMinutes: number;
+	price: { amountMinor: number; currency: string };
+	slots: Slot[];
+}
+
+interface SearchParams {
+	serviceType: string;
+	vehicleId: string;
+	date: string;
+	latitude?: number;
+	longitude?: number;
+}
+
+interface FreeCleanersParams {
+	serviceType: string;
+	durationMinutes: number;
+	start: string;
+	latitude: number;
+	longitude: number;
+	excludeBookingId?: string;
+}
+
+interface CleanerDayQuery {
+	serviceType: string;
+	latitude: number;
+	longitude: number;
+	day: string;
+	excludeBookingId?: string;
+}
+
+type Self = Service &
+	DatabaseService &
+	BusinessSettingsHolder & {
+		bookings(): ModelStatic<Row<BookingRow>>;
+		cleanerDays(ctx: RequestContext, query: CleanerDayQuery): Promise<CleanerDay[]>;
+	};
+
+const coordinate = (max: number) => ({ type: "number", min: -max, max, convert: true, optional: true });
+
+/**
+ * Availability search: the free start times of a day for a service, each with the cleaners who can take it.
+ * Results are cached (Redis in cluster mode) under the day's generation, which every booking change bumps in
+ * its own transaction: a search never serves a slot taken before it began, without scanning the cache.
+ */
+const AvailabilityService: ServiceDefinition<Self> = {
+	name: "availability",
+	mixins: [
+		databaseMixin({ owner: "booking", migrations: BOOKING_MIGRATIONS, model: BOOKING_MODEL }),
+		businessSettingsMixin,
+	],
+
+	actions: {
+		search: {
+			params: {
+				$$strict: true,
+				serviceType: { type: "string", min: 1, max: 40 },
+				vehicleId: { type: "uuid" },
+				date: {
+					type: "string",
+					pattern: /^\d{4}-\d{2}-\d{2}$/,
+					messages: { stringPattern: "date must be YYYY-MM-DD" },
+				},
+				latitude: coordinate(90),
+				longitude: coordinate(180),
+			},
+			async handler(this: Self, ctx: RequestContext<SearchParams>): Promise<AvailabilityResult> {
+				const settings = this.businessSettings;
+				const { serviceType, date } = ctx.params;
+				if (!isValidDay(date, settings.timeZone)) throw new UnprocessableError("date", "not a calendar day");
+				if ((ctx.params.latitude === undefined) !== (ctx.params.longitude === undefined)) {
+					throw new UnprocessableError("latitude", "give latitude and longitude together");
+				}
+				const [vehicle, service] = await Promise.all([
+					ctx.call<Vehicle, { id: string }>("vehicles.get", { id: ctx.params.vehicleId }),
+					ctx.call<ServiceType, { code: string }>("catalog.get", { code: serviceType }),
+				]);
+				if (!service.active) throw new UnprocessableError("serviceType", `${serviceType} is not offered`);
+				const location =
+					ctx.params.latitude !== undefined && ctx.params.longitude !== undefined
+						? { latitude: ctx.params.latitude, longitude: ctx.params.longitude }
+						: await ctx.call<{ latitude: number; longitude: number } | null>("customers.defaultLocation");
+				if (!location) {
+					throw new UnprocessableError("latitude", "give latitude and longitude, or set a default address");
+				}
+
+				const durationMinutes = service.durationsMinutes[vehicle.sizeClass];
+				const result: AvailabilityResult = {
+					date,
+					timeZone: settings.timeZone,
+					serviceType,
+					sizeClass: vehicle.sizeClass,
+					durationMinutes,
+					price: { amountMinor: service.pricesMinor[vehicle.sizeClass], currency: service.currency },
+					slots: [],
+				};
+
+				const generation = await generationOf(this.database(), date);
+				const cacheKey = [
+					"availability",
+					date,
+					`g${generation}`,
+					serviceType,
+					durationMinutes,
+					settings.slotGranularityMinutes,
+					settings.travelBufferMinutes,
+					settings.timeZone,
+					location.latitude.toFixed(4),
+					location.longitude.toFixed(4),
+				].join(":");
+				const cached = (await this.broker.cacher?.get(cacheKey)) as Slot[] | null | undefined;
+				if (cached) return { ...result, slots: cached };
+
+				const cleaners = await this.cleanerDays(ctx, { serviceType, ...location, day: date });
+				result.slots = freeSlots({
+					day: date,
+					timeZone: settings.timeZone,
+					granularityMinutes: settings.slotGranularityMinutes,
+					bufferMinutes: settings.travelBufferMinutes,
+					durationMinutes,
+					cleaners,
+					notBefore: Date.now(),
+				});
+				await this.broker.cacher?.set(cacheKey, result.slots, settings.availabilityCacheTtlSeconds);
+				return result;
+			},
+		},
+
+		/** Internal (bookings): cleaners free for this exact job, least loaded first. Never cached. */
+		freeCleaners: {
+			visibility: "public",
+			params: {
+				$$strict: true,
+				serviceType: { type: "string", max: 40 },
+				durationMinutes: { type: "number", integer: true, positive: true },
+				start: { type: "string", max: 40 },
+				latitude: { type: "number", min: -90, max: 90 },
+				longitude: { type: "number", min: -180, max: 180 },
+				excludeBookingId: { type: "uuid", optional: true },
+			},
+			async handler(this: Self, ctx: RequestContext<FreeCleanersParams>): Promise<{ cleanerIds: string[] }> {
+				const settings = this.businessSettings;
+				const start = Date.parse(ctx.params.start);
+				const day = DateTime.fromMillis(start, { zone: settings.timeZone }).toISODate() as string;
+				const cleaners = await this.cleanerDays(ctx, { ...ctx.params, day });
+				const job = { start, end: start + ctx.params.durationMinutes * 60_000 };
+				const free = cleaners.filter((cleaner) =>
+					cleanerCanTake(
+						cleaner,
+						job,
+						workingIntervals(day, settings.timeZone, cleaner.weeklyHours),
+						settings.travelBufferMinutes,
+					),
+				);
+				const busy = new Map(cleaners.map((c) => [c.id, c.busy]));
+				return {
+					cleanerIds: rankByLoad(
+						free.map((c) => c.id),
+						busy,
+					),
+				};
+			},
+		},
+	},
+
+	methods: {
+		bookings(this: Self) {
+			return this.adapter.model as unknown as ModelStatic<Row<BookingRow>>;
+		},
+
+		/** One round trip to the cleaner service, one query for the candidates' booked jobs around the day. */
+		async cleanerDays(this: Self, ctx: RequestContext, query: CleanerDayQuery): Promise<CleanerDay[]> {
+			const bounds = dayBounds(query.day, this.businessSettings.timeZone);
+			const { items } = await ctx.call<{ items: CleanerCandidate[] }, object>("cleaners.candidates", {
+				serviceType: query.serviceType,
+				latitude: query.latitude,
+				longitude: query.longitude,
+				from: new Date(bounds.start).toISOString(),
+				to: new Date(bounds.end).toISOString(),
+			});
+			const margin = 24 * 3_600_000;
+			const busy = await busyIntervals(
+				this.bookings(),
+				items.map((c) => c.id),
+				{ start: bounds.start - margin, end: bounds.end + margin },
+				query.excludeBookingId,
+			);
+			return items.map((c) => ({
+				id: c.id,
+				weeklyHours: c.weeklyHours,
+				timeOff: c.timeOff,
+				busy: busy.get(c.id) ?? [],
+			}));
+		},
+	},
+};
+
+export default AvailabilityService;

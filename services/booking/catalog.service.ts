@@ -1,0 +1,163 @@
+import type { Service } from "moleculer";
+import type { Model } from "sequelize";
+import { config } from "../../config/index.ts";
+import { isUniqueViolation } from "../../lib/database.ts";
+import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
+import type { RequestContext } from "../../lib/request-context.ts";
+import type { ServiceDefinition } from "../../lib/service-definition.ts";
+import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import { RESERVATION_UNIT_MINUTES } from "../configuration/settings.ts";
+import { SIZE_CLASSES } from "../vehicle/vehicle-rules.ts";
+import { DEMO_CATALOG } from "./demo-data.ts";
+import { BOOKING_MIGRATIONS } from "./migrations/0001-booking-schema.ts";
+import { type PerSizeClass, SERVICE_TYPE_MODEL, type ServiceTypeRow } from "./models.ts";
+
+export interface ServiceType {
+	code: string;
+	name: string;
+	description: string | null;
+	/** Money in minor units (cents) of `currency`; never floats. */
+	currency: string;
+	durationsMinutes: PerSizeClass<number>;
+	pricesMinor: PerSizeClass<number>;
+	active: boolean;
+	updatedAt: string;
+}
+
+const perSizeClass = (rule: object) => ({
+	type: "object",
+	strict: true,
+	props: Object.fromEntries(SIZE_CLASSES.map((size) => [size, rule])),
+});
+const durationRule = { type: "number", integer: true, min: RESERVATION_UNIT_MINUTES, max: 12 * 60 };
+const priceRule = { type: "number", integer: true, min: 0, max: 10_000_000 };
+const fields = {
+	name: { type: "string", min: 1, max: 80, trim: true },
+	description: { type: "string", max: 500, optional: true, nullable: true },
+	currency: {
+		type: "string",
+		pattern: /^[A-Z]{3}$/,
+		messages: { stringPattern: "currency must be an ISO 4217 code" },
+	},
+	durationsMinutes: perSizeClass(durationRule),
+	pricesMinor: perSizeClass(priceRule),
+	active: { type: "boolean", optional: true },
+};
+const optional = (rule: object) => ({ ...rule, optional: true });
+
+function toServiceType(row: ServiceTypeRow): ServiceType {
+	return {
+		code: row.code,
+		name: row.name,
+		description: row.description,
+		currency: row.currency,
+		durationsMinutes: row.durationsMinutes,
+		pricesMinor: row.pricesMinor,
+		active: row.active,
+		updatedAt: row.updatedAt.toISOString(),
+	};
+}
+
+function checkDurations(durations: Partial<PerSizeClass<number>> | undefined): void {
+	for (const [size, minutes] of Object.entries(durations ?? {})) {
+		if (minutes % RESERVATION_UNIT_MINUTES !== 0) {
+			throw new UnprocessableError(
+				`durationsMinutes.${size}`,
+				`must be a multiple of ${RESERVATION_UNIT_MINUTES}`,
+			);
+		}
+	}
+}
+
+type Self = Service & DatabaseService;
+
+/** The service catalog: what can be booked, how long it takes and what it costs per vehicle size class. */
+const CatalogService: ServiceDefinition<Self> = {
+	name: "catalog",
+	mixins: [databaseMixin({ owner: "booking", migrations: BOOKING_MIGRATIONS, model: SERVICE_TYPE_MODEL })],
+
+	actions: {
+		list: {
+			params: { $$strict: true, includeInactive: { type: "boolean", optional: true, convert: true } },
+			cache: { keys: ["includeInactive"], ttl: config.cacheTtlSeconds },
+			async handler(
+				this: Self,
+				ctx: RequestContext<{ includeInactive?: boolean }>,
+			): Promise<{ items: ServiceType[] }> {
+				const rows = await this.adapter.model.findAll({
+					where: ctx.params.includeInactive ? {} : { active: true },
+					order: [["code", "ASC"]],
+				});
+				return { items: rows.map((row) => toServiceType(row.get() as ServiceTypeRow)) };
+			},
+		},
+
+		get: {
+			params: { $$strict: true, code: { type: "string", max: 40 } },
+			async handler(this: Self, ctx: RequestContext<{ code: string }>): Promise<ServiceType> {
+				const row = await this.adapter.model.findByPk(ctx.params.code);
+				if (!row) throw new NotFoundError("service type", ctx.params.code);
+				return toServiceType(row.get() as ServiceTypeRow);
+			},
+		},
+
+		create: {
+			params: {
+				$$strict: true,
+				code: {
+					type: "string",
+					pattern: /^[a-z0-9-]{2,40}$/,
+					messages: { stringPattern: "code: a-z, 0-9 and dashes" },
+				},
+				...fields,
+			},
+			async handler(this: Self, ctx: RequestContext<Omit<ServiceType, "updatedAt">>): Promise<ServiceType> {
+				checkDurations(ctx.params.durationsMinutes);
+				try {
+					const row = await this.adapter.model.create({ ...ctx.params, active: ctx.params.active ?? true });
+					await this.broker.cacher?.clean("catalog.**");
+					ctx.meta.$statusCode = 201;
+					return toServiceType(row.get() as ServiceTypeRow);
+				} catch (error) {
+					if (isUniqueViolation(error))
+						throw new ConflictError("service type exists", "DUPLICATE_CODE", { field: "code" });
+					throw error;
+				}
+			},
+		},
+
+		update: {
+			params: {
+				$$strict: true,
+				code: { type: "string", max: 40 },
+				name: optional(fields.name),
+				description: fields.description,
+				currency: optional(fields.currency),
+				durationsMinutes: optional(fields.durationsMinutes),
+				pricesMinor: optional(fields.pricesMinor),
+				active: fields.active,
+			},
+			async handler(
+				this: Self,
+				ctx: RequestContext<Partial<ServiceType> & { code: string }>,
+			): Promise<ServiceType> {
+				const row = (await this.adapter.model.findByPk(ctx.params.code)) as Model | null;
+				if (!row) throw new NotFoundError("service type", ctx.params.code);
+				const { code: _code, ...changes } = ctx.params;
+				checkDurations(changes.durationsMinutes);
+				await row.update(changes);
+				await this.broker.cacher?.clean("catalog.**");
+				return toServiceType(row.get() as ServiceTypeRow);
+			},
+		},
+	},
+
+	async started(this: Self) {
+		if (config.seedDemoData && (await this.adapter.model.count()) === 0) {
+			await this.adapter.model.bulkCreate(DEMO_CATALOG.map((item) => ({ ...item, active: true })));
+			this.logger.info(`Seeded ${DEMO_CATALOG.length} service types`);
+		}
+	},
+};
+
+export default CatalogService;

@@ -1,0 +1,114 @@
+import type { Service } from "moleculer";
+import { DataTypes, type Model } from "sequelize";
+import { config } from "../../config/index.ts";
+import { UnprocessableError } from "../../lib/errors.ts";
+import { currentUser, type RequestContext } from "../../lib/request-context.ts";
+import type { ServiceDefinition } from "../../lib/service-definition.ts";
+import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import { CONFIGURATION_MIGRATIONS } from "./migrations/0001-create-settings.ts";
+import {
+	type BusinessSettings,
+	defaultSettings,
+	SETTING_RULES,
+	type SettingKey,
+	settingsProblem,
+} from "./settings.ts";
+
+interface SettingRow {
+	key: SettingKey;
+	value: unknown;
+	updatedBy: string;
+	updatedAt: Date;
+}
+
+export interface SettingsView {
+	settings: BusinessSettings;
+	changes: Array<{ key: SettingKey; updatedBy: string; updatedAt: string }>;
+}
+
+type Self = Service & DatabaseService & { loadSettings(): Promise<BusinessSettings> };
+
+const optionalRules = Object.fromEntries(
+	Object.entries(SETTING_RULES).map(([key, rule]) => [key, { ...rule, optional: true }]),
+);
+
+/**
+ * Runtime business settings (slot granularity, travel buffer, cancellation rules, time zone, cache TTL).
+ * Kept in this service's own database: they must survive restarts, and Redis here is a cache that may lose
+ * everything. Every change is broadcast as `configuration.changed`, so each node applies it without a restart.
+ */
+const ConfigurationService: ServiceDefinition<Self> = {
+	name: "configuration",
+	mixins: [
+		databaseMixin({
+			owner: "configuration",
+			migrations: CONFIGURATION_MIGRATIONS,
+			model: {
+				name: "settings",
+				define: {
+					key: { type: DataTypes.STRING(64), primaryKey: true },
+					value: DataTypes.JSON,
+					updatedBy: DataTypes.STRING(255),
+				},
+			},
+		}),
+	],
+
+	actions: {
+		/** Internal: the settings every node works with. No REST route. */
+		current: {
+			params: {},
+			handler(this: Self): Promise<BusinessSettings> {
+				return this.loadSettings();
+			},
+		},
+
+		list: {
+			params: {},
+			async handler(this: Self): Promise<SettingsView> {
+				const rows = (await this.adapter.model.findAll({
+					order: [["key", "ASC"]],
+				})) as unknown as SettingRow[];
+				return {
+					settings: await this.loadSettings(),
+					changes: rows.map((row) => ({
+						key: row.key,
+						updatedBy: row.updatedBy,
+						updatedAt: row.updatedAt.toISOString(),
+					})),
+				};
+			},
+		},
+
+		update: {
+			params: { $$strict: true, ...optionalRules },
+			async handler(this: Self, ctx: RequestContext<Partial<BusinessSettings>>): Promise<SettingsView> {
+				const admin = currentUser(ctx);
+				const changes = Object.entries(ctx.params) as Array<[SettingKey, unknown]>;
+				if (changes.length === 0) throw new UnprocessableError("body", "name at least one setting to change");
+				const problem = settingsProblem(ctx.params);
+				if (problem) throw new UnprocessableError(problem.field, problem.message);
+
+				await this.database().transaction(async (transaction) => {
+					for (const [key, value] of changes) {
+						await this.adapter.model.upsert({ key, value, updatedBy: admin.id }, { transaction });
+					}
+				});
+				const settings = await this.loadSettings();
+				this.logger.info("Business settings changed", { by: admin.id, changes: ctx.params });
+				await this.broker.broadcast("configuration.changed", settings);
+				return ctx.call("configuration.list");
+			},
+		},
+	},
+
+	methods: {
+		async loadSettings(this: Self): Promise<BusinessSettings> {
+			const rows = (await this.adapter.model.findAll()) as Array<Model & SettingRow>;
+			const stored = Object.fromEntries(rows.map((row) => [row.get("key"), row.get("value")]));
+			return { ...defaultSettings(config.platformTimeZone), ...stored };
+		},
+	},
+};
+
+export default ConfigurationService;

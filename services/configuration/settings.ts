@@ -1,0 +1,65 @@
+/**
+ * Runtime business settings: changed by admins while the platform runs, pushed to every node.
+ * (Start-up settings such as ports and database URLs live in config/ instead.)
+ */
+export interface BusinessSettings {
+	/** Distance between offered start times. */
+	slotGranularityMinutes: number;
+	/** Free time a cleaner needs between two jobs to travel. */
+	travelBufferMinutes: number;
+	/** Customers cancel free of charge until this many hours before the start. */
+	cancellationCutoffHours: number;
+	/** Share of the price charged for a cancellation after the cut-off. */
+	lateCancellationFeePercent: number;
+	/** IANA zone of working hours and of the days searched. */
+	timeZone: string;
+	availabilityCacheTtlSeconds: number;
+}
+
+export type SettingKey = keyof BusinessSettings;
+
+/** The reservation grid: every duration, buffer and start time is a multiple of it. */
+export const RESERVATION_UNIT_MINUTES = 5;
+
+const multipleOfUnit = { type: "number", integer: true, convert: false } as const;
+
+/** fastest-validator rules; also the documentation of each setting's range. */
+export const SETTING_RULES = {
+	slotGranularityMinutes: { ...multipleOfUnit, min: 5, max: 120 },
+	travelBufferMinutes: { ...multipleOfUnit, min: 0, max: 120 },
+	cancellationCutoffHours: { type: "number", integer: true, min: 0, max: 168 },
+	lateCancellationFeePercent: { type: "number", integer: true, min: 0, max: 100 },
+	timeZone: { type: "string", min: 1, max: 64 },
+	availabilityCacheTtlSeconds: { type: "number", integer: true, min: 1, max: 3600 },
+} as const;
+
+export function defaultSettings(timeZone: string): BusinessSettings {
+	return {
+		slotGranularityMinutes: 30,
+		travelBufferMinutes: 15,
+		cancellationCutoffHours: 24,
+		lateCancellationFeePercent: 50,
+		timeZone,
+		availabilityCacheTtlSeconds: 60,
+	};
+}
+
+/** Checks the rules that a per-field schema cannot express; returns the failing field and why, or null. */
+export function settingsProblem(
+	settings: Partial<BusinessSettings>,
+): { field: SettingKey; message: string } | null {
+	for (const field of ["slotGranularityMinutes", "travelBufferMinutes"] as const) {
+		const value = settings[field];
+		if (value !== undefined && value % RESERVATION_UNIT_MINUTES !== 0) {
+			return { field, message: `must be a multiple of ${RESERVATION_UNIT_MINUTES}` };
+		}
+	}
+	if (settings.timeZone !== undefined) {
+		try {
+			new Intl.DateTimeFormat("en", { timeZone: settings.timeZone });
+		} catch {
+			return { field: "timeZone", message: `unknown IANA time zone "${settings.timeZone}"` };
+		}
+	}
+	return null;
+}

@@ -1,0 +1,193 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CLIENT_SECRETS, fetchClientCredentialsToken, fetchUserTokens } from "./tokens.ts";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+const RUNNER = join(ROOT, "node_modules/.bin/moleculer-runner-esm");
+
+export type Caller = "alice" | "bob" | "carla" | "dan" | "olga" | "fleet-partner" | "fleet-readonly";
+
+export interface ApiResponse<T = any> {
+	status: number;
+	body: T;
+	headers: Headers;
+}
+
+export interface ApiOptions {
+	as?: Caller;
+	/** A raw token (overrides `as`). */
+	token?: string;
+	body?: unknown;
+	headers?: Record<string, string>;
+}
+
+export async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.listen(0, "127.0.0.1", () => {
+			const address = server.address();
+			server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+		});
+	});
+}
+
+/** Starts one Moleculer node as its own process with the project's runner, like `npm start` does. */
+export function spawnNode(env: Record<string, string>, logFile: string): ChildProcess {
+	const log = createWriteStream(logFile, { flags: "a" });
+	const child = spawn(RUNNER, ["--config", "moleculer.config.ts", "--mask", "**/*.service.ts"], {
+		cwd: ROOT,
+		env: {
+			...process.env,
+			PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
+			SERVICEDIR: "services",
+			LOG_LEVEL: "warn",
+			...env,
+		},
+		stdio: ["ignore", "pipe", "pipe"],
+	});
+	child.stdout?.pipe(log);
+	child.stderr?.pipe(log);
+	return child;
+}
+
+export async function waitForReady(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (child && child.exitCode !== null)
+			throw new Error(`process exited with ${child.exitCode} before ready`);
+		try {
+			const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+			if (response.status === 200) return;
+		} catch {
+			// not listening yet
+		}
+		await sleep(200);
+	}
+	throw new Error(`${url} not ready within ${timeoutMs} ms`);
+}
+
+export async function stopNode(
+	child: ChildProcess,
+	signal: NodeJS.Signals = "SIGTERM",
+): Promise<number | null> {
+	if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+	const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+	child.kill(signal);
+	const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+	const code = await exited;
+	clearTimeout(timer);
+	return code;
+}
+
+/** HTTP client for the gateway that fetches (and caches) real tokens from the OIDC provider. */
+export class ApiClient {
+	readonly baseUrl: string;
+	readonly issuer: string;
+	private readonly tokens = new Map<Caller, Promise<string>>();
+
+	constructor(baseUrl: string, issuer: string) {
+		this.baseUrl = baseUrl;
+		this.issuer = issuer;
+	}
+
+	token(caller: Caller): Promise<string> {
+		let token = this.tokens.get(caller);
+		if (!token) {
+			token =
+				caller in CLIENT_SECRETS
+					? fetchClientCredentialsToken(
+							this.issuer,
+							caller,
+							CLIENT_SECRETS[caller as keyof typeof CLIENT_SECRETS],
+						)
+					: fetchUserTokens(this.issuer, caller).then((tokens) => tokens.accessToken);
+			this.tokens.set(caller, token);
+		}
+		return token;
+	}
+
+	async api<T = any>(method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse<T>> {
+		const headers: Record<string, string> = { ...options.headers };
+		const token = options.token ?? (options.as ? await this.token(options.as) : undefined);
+		if (token) headers.Authorization = `Bearer ${token}`;
+		if (options.body !== undefined) headers["Content-Type"] ??= "application/json";
+		const response = await fetch(`${this.baseUrl}${path}`, {
+			method,
+			headers,
+			body:
+				options.body === undefined
+					? undefined
+					: typeof options.body === "string"
+						? options.body
+						: JSON.stringify(options.body),
+			signal: AbortSignal.timeout(20_000),
+		});
+		const text = await response.text();
+		let body: unknown = text;
+		try {
+			body = text === "" ? null : JSON.parse(text);
+		} catch {
+			// not JSON: keep the text
+		}
+		return { status: response.status, body: body as T, headers: response.headers };
+	}
+}
+
+export interface EmbeddedPlatform extends ApiClient {
+	opsUrl: string;
+	dataDir: string;
+	logFile: string;
+	metrics(): Promise<string>;
+	stop(): Promise<number | null>;
+}
+
+/**
+ * The whole platform in embedded mode (all services, SQLite, dev OIDC provider) as a separate process on free
+ * ports with fresh data, exactly as `npm start` runs it.
+ */
+export async function startPlatform(env: Record<string, string> = {}): Promise<EmbeddedPlatform> {
+	const [port, opsPort, idpPort] = [await freePort(), await freePort(), await freePort()];
+	const dataDir = await mkdtemp(join(tmpdir(), "cleaning-platform-"));
+	const logFile = join(dataDir, "platform.log");
+	const child = spawnNode(
+		{
+			PORT: String(port),
+			OPS_PORT: String(opsPort),
+			DEV_IDP_PORT: String(idpPort),
+			DATA_DIR: dataDir,
+			...env,
+		},
+		logFile,
+	);
+	try {
+		await waitForReady(`http://127.0.0.1:${port}/health/ready`, 60_000, child);
+	} catch (error) {
+		await stopNode(child, "SIGKILL");
+		throw new Error(`${(error as Error).message}; see ${logFile}`);
+	}
+	const client = new ApiClient(`http://127.0.0.1:${port}/api`, `http://127.0.0.1:${idpPort}`);
+	const opsUrl = `http://127.0.0.1:${opsPort}`;
+	return Object.assign(client, {
+		opsUrl,
+		dataDir,
+		logFile,
+		metrics: async () => (await fetch(`${opsUrl}/actuator/prometheus`)).text(),
+		stop: () => stopNode(child),
+	}) as EmbeddedPlatform;
+}
+
+/** Sum of a Prometheus counter's samples whose labels contain every given label pair. */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+	let total = 0;
+	for (const line of text.split("\n")) {
+		if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+		if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+			total += Number(line.split(" ").at(-1));
+	}
+	return total;
+}
