@@ -199,6 +199,13 @@ const AvailabilityService: ServiceDefinition<Self> = {
 		},
 	},
 
+	events: {
+		// Working hours, time off, skills or area changed: any day's cached availability may be wrong now.
+		async "cleaners.changed"(this: Self) {
+			await this.broker.cacher?.clean("availability:**");
+		},
+	},
+
 	methods: {
 		bookings(this: Self) {
 			return this.adapter.model as unknown as ModelStatic<Row<BookingRow>>;

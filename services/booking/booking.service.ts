@@ -133,12 +133,8 @@ type Self = Service &
 		actorFor(ctx: RequestContext): Promise<Actor>;
 		visibleBooking(ctx: RequestContext, id: string): Promise<{ row: Row<BookingRow>; actor: Actor }>;
 		replayed<T>(ctx: RequestContext, operation: string): Promise<T | undefined>;
-		remember(
-			ctx: RequestContext,
-			operation: string,
-			response: unknown,
-			transaction: Transaction,
-		): Promise<void>;
+		claimKey(ctx: RequestContext, operation: string, transaction: Transaction): Promise<void>;
+		storeResponse(ctx: RequestContext, response: unknown, transaction: Transaction): Promise<void>;
 		idempotent<T>(ctx: RequestContext, operation: string, run: (t: Transaction) => Promise<T>): Promise<T>;
 		transact<T>(run: (t: Transaction) => Promise<T>): Promise<T>;
 		transition(
@@ -564,13 +560,8 @@ const BookingService: ServiceDefinition<Self> = {
 			return stored.response as T;
 		},
 
-		async remember(
-			this: Self,
-			ctx: RequestContext,
-			operation: string,
-			response: unknown,
-			transaction: Transaction,
-		) {
+		/** Claims the request's Idempotency-Key first: a concurrent duplicate then waits for this one and replays it. */
+		async claimKey(this: Self, ctx: RequestContext, operation: string, transaction: Transaction) {
 			const key = ctx.meta.idempotencyKey;
 			if (key === undefined) return;
 			await bookingTables(this.database()).idempotencyKeys.create(
@@ -579,9 +570,18 @@ const BookingService: ServiceDefinition<Self> = {
 					idempotencyKey: key,
 					operation,
 					requestHash: requestHash(operation, ctx.params),
-					response,
+					response: null,
 				},
 				{ transaction },
+			);
+		},
+
+		async storeResponse(this: Self, ctx: RequestContext, response: unknown, transaction: Transaction) {
+			const key = ctx.meta.idempotencyKey;
+			if (key === undefined) return;
+			await bookingTables(this.database()).idempotencyKeys.update(
+				{ response },
+				{ where: { ownerId: currentUser(ctx).id, idempotencyKey: key }, transaction },
 			);
 		},
 
@@ -597,8 +597,9 @@ const BookingService: ServiceDefinition<Self> = {
 		) {
 			try {
 				return await this.transact(async (transaction) => {
+					await this.claimKey(ctx, operation, transaction);
 					const response = await run(transaction);
-					await this.remember(ctx, operation, response, transaction);
+					await this.storeResponse(ctx, response, transaction);
 					return response;
 				});
 			} catch (error) {

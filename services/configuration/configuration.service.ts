@@ -95,7 +95,7 @@ const ConfigurationService: ServiceDefinition<Self> = {
 					}
 				});
 				const settings = await this.loadSettings();
-				this.logger.info("Business settings changed", { by: admin.id, changes: ctx.params });
+				this.logger.info({ by: admin.id, changes: ctx.params }, "Business settings changed");
 				await this.broker.broadcast("configuration.changed", settings);
 				return ctx.call("configuration.list");
 			},

@@ -120,7 +120,7 @@ const GatewayService: ServiceDefinition = {
 		) {
 			const { status, body, headers } = formatError(error, req.$ctx?.requestID ?? undefined);
 			if (status >= 500)
-				this.logger.error("Request failed", { url: req.url, requestId: req.$ctx?.requestID, error });
+				this.logger.error({ url: req.url, requestId: req.$ctx?.requestID, err: error }, "Request failed");
 			for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 			respondJson(res, status, body);
 		},

@@ -64,7 +64,8 @@ export const bookingSchema: Migration = {
 			idempotency_key: { type: DataTypes.STRING(100), primaryKey: true },
 			operation: { type: DataTypes.STRING(40), allowNull: false },
 			request_hash: { type: DataTypes.STRING(64), allowNull: false },
-			response: { type: DataTypes.JSON, allowNull: false },
+			// Null only inside the transaction of the first request; committed together with its response.
+			response: { type: DataTypes.JSON, allowNull: true },
 			created_at: { type: DataTypes.DATE, allowNull: false },
 		});
 

@@ -1,0 +1,84 @@
+import { randomUUID } from "node:crypto";
+import { DateTime } from "luxon";
+import type { ApiClient, Caller } from "./platform.ts";
+
+export const ZONE = "Europe/Amsterdam";
+
+/** A local day at least `minDaysAhead` days from now that falls on the given ISO weekday (1 = Monday). */
+export function nextWeekday(isoWeekday: number, minDaysAhead = 3): string {
+	let day = DateTime.now().setZone(ZONE).startOf("day").plus({ days: minDaysAhead });
+	while (day.weekday !== isoWeekday) day = day.plus({ days: 1 });
+	return day.toISODate() as string;
+}
+
+export function dayAhead(days: number): string {
+	return DateTime.now().setZone(ZONE).startOf("day").plus({ days }).toISODate() as string;
+}
+
+/** An instant as UTC ISO string from a local wall time on a day. */
+export function at(day: string, time: string): string {
+	return DateTime.fromISO(`${day}T${time}`, { zone: ZONE }).toUTC().toISO() as string;
+}
+
+export function expectStatus(
+	response: { status: number; body: unknown },
+	status: number,
+	what: string,
+): void {
+	if (response.status !== status) {
+		throw new Error(`${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
+	}
+}
+
+/** A cleaner created by the admin, in an area of its own so that tests do not see each other's cleaners. */
+export async function createCleaner(
+	platform: ApiClient,
+	options: {
+		homeBase: { latitude: number; longitude: number };
+		skills?: string[];
+		weeklyHours?: Record<string, Array<{ start: string; end: string }>>;
+		radiusKm?: number;
+		subject?: string;
+	},
+): Promise<{ id: string }> {
+	const response = await platform.api("POST", "/cleaners", {
+		as: "olga",
+		body: {
+			subject: options.subject ?? `test-${randomUUID()}`,
+			displayName: "Test Cleaner",
+			skills: options.skills ?? ["exterior-wash", "interior-clean", "full-valet", "ceramic-coating"],
+			homeBase: options.homeBase,
+			radiusKm: options.radiusKm ?? 5,
+			weeklyHours: options.weeklyHours ?? {
+				monday: [{ start: "09:00", end: "17:00" }],
+				tuesday: [{ start: "09:00", end: "17:00" }],
+				wednesday: [{ start: "09:00", end: "17:00" }],
+				thursday: [{ start: "09:00", end: "17:00" }],
+				friday: [{ start: "09:00", end: "17:00" }],
+			},
+		},
+	});
+	expectStatus(response, 201, "create cleaner");
+	return response.body;
+}
+
+export async function createVehicle(
+	platform: ApiClient,
+	owner: Caller,
+	sizeClass: "small" | "medium" | "large" | "van" = "medium",
+): Promise<{ id: string; sizeClass: string }> {
+	const plate = `T${randomUUID().replace(/-/g, "").slice(0, 7).toUpperCase()}`;
+	const response = await platform.api("POST", "/vehicles", {
+		as: owner,
+		body: { plate, make: "Volkswagen", model: "Golf", year: 2020, colour: "blue", sizeClass },
+	});
+	expectStatus(response, 201, "create vehicle");
+	return response.body;
+}
+
+/** Distinct test areas (well apart, so radii never overlap). */
+let areaIndex = 0;
+export function freshArea(): { latitude: number; longitude: number } {
+	areaIndex += 1;
+	return { latitude: 50.5 + areaIndex * 0.5, longitude: 8 + (areaIndex % 7) * 0.3 };
+}
