@@ -1,9 +1,20 @@
 import type { BrokerOptions, TransporterConfig } from "moleculer";
 import { config } from "./config/index.ts";
 import { OpsEndpointReporter } from "./lib/ops-endpoint.ts";
+import { FAIL_FAST_REDIS, ResilientRedisCacher } from "./lib/resilient-redis-cacher.ts";
+import { TransportFailureMiddleware } from "./lib/transport-failure.middleware.ts";
 
 function kafkaTransporter(url: string): TransporterConfig {
-	return { type: "Kafka", options: { bootstrapBrokers: [new URL(url).host], clientId: config.nodeId } };
+	return {
+		type: "Kafka",
+		options: {
+			bootstrapBrokers: [new URL(url).host],
+			clientId: config.nodeId,
+			// A stable group per node: restarts reuse it instead of leaving a new empty group behind each time.
+			// The transporter consumes from the latest offset, so a restarted node never replays old requests.
+			consumer: { groupId: `${config.namespace}-${config.nodeId}` },
+		},
+	};
 }
 
 function redisOptions(url: string): Record<string, unknown> {
@@ -34,9 +45,16 @@ const brokerConfig: BrokerOptions = {
 	transporter: config.transporter === null ? null : kafkaTransporter(config.transporter),
 	// A deliberate timeout: the framework default (0) would let a call to a dead node hang forever.
 	requestTimeout: config.requestTimeoutMs,
-	// No blind retries: a retried booking could run twice. Writes are idempotent by key instead, and the
-	// caller (the app) retries with its Idempotency-Key.
-	retryPolicy: { enabled: false },
+	// No blind retries: a retried booking could run twice. Retries are opt-in per call (the gateway retries
+	// reads once); writes are idempotent by key instead, and clients retry them with their Idempotency-Key.
+	retryPolicy: {
+		enabled: true,
+		retries: 0,
+		delay: 100,
+		maxDelay: 1000,
+		factor: 2,
+		check: (error: Error) => (error as { retryable?: boolean }).retryable === true,
+	},
 	circuitBreaker: {
 		enabled: true,
 		threshold: 0.5,
@@ -45,19 +63,17 @@ const brokerConfig: BrokerOptions = {
 		halfOpenTime: 10_000,
 	},
 	registry: { strategy: "RoundRobin", preferLocal: true },
-	heartbeatInterval: 5,
-	heartbeatTimeout: 15,
+	// A node that vanished without saying goodbye (SIGKILL, lost pod) is dropped from the registry after 6 s.
+	heartbeatInterval: 2,
+	heartbeatTimeout: 6,
 
 	cacher:
 		config.cacher.kind === "redis"
-			? {
-					type: "Redis",
-					options: {
-						prefix: `${config.namespace}-cache`,
-						ttl: config.cacheTtlSeconds,
-						redis: redisOptions(config.cacher.url),
-					},
-				}
+			? new ResilientRedisCacher({
+					prefix: `${config.namespace}-cache`,
+					ttl: config.cacheTtlSeconds,
+					redis: { ...redisOptions(config.cacher.url), ...FAIL_FAST_REDIS },
+				})
 			: { type: "Memory", options: { ttl: config.cacheTtlSeconds, clone: true } },
 
 	// Finish in-flight requests on SIGTERM before the services stop.
@@ -74,6 +90,7 @@ const brokerConfig: BrokerOptions = {
 	},
 
 	validator: true,
+	middlewares: [TransportFailureMiddleware],
 
 	async started(broker) {
 		const api = config.services.includes("gateway") ? `, API on http://localhost:${config.http.port}/api` : "";

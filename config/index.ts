@@ -112,7 +112,11 @@ function parseServices(env: Env, mode: AppConfig["mode"]): ServiceName[] {
 	return names as ServiceName[];
 }
 
-/** Reads and validates the whole start-up configuration; throws ConfigError naming the first bad variable. */
+/**
+ * Reads and validates the whole start-up configuration; throws ConfigError naming the first bad variable.
+ * Names avoid moleculer-runner's own overrides (it replaces any broker option whose upper-cased name is set
+ * in the environment, e.g. TRANSPORTER or CACHER), so that this module stays the only source of settings.
+ */
 export function parseConfig(env: Env): AppConfig {
 	const mode = oneOf(env, "MODE", ["embedded", "cluster"], "embedded");
 	const services = parseServices(env, mode);
@@ -125,20 +129,20 @@ export function parseConfig(env: Env): AppConfig {
 		);
 	}
 
-	const transporterValue = optionalStr(env, "TRANSPORTER");
+	const transporterValue = optionalStr(env, "TRANSPORTER_URL");
 	if (mode === "cluster" && transporterValue === undefined) {
-		throw new ConfigError("TRANSPORTER", "required in cluster mode (kafka://host:9092)");
+		throw new ConfigError("TRANSPORTER_URL", "required in cluster mode (kafka://host:9092)");
 	}
 	const transporter =
-		transporterValue === undefined ? null : url(env, "TRANSPORTER", transporterValue, ["kafka"]).href;
+		transporterValue === undefined ? null : url(env, "TRANSPORTER_URL", transporterValue, ["kafka"]).href;
 
-	const cacherValue = optionalStr(env, "CACHER") ?? (mode === "cluster" ? undefined : "memory");
+	const cacherValue = optionalStr(env, "CACHER_URL") ?? (mode === "cluster" ? undefined : "memory");
 	if (cacherValue === undefined)
-		throw new ConfigError("CACHER", "required in cluster mode (redis://host:6379)");
+		throw new ConfigError("CACHER_URL", "required in cluster mode (redis://host:6379)");
 	const cacher: CacherConfig =
 		cacherValue === "memory"
 			? { kind: "memory" }
-			: { kind: "redis", url: url(env, "CACHER", cacherValue, ["redis"]).href };
+			: { kind: "redis", url: url(env, "CACHER_URL", cacherValue, ["redis"]).href };
 
 	const databases = Object.fromEntries(
 		DATABASE_OWNERS.map((owner) => [owner, parseDatabase(env, owner, mode, services.includes(owner))]),

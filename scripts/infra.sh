@@ -18,9 +18,9 @@
 #   INFRA_CACHE ($HOME/.cache/cleaning-platform)   where the Kafka jars are cached
 #   MARIADB_HOST (127.0.0.1), MARIADB_PORT (3306), MARIADB_ROOT_USER (root), MARIADB_ROOT_PASSWORD ("")
 #   REDIS_HOST (127.0.0.1), REDIS_PORT (6379)
-#   {CUSTOMER,VEHICLE,CLEANER,BOOKING}_DB_NAME      (customer_db, ...)
-#   {CUSTOMER,VEHICLE,CLEANER,BOOKING}_DB_USER      (customer_svc, ...)
-#   {CUSTOMER,VEHICLE,CLEANER,BOOKING}_DB_PASSWORD  (customer_pw, ...)
+#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION}_DB_NAME      (customer_db, ...)
+#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION}_DB_USER      (customer_svc, ...)
+#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION}_DB_PASSWORD  (customer_pw, ...)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,7 +48,7 @@ KAFKA_LOG_DIR="$KAFKA_HOME/logs"
 KAFKA_PID_FILE="$KAFKA_HOME/kafka.pid"
 KAFKA_CONFIG="$KAFKA_HOME/server.properties"
 
-SERVICES=(customer vehicle cleaner booking)
+SERVICES=(customer vehicle cleaner booking configuration)
 
 log() { printf '[infra] %s\n' "$*"; }
 die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }

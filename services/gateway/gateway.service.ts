@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Errors } from "moleculer";
+import { Errors, type Service } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { config } from "../../config/index.ts";
 import type { AuthUser } from "../../lib/auth.ts";
@@ -7,7 +7,7 @@ import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
-import { type Access, API_ROUTES } from "./api-routes.ts";
+import { type Access, type ApiRoute, API_ROUTES } from "./api-routes.ts";
 import { formatError } from "./error-format.ts";
 import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "./rate-limiter.ts";
 import {
@@ -37,6 +37,11 @@ const verifier = createTokenVerifier({
 	rolesClaim: config.oidc.rolesClaim,
 });
 
+/** On every response: set first thing by a middleware, and again in onError for the answers that skip it. */
+function setSecurityHeaders(res: ServerResponse): void {
+	for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+}
+
 const rateLimiter: RateLimiter =
 	config.cacher.kind === "redis"
 		? redisRateLimiter(config.cacher.url, config.http.rateLimitPerMinute, config.namespace)
@@ -47,6 +52,25 @@ function isAllowed(user: AuthUser, access: Exclude<Access, "public">): boolean {
 	// Third-party integrations use client-credentials tokens: no roles, only the scopes they were granted.
 	const isClientToken = user.roles.length === 0;
 	return isClientToken && (access.scopes ?? []).some((scope) => user.scopes.includes(scope));
+}
+
+/** A JSON route under /api with an explicit alias per entry of the table, authenticated and authorized. */
+function apiRoute(routes: readonly ApiRoute[]) {
+	return {
+		path: "/api",
+		mappingPolicy: "restrict",
+		autoAliases: false,
+		authentication: true,
+		authorization: true,
+		bodyParsers: { json: { limit: config.http.bodyLimit, strict: true }, urlencoded: false },
+		aliases: Object.fromEntries(
+			routes.map((route) => [`${route.method} ${route.path}`, { action: route.action, access: route.access }]),
+		),
+		onBeforeCall(ctx: RequestContext, _route: unknown, req: GatewayRequest) {
+			const key = req.headers["idempotency-key"];
+			if (typeof key === "string") ctx.meta.idempotencyKey = key;
+		},
+	};
 }
 
 /**
@@ -62,7 +86,7 @@ const GatewayService: ServiceDefinition = {
 		ip: "0.0.0.0",
 		use: [
 			(_req: IncomingMessage, res: ServerResponse, next: () => void) => {
-				for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+				setSecurityHeaders(res);
 				next();
 			},
 		],
@@ -93,24 +117,7 @@ const GatewayService: ServiceDefinition = {
 					},
 				},
 			},
-			{
-				path: "/api",
-				mappingPolicy: "restrict",
-				autoAliases: false,
-				authentication: true,
-				authorization: true,
-				bodyParsers: { json: { limit: config.http.bodyLimit, strict: true }, urlencoded: false },
-				aliases: Object.fromEntries(
-					API_ROUTES.map((route) => [
-						`${route.method} ${route.path}`,
-						{ action: route.action, access: route.access },
-					]),
-				),
-				onBeforeCall(ctx: RequestContext, _route: unknown, req: GatewayRequest) {
-					const key = req.headers["idempotency-key"];
-					if (typeof key === "string") ctx.meta.idempotencyKey = key;
-				},
-			},
+			apiRoute(API_ROUTES),
 		],
 		onError(
 			this: { logger: { error(...a: unknown[]): void } },
@@ -118,6 +125,9 @@ const GatewayService: ServiceDefinition = {
 			res: ServerResponse,
 			error: Error,
 		) {
+			// moleculer-web runs a route's body parsers before `use`, and answers unrouted paths without either:
+			// a 413, a 400 for bad JSON or a 404 outside /api would otherwise go out without these headers.
+			setSecurityHeaders(res);
 			const { status, body, headers } = formatError(error, req.$ctx?.requestID ?? undefined);
 			if (status >= 500)
 				this.logger.error({ url: req.url, requestId: req.$ctx?.requestID, err: error }, "Request failed");
@@ -127,6 +137,16 @@ const GatewayService: ServiceDefinition = {
 	},
 
 	methods: {
+		/**
+		 * Reads are safe to repeat: one retry on another instance hides a node that died mid-request.
+		 * Writes are never retried here; clients retry them with their Idempotency-Key.
+		 */
+		callAction(this: Service, route: { callOptions?: object }, ...rest: unknown[]) {
+			const req = rest[1] as IncomingMessage;
+			const callOptions = { ...route.callOptions, retries: req.method === "GET" ? 1 : 0 };
+			return ApiGateway.methods?.callAction.call(this, { ...route, callOptions }, ...rest);
+		},
+
 		async authenticate(_ctx: RequestContext, _route: unknown, req: GatewayRequest): Promise<AuthUser | null> {
 			const header = req.headers.authorization;
 			if (header === undefined) return null;
@@ -155,7 +175,8 @@ const GatewayService: ServiceDefinition = {
 			const user = ctx.meta.user;
 			if (!user) throw new UnauthorizedError();
 			if (!isAllowed(user, access)) throw new ForbiddenError();
-			const decision = await rateLimiter.hit(user.clientId ?? user.id);
+			// Per subject: a user token's client id is the app (web-app), shared by all of its users.
+			const decision = await rateLimiter.hit(user.id);
 			if (!decision.allowed) {
 				throw new Errors.MoleculerClientError("too many requests", 429, "RATE_LIMITED", {
 					retryAfterSeconds: decision.retryAfterSeconds,

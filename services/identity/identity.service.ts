@@ -6,6 +6,17 @@ import type { ServiceDefinition } from "../../lib/service-definition.ts";
 type Self = Service & { provider?: DevIdentityProvider };
 
 /**
+ * Whether the configured issuer is this development provider's own address. When OIDC_ISSUER names another
+ * provider (a Keycloak, a test's own issuer), starting this one would only mint tokens under that issuer's
+ * name with keys the gateway never trusts, on a port nobody asked for.
+ */
+function issuerIsDevProvider(issuer: string, port: number): boolean {
+	const url = new URL(issuer);
+	const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+	return url.protocol === "http:" && loopback && Number(url.port || 80) === port;
+}
+
+/**
  * The development identity provider (a real, OpenID-certified oidc-provider with demo users and clients).
  * Runs in embedded mode and in tests only; deployments use Keycloak and do not load this service.
  */
@@ -14,6 +25,10 @@ const IdentityService: ServiceDefinition<Self> = {
 
 	async started(this: Self) {
 		if (config.mode === "cluster" && !config.services.includes("identity")) return;
+		if (!issuerIsDevProvider(config.oidc.issuer, config.oidc.devProviderPort)) {
+			this.logger.info(`OIDC_ISSUER is ${config.oidc.issuer}: the development OIDC provider is not started`);
+			return;
+		}
 		this.provider = await startDevIdentityProvider({
 			port: config.oidc.devProviderPort,
 			issuer: config.oidc.issuer,

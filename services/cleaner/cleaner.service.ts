@@ -1,0 +1,556 @@
+import { randomUUID } from "node:crypto";
+import type { Service } from "moleculer";
+import { col, DataTypes, type Model, Op, where } from "sequelize";
+import { config } from "../../config/index.ts";
+import { isUniqueViolation } from "../../lib/database.ts";
+import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
+import { currentUser, isAdmin, type RequestContext, requireRole } from "../../lib/request-context.ts";
+import type { ServiceDefinition } from "../../lib/service-definition.ts";
+import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import { LATITUDE_RULE, LONGITUDE_RULE, PHONE_RULE } from "../customer/customer-rules.ts";
+import { CLEANER_MIGRATIONS } from "./migrations/0001-create-cleaners.ts";
+import {
+	emptyWeeklyHours,
+	type GeoPoint,
+	isWithinServiceArea,
+	MAX_INTERVALS_PER_DAY,
+	MAX_TIME_OFF_PERIODS,
+	normaliseTimeOff,
+	normaliseWeeklyHours,
+	parseInstant,
+	SERVICE_TYPE_CODE_PATTERN,
+	TIME_OF_DAY_PATTERN,
+	TIME_OFF_REASON_MAX_LENGTH,
+	type TimeOffInput,
+	type TimeOffPeriod,
+	timeOffWithin,
+	WEEKDAYS,
+	type WeeklyHours,
+	type WeeklyHoursInput,
+} from "./schedule-rules.ts";
+import { demoCleanerRows } from "./seed.ts";
+
+export interface Cleaner {
+	id: string;
+	/** The OIDC subject of the cleaner's login. */
+	subject: string;
+	displayName: string;
+	email: string | null;
+	phone: string | null;
+	/** Service type codes of the catalog. */
+	skills: string[];
+	homeBase: GeoPoint;
+	radiusKm: number;
+	weeklyHours: WeeklyHours;
+	timeOff: TimeOffPeriod[];
+	active: boolean;
+	rating: { average: number | null; count: number };
+	jobsCompleted: number;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/** What any signed-in user may see: no login, contact details, home location or time off (which may say why). */
+export type PublicCleaner = Omit<Cleaner, "subject" | "email" | "phone" | "homeBase" | "timeOff">;
+
+/** What the booking service needs to compute availability, for one search. */
+export interface CleanerCandidate {
+	id: string;
+	displayName: string;
+	homeBase: GeoPoint;
+	radiusKm: number;
+	skills: string[];
+	weeklyHours: WeeklyHours;
+	timeOff: Array<Omit<TimeOffPeriod, "reason">>;
+}
+
+interface CleanerRow {
+	id: string;
+	subject: string;
+	displayName: string;
+	email: string | null;
+	phone: string | null;
+	skills: string[];
+	homeLatitude: number;
+	homeLongitude: number;
+	radiusKm: number;
+	weeklyHours: WeeklyHours;
+	timeOff: TimeOffPeriod[];
+	active: boolean;
+	ratingSum: number;
+	ratingCount: number;
+	jobsCompleted: number;
+	createdAt: Date;
+	updatedAt: Date;
+}
+
+/** Fields clients may set (which ones depends on the action); rating, jobs, active and subject are the server's. */
+interface EditableFields {
+	displayName: string;
+	email?: string | null;
+	phone?: string | null;
+	skills: string[];
+	homeBase: GeoPoint;
+	radiusKm: number;
+	weeklyHours?: WeeklyHoursInput;
+	timeOff?: TimeOffInput[];
+}
+
+/** A change to a profile: client fields, or the admin's switch. */
+type ProfileChanges = Partial<EditableFields> & { active?: boolean };
+
+type CleanerModel = Model & CleanerRow;
+
+const timeOfDay = {
+	type: "string",
+	pattern: TIME_OF_DAY_PATTERN,
+	messages: { stringPattern: "'{field}' must be a time of day HH:MM (00:00 to 23:59)" },
+} as const;
+const serviceTypeCode = {
+	type: "string",
+	pattern: SERVICE_TYPE_CODE_PATTERN,
+	messages: { stringPattern: "'{field}' must be a service type code (a-z, 0-9 and dashes)" },
+} as const;
+const instant = { type: "string", min: 1, max: 40 } as const;
+/** What an admin gives when creating a cleaner. */
+const profileFields = {
+	displayName: { type: "string", min: 1, max: 100, trim: true },
+	email: { type: "email", max: 254, normalize: true, optional: true, nullable: true },
+	phone: PHONE_RULE,
+	skills: { type: "array", min: 1, max: 20, unique: true, items: serviceTypeCode },
+	homeBase: { type: "object", strict: true, props: { latitude: LATITUDE_RULE, longitude: LONGITUDE_RULE } },
+	radiusKm: { type: "number", min: 1, max: 100 },
+	weeklyHours: {
+		type: "object",
+		strict: true,
+		optional: true,
+		props: Object.fromEntries(
+			WEEKDAYS.map((day) => [
+				day,
+				{
+					type: "array",
+					max: MAX_INTERVALS_PER_DAY,
+					optional: true,
+					items: { type: "object", strict: true, props: { start: timeOfDay, end: timeOfDay } },
+				},
+			]),
+		),
+	},
+} as const;
+const timeOffRule = {
+	type: "array",
+	max: MAX_TIME_OFF_PERIODS,
+	optional: true,
+	items: {
+		type: "object",
+		strict: true,
+		props: {
+			id: { type: "uuid", optional: true },
+			start: instant,
+			end: instant,
+			reason: { type: "string", max: TIME_OFF_REASON_MAX_LENGTH, trim: true, optional: true, nullable: true },
+		},
+	},
+} as const;
+/** The same rules with every field optional, for partial updates. */
+function allOptional<T extends Record<string, object>>(
+	rules: T,
+): { [K in keyof T]: T[K] & { optional: true } } {
+	const entries = Object.entries(rules).map(([name, rule]) => [name, { ...rule, optional: true }]);
+	return Object.fromEntries(entries);
+}
+const changeableFields = { ...allOptional(profileFields), timeOff: timeOffRule };
+/** Email stays with the admins: it identifies the person behind the login. */
+const { email: _email, ...selfServiceFields } = changeableFields;
+const uuidParam = { $$strict: true, id: { type: "uuid" } } as const;
+
+/**
+ * The key under which `cleaners.get` caches one cleaner: Moleculer's default key generator with `keys: ["id"]`
+ * writes "<action>:" and the value, quoting strings (node_modules/moleculer/src/cachers/base.js).
+ */
+const profileCacheKey = (id: string) => `cleaners.get:"${id}"`;
+/** Cached lists any cleaner may appear in (or drop out of). */
+const LIST_CACHE_PATTERNS = ["cleaners.find:**", "cleaners.candidates:**"];
+
+/**
+ * Cleaners whose skills include the code: it is quoted in the stored JSON array, and its pattern admits no LIKE
+ * wildcards. The same condition on SQLite and MySQL.
+ */
+const withSkill = (code: string) => where(col("skills"), Op.like, `%"${code}"%`);
+
+/** A cached answer skips the handler and its role check, so admin-only lists are looked up only for admins. */
+const forAdmins = (ctx: RequestContext) => ctx.meta.user !== undefined && isAdmin(ctx.meta.user);
+
+function toCleaner(row: CleanerRow): Cleaner {
+	return {
+		id: row.id,
+		subject: row.subject,
+		displayName: row.displayName,
+		email: row.email,
+		phone: row.phone,
+		skills: row.skills,
+		homeBase: { latitude: row.homeLatitude, longitude: row.homeLongitude },
+		radiusKm: row.radiusKm,
+		weeklyHours: row.weeklyHours,
+		timeOff: row.timeOff,
+		active: row.active,
+		rating: {
+			average: row.ratingCount > 0 ? Math.round((row.ratingSum / row.ratingCount) * 10) / 10 : null,
+			count: row.ratingCount,
+		},
+		jobsCompleted: row.jobsCompleted,
+		createdAt: row.createdAt.toISOString(),
+		updatedAt: row.updatedAt.toISOString(),
+	};
+}
+
+/** An allowlist, so that a field added to the profile later stays private until someone decides otherwise. */
+function toPublicCleaner(row: CleanerRow): PublicCleaner {
+	const {
+		id,
+		displayName,
+		skills,
+		radiusKm,
+		weeklyHours,
+		active,
+		rating,
+		jobsCompleted,
+		createdAt,
+		updatedAt,
+	} = toCleaner(row);
+	return {
+		id,
+		displayName,
+		skills,
+		radiusKm,
+		weeklyHours,
+		active,
+		rating,
+		jobsCompleted,
+		createdAt,
+		updatedAt,
+	};
+}
+
+const rowOf = (model: Model) => model.get() as CleanerRow;
+
+/** Validated client fields in stored form; time off periods keep the ids the cleaner already has. */
+function storedFields(fields: ProfileChanges, currentTimeOff: readonly TimeOffPeriod[]): Partial<CleanerRow> {
+	const { homeBase, weeklyHours, timeOff, ...rest } = fields;
+	return {
+		...rest,
+		...(homeBase ? { homeLatitude: homeBase.latitude, homeLongitude: homeBase.longitude } : {}),
+		...(weeklyHours ? { weeklyHours: normaliseWeeklyHours(weeklyHours) } : {}),
+		...(timeOff
+			? { timeOff: normaliseTimeOff(timeOff, new Set(currentTimeOff.map((period) => period.id))) }
+			: {}),
+	};
+}
+
+/** What `catalog.list` (booking service) answers, as far as skills are concerned. */
+interface CatalogList {
+	items: Array<{ code: string }>;
+}
+
+interface CandidatesParams {
+	serviceType: string;
+	latitude: number;
+	longitude: number;
+	from: string;
+	to: string;
+}
+
+type Self = Service &
+	DatabaseService & {
+		findCleaner(id: string): Promise<CleanerModel>;
+		findOwnProfile(ctx: RequestContext): Promise<CleanerModel>;
+		assertKnownSkills(ctx: RequestContext, skills: readonly string[] | undefined): Promise<void>;
+		applyChanges(ctx: RequestContext, row: CleanerModel, changes: ProfileChanges): Promise<Cleaner>;
+		cleanerChanged(id: string): Promise<void>;
+		cleanCache(id: string): Promise<void>;
+	};
+
+/** Admin actions that switch a cleaner in or out of availability searches. */
+function activation(active: boolean) {
+	return {
+		params: uuidParam,
+		async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Cleaner> {
+			requireRole(ctx, "admin");
+			return this.applyChanges(ctx, await this.findCleaner(ctx.params.id), { active });
+		},
+	};
+}
+
+/**
+ * Cleaners' profiles: skills, service area, weekly working hours and time off; the input of every availability
+ * search. Profiles are read far more often than they change, so reads are cached and every change cleans
+ * exactly the entries it can affect, on every node.
+ */
+const CleanerService: ServiceDefinition<Self> = {
+	name: "cleaners",
+	mixins: [
+		databaseMixin({
+			owner: "cleaner",
+			migrations: CLEANER_MIGRATIONS,
+			model: {
+				name: "cleaners",
+				define: {
+					id: { type: DataTypes.STRING(36), primaryKey: true },
+					subject: DataTypes.STRING(255),
+					displayName: DataTypes.STRING(100),
+					email: DataTypes.STRING(254),
+					phone: DataTypes.STRING(16),
+					skills: DataTypes.JSON,
+					homeLatitude: DataTypes.DOUBLE,
+					homeLongitude: DataTypes.DOUBLE,
+					radiusKm: DataTypes.DOUBLE,
+					weeklyHours: DataTypes.JSON,
+					timeOff: DataTypes.JSON,
+					active: DataTypes.BOOLEAN,
+					ratingSum: DataTypes.INTEGER,
+					ratingCount: DataTypes.INTEGER,
+					jobsCompleted: DataTypes.INTEGER,
+				},
+			},
+		}),
+	],
+
+	actions: {
+		create: {
+			params: {
+				$$strict: true,
+				subject: { type: "string", min: 1, max: 255, trim: true },
+				...profileFields,
+			},
+			async handler(this: Self, ctx: RequestContext<{ subject: string } & EditableFields>): Promise<Cleaner> {
+				requireRole(ctx, "admin");
+				await this.assertKnownSkills(ctx, ctx.params.skills);
+				try {
+					const row = await this.adapter.model.create({
+						weeklyHours: emptyWeeklyHours(),
+						...storedFields(ctx.params, []),
+						id: randomUUID(),
+						timeOff: [],
+						active: true,
+						ratingSum: 0,
+						ratingCount: 0,
+						jobsCompleted: 0,
+					});
+					await this.cleanerChanged(row.get("id") as string);
+					ctx.meta.$statusCode = 201;
+					return toCleaner(rowOf(row));
+				} catch (error) {
+					if (isUniqueViolation(error)) {
+						throw new ConflictError("a cleaner with this subject exists", "DUPLICATE_SUBJECT", {
+							field: "subject",
+						});
+					}
+					throw error;
+				}
+			},
+		},
+
+		find: {
+			params: {
+				$$strict: true,
+				active: { type: "boolean", optional: true, convert: true },
+				skill: { ...serviceTypeCode, optional: true },
+				limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
+				offset: { type: "number", integer: true, min: 0, max: 100_000, default: 0, convert: true },
+			},
+			cache: { ttl: config.cacheTtlSeconds, enabled: forAdmins },
+			async handler(
+				this: Self,
+				ctx: RequestContext<{ active?: boolean; skill?: string; limit: number; offset: number }>,
+			): Promise<{ items: Cleaner[]; total: number; limit: number; offset: number }> {
+				requireRole(ctx, "admin");
+				const { active, skill, limit, offset } = ctx.params;
+				const { rows, count } = await this.adapter.model.findAndCountAll({
+					where: {
+						...(active !== undefined ? { active } : {}),
+						...(skill ? { [Op.and]: [withSkill(skill)] } : {}),
+					},
+					order: [
+						["displayName", "ASC"],
+						["id", "ASC"],
+					],
+					limit,
+					offset,
+				});
+				return { items: rows.map((row) => toCleaner(rowOf(row))), total: count, limit, offset };
+			},
+		},
+
+		get: {
+			params: uuidParam,
+			cache: { keys: ["id"], ttl: config.cacheTtlSeconds },
+			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<PublicCleaner> {
+				return toPublicCleaner(rowOf(await this.findCleaner(ctx.params.id)));
+			},
+		},
+
+		update: {
+			params: { ...uuidParam, ...changeableFields },
+			async handler(
+				this: Self,
+				ctx: RequestContext<{ id: string } & Partial<EditableFields>>,
+			): Promise<Cleaner> {
+				requireRole(ctx, "admin");
+				const { id, ...changes } = ctx.params;
+				return this.applyChanges(ctx, await this.findCleaner(id), changes);
+			},
+		},
+
+		activate: activation(true),
+		deactivate: activation(false),
+
+		me: {
+			params: { $$strict: true },
+			async handler(this: Self, ctx: RequestContext): Promise<Cleaner> {
+				return toCleaner(rowOf(await this.findOwnProfile(ctx)));
+			},
+		},
+
+		/** timeOff, when given, replaces the whole list. */
+		updateMe: {
+			params: { $$strict: true, ...selfServiceFields },
+			async handler(this: Self, ctx: RequestContext<Partial<EditableFields>>): Promise<Cleaner> {
+				return this.applyChanges(ctx, await this.findOwnProfile(ctx), ctx.params);
+			},
+		},
+
+		/**
+		 * Internal (no route), for the booking service's availability search: active cleaners with the skill whose
+		 * service area contains the point, with their time off during [from, to).
+		 */
+		candidates: {
+			params: {
+				$$strict: true,
+				serviceType: serviceTypeCode,
+				latitude: LATITUDE_RULE,
+				longitude: LONGITUDE_RULE,
+				from: instant,
+				to: instant,
+			},
+			cache: { ttl: config.cacheTtlSeconds },
+			async handler(
+				this: Self,
+				ctx: RequestContext<CandidatesParams>,
+			): Promise<{ items: CleanerCandidate[] }> {
+				const { serviceType, latitude, longitude } = ctx.params;
+				const from = parseInstant(ctx.params.from, "from");
+				const to = parseInstant(ctx.params.to, "to");
+				if (Date.parse(to) <= Date.parse(from)) throw new UnprocessableError("to", "must be after from");
+				const rows = await this.adapter.model.findAll({
+					where: { active: true, [Op.and]: [withSkill(serviceType)] },
+					order: [["id", "ASC"]],
+				});
+				const items = rows
+					.map(rowOf)
+					.filter((row) =>
+						isWithinServiceArea({ latitude: row.homeLatitude, longitude: row.homeLongitude }, row.radiusKm, {
+							latitude,
+							longitude,
+						}),
+					)
+					.map((row) => ({
+						id: row.id,
+						displayName: row.displayName,
+						homeBase: { latitude: row.homeLatitude, longitude: row.homeLongitude },
+						radiusKm: row.radiusKm,
+						skills: row.skills,
+						weeklyHours: row.weeklyHours,
+						timeOff: timeOffWithin(row.timeOff, from, to).map(({ id, start, end }) => ({ id, start, end })),
+					}));
+				return { items };
+			},
+		},
+	},
+
+	events: {
+		/** Another node (or this one) changed a cleaner: drop what this node's cacher may hold about it. */
+		"cleaners.changed": {
+			params: uuidParam,
+			async handler(this: Self, ctx: RequestContext<{ id: string }>) {
+				await this.cleanCache(ctx.params.id);
+			},
+		},
+	},
+
+	methods: {
+		/**
+		 * Exact id match: MySQL's case-insensitive collation would also find an upper-case spelling, which
+		 * `cleaners.get` would then cache under a key that invalidation never cleans.
+		 */
+		async findCleaner(this: Self, id: string) {
+			const row = (await this.adapter.model.findByPk(id)) as CleanerModel | null;
+			if (!row || row.id !== id) throw new NotFoundError("cleaner", id);
+			return row;
+		},
+
+		/** The caller's own cleaner profile, or 404 when an admin has not created one for their login. */
+		async findOwnProfile(this: Self, ctx: RequestContext) {
+			const subject = currentUser(ctx).id;
+			const row = (await this.adapter.model.findOne({ where: { subject } })) as CleanerModel | null;
+			if (!row) throw new NotFoundError("cleaner profile", subject);
+			return row;
+		},
+
+		/** Skills must be service types of the catalog (inactive ones included: they may come back). */
+		async assertKnownSkills(this: Self, ctx: RequestContext, skills: readonly string[] | undefined) {
+			if (!skills || skills.length === 0) return;
+			const catalog = await ctx.call<CatalogList, { includeInactive: boolean }>("catalog.list", {
+				includeInactive: true,
+			});
+			const known = new Set(catalog.items.map((serviceType) => serviceType.code));
+			const unknown = skills.findIndex((skill) => !known.has(skill));
+			if (unknown >= 0) {
+				throw new UnprocessableError(
+					`skills[${unknown}]`,
+					`"${skills[unknown]}" is not a service type of the catalog`,
+					"UNKNOWN_SERVICE_TYPE",
+				);
+			}
+		},
+
+		async applyChanges(this: Self, ctx: RequestContext, row: CleanerModel, changes: ProfileChanges) {
+			await this.assertKnownSkills(ctx, changes.skills);
+			await row.update(storedFields(changes, row.timeOff));
+			await this.cleanerChanged(row.id);
+			return toCleaner(rowOf(row));
+		},
+
+		/**
+		 * Cleans this node's cache at once (so the caller's next read is fresh) and tells every node to do the
+		 * same: memory cachers are per node. With the shared Redis cacher the repeats find nothing left to clean.
+		 * The booking service listens too, for its availability cache.
+		 */
+		async cleanerChanged(this: Self, id: string) {
+			await this.cleanCache(id);
+			await this.broker.broadcast("cleaners.changed", { id });
+		},
+
+		async cleanCache(this: Self, id: string) {
+			try {
+				await this.broker.cacher?.clean([profileCacheKey(id), ...LIST_CACHE_PATTERNS]);
+			} catch (error) {
+				// The change is committed; the entries expire with their TTL.
+				this.logger.warn("Could not clean the cleaner cache", { id, error: (error as Error).message });
+			}
+		},
+	},
+
+	async started(this: Self) {
+		if (!config.seedDemoData || (await this.adapter.model.count()) > 0) return;
+		try {
+			const cleaners = demoCleanerRows();
+			await this.adapter.model.bulkCreate(cleaners);
+			this.logger.info(`Seeded ${cleaners.length} demo cleaners`);
+		} catch (error) {
+			// Another instance seeded the same table at the same moment.
+			if (!isUniqueViolation(error)) throw error;
+		}
+	},
+};
+
+export default CleanerService;

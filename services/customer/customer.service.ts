@@ -1,0 +1,311 @@
+import { randomUUID } from "node:crypto";
+import type { Service } from "moleculer";
+import { col, DataTypes, fn, type Model, Op, where } from "sequelize";
+import { config } from "../../config/index.ts";
+import { isUniqueViolation } from "../../lib/database.ts";
+import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { currentUser, type RequestContext, requireRole } from "../../lib/request-context.ts";
+import type { ServiceDefinition } from "../../lib/service-definition.ts";
+import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import {
+	type Address,
+	type AddressInput,
+	canonicalLanguage,
+	DELETED_CUSTOMER_NAME,
+	defaultAddress,
+	LATITUDE_RULE,
+	LONGITUDE_RULE,
+	MAX_ADDRESSES,
+	normaliseAddresses,
+	PHONE_RULE,
+} from "./customer-rules.ts";
+import { CUSTOMER_MIGRATIONS } from "./migrations/0001-create-customers.ts";
+import { demoCustomers } from "./seed.ts";
+
+export interface Customer {
+	id: string;
+	/** The OIDC subject the profile belongs to. */
+	subject: string;
+	displayName: string;
+	email: string | null;
+	phone: string | null;
+	language: string;
+	addresses: Address[];
+	/** A deleted profile keeps its row (bookings refer to it) with the personal data erased. */
+	deleted: boolean;
+	deletedAt: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+interface CustomerRow {
+	id: string;
+	subject: string;
+	displayName: string;
+	email: string | null;
+	phone: string | null;
+	language: string;
+	addresses: Address[];
+	deletedAt: Date | null;
+	createdAt: Date;
+	updatedAt: Date;
+}
+
+interface ProfileFields {
+	displayName: string;
+	email: string;
+	phone?: string | null;
+	language?: string;
+	addresses?: AddressInput[];
+}
+
+type CustomerModel = Model & CustomerRow;
+
+const addressRule = {
+	type: "object",
+	strict: true,
+	props: {
+		id: { type: "uuid", optional: true },
+		label: { type: "string", max: 40, trim: true, optional: true, nullable: true },
+		street: { type: "string", min: 1, max: 120, trim: true },
+		postcode: { type: "string", min: 1, max: 12, trim: true },
+		city: { type: "string", min: 1, max: 80, trim: true },
+		country: { type: "string", length: 2 },
+		latitude: LATITUDE_RULE,
+		longitude: LONGITUDE_RULE,
+		isDefault: { type: "boolean", optional: true },
+	},
+} as const;
+const profileFields = {
+	displayName: { type: "string", min: 1, max: 100, trim: true },
+	email: { type: "email", max: 254, normalize: true },
+	phone: PHONE_RULE,
+	language: { type: "string", min: 2, max: 35, optional: true },
+	addresses: { type: "array", max: MAX_ADDRESSES, items: addressRule, optional: true },
+} as const;
+const optional = <T extends object>(rule: T) => ({ ...rule, optional: true });
+const pageParams = {
+	limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
+	offset: { type: "number", integer: true, min: 0, max: 100_000, default: 0, convert: true },
+} as const;
+
+function toCustomer(row: CustomerRow): Customer {
+	return {
+		id: row.id,
+		subject: row.subject,
+		displayName: row.displayName,
+		email: row.email,
+		phone: row.phone,
+		language: row.language,
+		addresses: row.addresses,
+		deleted: row.deletedAt !== null,
+		deletedAt: row.deletedAt?.toISOString() ?? null,
+		createdAt: row.createdAt.toISOString(),
+		updatedAt: row.updatedAt.toISOString(),
+	};
+}
+
+const rowOf = (model: Model) => model.get() as CustomerRow;
+
+function assertNotDeleted(row: CustomerRow): void {
+	if (row.deletedAt !== null) {
+		throw new ConflictError("this customer profile was deleted", "CUSTOMER_DELETED", {
+			deletedAt: row.deletedAt.toISOString(),
+		});
+	}
+}
+
+/** Validated client fields in stored form; addresses keep the ids the customer already has. */
+function storedFields(
+	fields: Partial<ProfileFields>,
+	currentAddresses: readonly Address[],
+): Partial<CustomerRow> {
+	const { addresses, language, ...rest } = fields;
+	return {
+		...rest,
+		...(language !== undefined ? { language: canonicalLanguage(language) } : {}),
+		...(addresses !== undefined
+			? { addresses: normaliseAddresses(addresses, new Set(currentAddresses.map((address) => address.id))) }
+			: {}),
+	};
+}
+
+type Self = Service &
+	DatabaseService & {
+		findBySubject(subject: string): Promise<CustomerModel | null>;
+		findOwnProfile(ctx: RequestContext): Promise<CustomerModel>;
+	};
+
+/**
+ * Customers' profiles, one per OIDC subject: contact details, language and the addresses where their vehicles
+ * are cleaned. Deleting a profile erases the personal data but keeps the row for the bookings that refer to it.
+ */
+const CustomerService: ServiceDefinition<Self> = {
+	name: "customers",
+	mixins: [
+		databaseMixin({
+			owner: "customer",
+			migrations: CUSTOMER_MIGRATIONS,
+			model: {
+				name: "customers",
+				define: {
+					id: { type: DataTypes.STRING(36), primaryKey: true },
+					subject: DataTypes.STRING(255),
+					displayName: DataTypes.STRING(100),
+					email: DataTypes.STRING(254),
+					phone: DataTypes.STRING(16),
+					language: DataTypes.STRING(35),
+					addresses: DataTypes.JSON,
+					deletedAt: DataTypes.DATE,
+				},
+			},
+		}),
+	],
+
+	actions: {
+		/** Idempotent: registering again answers the existing profile (200 instead of 201). */
+		registerMe: {
+			params: { $$strict: true, ...profileFields },
+			async handler(this: Self, ctx: RequestContext<ProfileFields>): Promise<Customer> {
+				const subject = currentUser(ctx).id;
+				const existing = await this.findBySubject(subject);
+				if (existing) {
+					assertNotDeleted(rowOf(existing));
+					return toCustomer(rowOf(existing));
+				}
+				try {
+					const row = await this.adapter.model.create({
+						language: "en",
+						addresses: [],
+						...storedFields(ctx.params, []),
+						id: randomUUID(),
+						subject,
+						deletedAt: null,
+					});
+					ctx.meta.$statusCode = 201;
+					return toCustomer(rowOf(row));
+				} catch (error) {
+					// A concurrent registration of the same subject won the race: answer its profile.
+					const winner = isUniqueViolation(error) ? await this.findBySubject(subject) : null;
+					if (!winner) throw error;
+					return toCustomer(rowOf(winner));
+				}
+			},
+		},
+
+		me: {
+			params: { $$strict: true },
+			async handler(this: Self, ctx: RequestContext): Promise<Customer> {
+				return toCustomer(rowOf(await this.findOwnProfile(ctx)));
+			},
+		},
+
+		updateMe: {
+			params: {
+				$$strict: true,
+				displayName: optional(profileFields.displayName),
+				email: optional(profileFields.email),
+				phone: profileFields.phone,
+				language: profileFields.language,
+				addresses: profileFields.addresses,
+			},
+			async handler(this: Self, ctx: RequestContext<Partial<ProfileFields>>): Promise<Customer> {
+				const row = await this.findOwnProfile(ctx);
+				assertNotDeleted(rowOf(row));
+				await row.update(storedFields(ctx.params, row.addresses));
+				return toCustomer(rowOf(row));
+			},
+		},
+
+		/** Erases the personal data (right to erasure) and keeps the anonymous row; idempotent. */
+		deleteMe: {
+			params: { $$strict: true },
+			async handler(this: Self, ctx: RequestContext): Promise<Customer> {
+				const row = await this.findOwnProfile(ctx);
+				if (row.deletedAt === null) {
+					await row.update({
+						displayName: DELETED_CUSTOMER_NAME,
+						email: null,
+						phone: null,
+						addresses: [],
+						deletedAt: new Date(),
+					});
+					// Other services hold data keyed by the subject (vehicles, bookings) and may erase theirs.
+					this.broker.emit("customers.deleted", { id: row.id, subject: row.subject });
+				}
+				return toCustomer(rowOf(row));
+			},
+		},
+
+		search: {
+			params: { $$strict: true, q: { type: "string", max: 100, trim: true, optional: true }, ...pageParams },
+			async handler(
+				this: Self,
+				ctx: RequestContext<{ q?: string; limit: number; offset: number }>,
+			): Promise<{ items: Customer[]; total: number; limit: number; offset: number }> {
+				requireRole(ctx, "admin");
+				const { q, limit, offset } = ctx.params;
+				// INSTR instead of LIKE: no wildcard escaping, and the same function on SQLite and MySQL.
+				const contains = (column: string) =>
+					where(fn("instr", fn("lower", col(column)), q?.toLowerCase()), Op.gt, 0);
+				const { rows, count } = await this.adapter.model.findAndCountAll({
+					where: q ? { [Op.or]: [contains("display_name"), contains("email")] } : {},
+					order: [
+						["createdAt", "ASC"],
+						["id", "ASC"],
+					],
+					limit,
+					offset,
+				});
+				return { items: rows.map((row) => toCustomer(rowOf(row))), total: count, limit, offset };
+			},
+		},
+
+		getById: {
+			params: { $$strict: true, id: { type: "uuid" } },
+			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Customer> {
+				requireRole(ctx, "admin");
+				const row = (await this.adapter.model.findByPk(ctx.params.id)) as CustomerModel | null;
+				if (!row) throw new NotFoundError("customer", ctx.params.id);
+				return toCustomer(rowOf(row));
+			},
+		},
+
+		/** Internal (no route): where the caller's vehicles are by default, for the booking service. */
+		defaultLocation: {
+			params: { $$strict: true },
+			async handler(this: Self, ctx: RequestContext): Promise<Address | null> {
+				const row = await this.findBySubject(currentUser(ctx).id);
+				return row ? defaultAddress(row.addresses) : null;
+			},
+		},
+	},
+
+	methods: {
+		async findBySubject(this: Self, subject: string) {
+			return (await this.adapter.model.findOne({ where: { subject } })) as CustomerModel | null;
+		},
+
+		/** The caller's own profile, or 404 when they have not registered one. */
+		async findOwnProfile(this: Self, ctx: RequestContext) {
+			const subject = currentUser(ctx).id;
+			const row = await this.findBySubject(subject);
+			if (!row) throw new NotFoundError("customer profile", subject);
+			return row;
+		},
+	},
+
+	async started(this: Self) {
+		if (!config.seedDemoData || (await this.adapter.model.count()) > 0) return;
+		try {
+			const customers = demoCustomers();
+			await this.adapter.model.bulkCreate(customers);
+			this.logger.info(`Seeded ${customers.length} demo customers`);
+		} catch (error) {
+			// Another instance seeded the same table at the same moment.
+			if (!isUniqueViolation(error)) throw error;
+		}
+	},
+};
+
+export default CustomerService;

@@ -1,0 +1,170 @@
+import type { ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { createConnection } from "mysql2/promise";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ApiClient, freePort, metricValue, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
+import { TcpProxy } from "./tcp-proxy.ts";
+
+const run = promisify(execFile);
+
+export const NAMESPACE = "cpit";
+const DATABASES = ["customer", "vehicle", "cleaner", "booking", "configuration"] as const;
+type Owner = (typeof DATABASES)[number];
+
+export interface ClusterNode {
+	name: string;
+	services: string;
+	opsPort: number;
+	env: Record<string, string>;
+	child: ChildProcess;
+}
+
+/** Which services run in which process, started in this order (second instances after the first are ready). */
+const TOPOLOGY: Array<{ name: string; services: string }> = [
+	{ name: "configuration-1", services: "configuration" },
+	{ name: "customer-1", services: "customer" },
+	{ name: "vehicle-1", services: "vehicle" },
+	{ name: "cleaner-1", services: "cleaner" },
+	{ name: "booking-1", services: "booking" },
+	{ name: "gateway-1", services: "gateway,identity" },
+	{ name: "cleaner-2", services: "cleaner" },
+	{ name: "booking-2", services: "booking" },
+];
+
+function databaseUrl(owner: Owner, port: number): string {
+	return `mysql://${owner}_svc:${owner}_pw@127.0.0.1:${port}/${owner}_db`;
+}
+
+/** Empty databases and cache, so every run starts from migrations and seeds. */
+async function resetState(): Promise<void> {
+	const root = await createConnection({ host: "127.0.0.1", port: 3306, user: "root", password: "" });
+	for (const owner of DATABASES) {
+		await root.query(`DROP DATABASE IF EXISTS ${owner}_db`);
+		await root.query(`CREATE DATABASE ${owner}_db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+	}
+	await root.end();
+	await run("redis-cli", ["-n", "1", "FLUSHDB"]);
+}
+
+export async function infra(command: "kafka-stop" | "kafka-start"): Promise<void> {
+	await run("bash", [join(ROOT, "scripts/infra.sh"), command], { timeout: 120_000 });
+}
+
+export interface Cluster extends ApiClient {
+	nodes: ClusterNode[];
+	logDir: string;
+	/** The customer service reaches MariaDB through this proxy, so a test can cut that one service off. */
+	customerDbProxy: TcpProxy;
+	node(name: string): ClusterNode;
+	metrics(name: string): Promise<string>;
+	ready(name: string): Promise<{ status: number; body: any }>;
+	kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+	restart(name: string): Promise<void>;
+	stop(): Promise<void>;
+}
+
+/**
+ * The platform in cluster mode on the real servers: every service its own Moleculer node (process), Kafka
+ * transporter, Redis cacher, one MariaDB database per service; two booking and two cleaner instances.
+ * Expects `scripts/infra.sh up` to have run.
+ */
+export async function startCluster(): Promise<Cluster> {
+	await resetState();
+	const logDir = await mkdtemp(join(tmpdir(), "cleaning-cluster-"));
+	const customerDbProxy = new TcpProxy(await freePort(), { host: "127.0.0.1", port: 3306 });
+	await customerDbProxy.up();
+	const [httpPort, idpPort] = [await freePort(), await freePort()];
+	const common: Record<string, string> = {
+		MODE: "cluster",
+		NAMESPACE,
+		TRANSPORTER_URL: "kafka://127.0.0.1:9092",
+		CACHER_URL: "redis://127.0.0.1:6379/1",
+		SEED_DEMO_DATA: "true",
+		REQUEST_TIMEOUT_MS: "5000",
+		DEV_IDP_PORT: String(idpPort),
+		PORT: String(httpPort),
+		...Object.fromEntries(
+			DATABASES.map((owner) => [
+				`${owner.toUpperCase()}_DB_URL`,
+				databaseUrl(owner, owner === "customer" ? customerDbProxy.port : 3306),
+			]),
+		),
+	};
+
+	const nodes: ClusterNode[] = [];
+	const launch = async (name: string, services: string, opsPort?: number) => {
+		const port = opsPort ?? (await freePort());
+		const env = { ...common, NODE_ID: name, SERVICES: services, OPS_PORT: String(port) };
+		const child = spawnNode(env, join(logDir, `${name}.log`));
+		await waitForReady(`http://127.0.0.1:${port}/health/ready`, 90_000, child).catch((error: Error) => {
+			throw new Error(`${name}: ${error.message}; see ${join(logDir, `${name}.log`)}`);
+		});
+		return { name, services, opsPort: port, env, child };
+	};
+
+	try {
+		// The first instance of each service runs the migrations and seeds; the rest start when it is ready.
+		const firsts = TOPOLOGY.filter((n) => n.name.endsWith("-1"));
+		nodes.push(...(await Promise.all(firsts.map((n) => launch(n.name, n.services)))));
+		const seconds = TOPOLOGY.filter((n) => !n.name.endsWith("-1"));
+		nodes.push(...(await Promise.all(seconds.map((n) => launch(n.name, n.services)))));
+	} catch (error) {
+		await Promise.all(nodes.map((n) => stopNode(n.child, "SIGKILL")));
+		await customerDbProxy.down();
+		throw error;
+	}
+
+	const metricsOf = async (name: string) => {
+		const node = nodes.find((n) => n.name === name);
+		return (await fetch(`http://127.0.0.1:${node?.opsPort}/actuator/prometheus`)).text();
+	};
+	/** Ready is per node; the gateway also has to have discovered every node before tests start. */
+	const waitForDiscovery = async () => {
+		const deadline = Date.now() + 30_000;
+		while (Date.now() < deadline) {
+			const online = metricValue(await metricsOf("gateway-1"), "moleculer_registry_nodes_online_total");
+			if (online >= TOPOLOGY.length) return;
+			await sleep(250);
+		}
+		throw new Error("the gateway did not discover every node within 30 s");
+	};
+	await waitForDiscovery();
+
+	const client = new ApiClient(`http://127.0.0.1:${httpPort}/api`, `http://127.0.0.1:${idpPort}`);
+	const byName = (name: string) => {
+		const node = nodes.find((n) => n.name === name);
+		if (!node) throw new Error(`no node ${name}`);
+		return node;
+	};
+	return Object.assign(client, {
+		nodes,
+		logDir,
+		customerDbProxy,
+		node: byName,
+		metrics: metricsOf,
+		ready: async (name: string) => {
+			const response = await fetch(`http://127.0.0.1:${byName(name).opsPort}/health/ready`, {
+				signal: AbortSignal.timeout(3000),
+			});
+			return { status: response.status, body: await response.json() };
+		},
+		kill: async (name: string, signal: NodeJS.Signals = "SIGKILL") => {
+			await stopNode(byName(name).child, signal);
+		},
+		restart: async (name: string) => {
+			const node = byName(name);
+			await stopNode(node.child, "SIGTERM");
+			const fresh = await launch(node.name, node.services, node.opsPort);
+			node.child = fresh.child;
+			await waitForDiscovery();
+		},
+		stop: async () => {
+			await Promise.all(nodes.map((n) => stopNode(n.child)));
+			await customerDbProxy.down();
+		},
+	}) as Cluster;
+}
