@@ -118,6 +118,14 @@ function parseServices(env: Env, mode: AppConfig["mode"]): ServiceName[] {
  * in the environment, e.g. TRANSPORTER or CACHER), so that this module stays the only source of settings.
  */
 export function parseConfig(env: Env): AppConfig {
+	for (const [shadowing, meant] of [
+		["TRANSPORTER", "TRANSPORTER_URL"],
+		["CACHER", "CACHER_URL"],
+	]) {
+		if (optionalStr(env, shadowing) !== undefined) {
+			throw new ConfigError(shadowing, `would override the broker behind this configuration's back; set ${meant}`);
+		}
+	}
 	const mode = oneOf(env, "MODE", ["embedded", "cluster"], "embedded");
 	const services = parseServices(env, mode);
 

@@ -1,0 +1,353 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Errors } from "moleculer";
+import ApiGateway from "moleculer-web";
+import { DatabaseError, UniqueConstraintError } from "sequelize";
+import {
+	ConflictError,
+	DependencyUnavailableError,
+	ForbiddenError,
+	NotFoundError,
+	UnauthorizedError,
+	UnprocessableError,
+} from "../../lib/errors.ts";
+import { formatError } from "../../services/gateway/error-format.ts";
+
+const REQUEST_ID = "req-123";
+
+function sqlError(): DatabaseError {
+	const parent = Object.assign(new Error("ER_NO_SUCH_TABLE: Table 'booking.bookings' doesn't exist"), {
+		sql: "SELECT `id`, `secret_column` FROM `bookings` WHERE `customerId` = 'cust-1'",
+		code: "ER_NO_SUCH_TABLE",
+		errno: 1146,
+	});
+	return new DatabaseError(parent as unknown as ConstructorParameters<typeof DatabaseError>[0]);
+}
+
+describe("formatError: server errors never leak", () => {
+	it("a SequelizeDatabaseError with SQL in it becomes a bare 500 with the request id", () => {
+		const error = sqlError();
+		assert.equal(error.name, "SequelizeDatabaseError");
+		assert.match(error.message, /bookings/);
+		const formatted = formatError(error, REQUEST_ID);
+		assert.deepEqual(formatted, {
+			status: 500,
+			headers: {},
+			body: {
+				error: { status: 500, type: "INTERNAL_ERROR", message: "internal error", requestId: REQUEST_ID },
+			},
+		});
+		const json = JSON.stringify(formatted);
+		for (const secret of ["SELECT", "bookings", "secret_column", "ER_NO_SUCH_TABLE", "1146", "cust-1"]) {
+			assert.equal(json.includes(secret), false, `leaked ${secret}`);
+		}
+	});
+
+	it("a UniqueConstraintError that escaped the service is a 500 too, without its fields", () => {
+		const error = new UniqueConstraintError({ message: "Validation error", fields: { plate: "AB12CD" } });
+		const formatted = formatError(error, REQUEST_ID);
+		assert.equal(formatted.status, 500);
+		assert.equal(JSON.stringify(formatted).includes("AB12CD"), false);
+	});
+
+	it("a plain Error or TypeError is a 500 with only a generic message", () => {
+		for (const error of [
+			new Error("password=hunter2"),
+			new TypeError("Cannot read properties of undefined (reading 'x')"),
+		]) {
+			assert.deepEqual(formatError(error, REQUEST_ID).body, {
+				error: { status: 500, type: "INTERNAL_ERROR", message: "internal error", requestId: REQUEST_ID },
+			});
+		}
+	});
+
+	it("a MoleculerServerError with code 500, a type and data keeps none of them", () => {
+		const error = new Errors.MoleculerServerError("db host 10.0.0.5 down", 500, "DB_DOWN", {
+			host: "10.0.0.5",
+		});
+		assert.deepEqual(formatError(error, REQUEST_ID), {
+			status: 500,
+			headers: {},
+			body: {
+				error: { status: 500, type: "INTERNAL_ERROR", message: "internal error", requestId: REQUEST_ID },
+			},
+		});
+	});
+
+	it("a 502 answers with the generic bad-gateway message", () => {
+		const error = new Errors.MoleculerError("upstream said: internal detail", 502, "UPSTREAM", {
+			url: "http://x",
+		});
+		assert.deepEqual(formatError(error, REQUEST_ID).body, {
+			error: { status: 502, type: "INTERNAL_ERROR", message: "bad gateway", requestId: REQUEST_ID },
+		});
+	});
+
+	it("a retryable 503 from a service becomes SERVICE_UNAVAILABLE with Retry-After, without its data", () => {
+		const formatted = formatError(new DependencyUnavailableError("vehicle"), REQUEST_ID);
+		assert.deepEqual(formatted, {
+			status: 503,
+			headers: { "Retry-After": "5" },
+			body: {
+				error: {
+					status: 503,
+					type: "SERVICE_UNAVAILABLE",
+					message: "service temporarily unavailable",
+					requestId: REQUEST_ID,
+				},
+			},
+		});
+		assert.equal(JSON.stringify(formatted).includes("vehicle"), false);
+	});
+
+	it("non-numeric or out-of-range codes count as 500", () => {
+		for (const code of ["ECONNREFUSED", 200, 302, 600, 399, Number.NaN]) {
+			const error = Object.assign(new Error("x"), { code });
+			assert.equal(formatError(error, REQUEST_ID).status, 500, String(code));
+		}
+	});
+
+	it("something that is not an error at all is a 500", () => {
+		for (const thrown of [null, undefined, "a string", 42, {}]) {
+			assert.deepEqual(formatError(thrown, REQUEST_ID).body, {
+				error: { status: 500, type: "INTERNAL_ERROR", message: "internal error", requestId: REQUEST_ID },
+			});
+		}
+	});
+});
+
+describe("formatError: framework errors remapped", () => {
+	it("ServiceNotFoundError (Moleculer's 404) is a 503 outage with Retry-After", () => {
+		const error = new Errors.ServiceNotFoundError({ action: "booking.create", nodeID: "node-7" });
+		assert.equal(error.code, 404);
+		const formatted = formatError(error, REQUEST_ID);
+		assert.deepEqual(formatted, {
+			status: 503,
+			headers: { "Retry-After": "5" },
+			body: {
+				error: {
+					status: 503,
+					type: "SERVICE_UNAVAILABLE",
+					message: "service temporarily unavailable",
+					requestId: REQUEST_ID,
+				},
+			},
+		});
+		assert.equal(JSON.stringify(formatted).includes("node-7"), false);
+		assert.equal(JSON.stringify(formatted).includes("booking.create"), false);
+	});
+
+	it("ServiceNotAvailableError is a 503", () => {
+		const error = new Errors.ServiceNotAvailableError({ action: "booking.create", nodeID: "node-7" });
+		assert.equal(formatError(error, REQUEST_ID).status, 503);
+		assert.equal(formatError(error, REQUEST_ID).body.error.type, "SERVICE_UNAVAILABLE");
+	});
+
+	it("RequestTimeoutError is a 504 without Retry-After", () => {
+		const error = new Errors.RequestTimeoutError({ action: "booking.create", nodeID: "node-7" });
+		assert.deepEqual(formatError(error, REQUEST_ID), {
+			status: 504,
+			headers: {},
+			body: {
+				error: { status: 504, type: "TIMEOUT", message: "the request timed out", requestId: REQUEST_ID },
+			},
+		});
+	});
+
+	it("QueueIsFullError (Moleculer's 429) is a 503 overload", () => {
+		const error = new Errors.QueueIsFullError({
+			action: "booking.create",
+			nodeID: "node-7",
+			size: 10,
+			limit: 10,
+		});
+		assert.equal(error.code, 429);
+		assert.deepEqual(formatError(error, REQUEST_ID), {
+			status: 503,
+			headers: { "Retry-After": "5" },
+			body: {
+				error: {
+					status: 503,
+					type: "OVERLOADED",
+					message: "service overloaded, try again shortly",
+					requestId: REQUEST_ID,
+				},
+			},
+		});
+	});
+
+	it("an open circuit breaker is a 503", () => {
+		const error = Object.assign(new Error("circuit open for node-7"), {
+			name: "CircuitBreakerOpenError",
+			code: 503,
+		});
+		assert.deepEqual(formatError(error, REQUEST_ID).body.error, {
+			status: 503,
+			type: "SERVICE_UNAVAILABLE",
+			message: "service temporarily unavailable",
+			requestId: REQUEST_ID,
+		});
+	});
+});
+
+describe("formatError: client errors say what was wrong", () => {
+	it("a ValidationError's items become field, rule and message (expected only when present)", () => {
+		const error = new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [
+			{
+				type: "required",
+				field: "vehicleId",
+				message: "The 'vehicleId' field is required.",
+				actual: undefined,
+			},
+			{
+				type: "stringMin",
+				field: "notes",
+				message: "The 'notes' field length must be greater than or equal to 3 characters long.",
+				expected: 3,
+				actual: "ab",
+				nodeID: "node-7",
+			},
+		]);
+		assert.deepEqual(formatError(error, REQUEST_ID), {
+			status: 422,
+			headers: {},
+			body: {
+				error: {
+					status: 422,
+					type: "VALIDATION_ERROR",
+					message: "Parameters validation error!",
+					details: [
+						{ field: "vehicleId", rule: "required", message: "The 'vehicleId' field is required." },
+						{
+							field: "notes",
+							rule: "stringMin",
+							message: "The 'notes' field length must be greater than or equal to 3 characters long.",
+							expected: 3,
+						},
+					],
+					requestId: REQUEST_ID,
+				},
+			},
+		});
+	});
+
+	it("a ValidationError whose data is not a list has no details", () => {
+		const error = new Errors.ValidationError("bad", "VALIDATION_ERROR", { field: "x" });
+		assert.deepEqual(formatError(error, REQUEST_ID).body, {
+			error: { status: 422, type: "VALIDATION_ERROR", message: "bad", requestId: REQUEST_ID },
+		});
+	});
+
+	it("the platform's own client errors keep their status, type, message and data", () => {
+		assert.deepEqual(formatError(new NotFoundError("booking", "b-1"), REQUEST_ID), {
+			status: 404,
+			headers: {},
+			body: {
+				error: {
+					status: 404,
+					type: "NOT_FOUND",
+					message: "booking b-1 not found",
+					details: { entity: "booking", id: "b-1" },
+					requestId: REQUEST_ID,
+				},
+			},
+		});
+		assert.deepEqual(
+			formatError(new ConflictError("slot taken", "SLOT_TAKEN", { start: "x" }), REQUEST_ID).body,
+			{
+				error: {
+					status: 409,
+					type: "SLOT_TAKEN",
+					message: "slot taken",
+					details: { start: "x" },
+					requestId: REQUEST_ID,
+				},
+			},
+		);
+		assert.deepEqual(formatError(new UnprocessableError("plate", "invalid"), REQUEST_ID).body, {
+			error: {
+				status: 422,
+				type: "UNPROCESSABLE",
+				message: "plate: invalid",
+				details: [{ field: "plate", message: "invalid" }],
+				requestId: REQUEST_ID,
+			},
+		});
+		assert.deepEqual(formatError(new ForbiddenError(), REQUEST_ID), {
+			status: 403,
+			headers: {},
+			body: { error: { status: 403, type: "FORBIDDEN", message: "not allowed", requestId: REQUEST_ID } },
+		});
+	});
+
+	it("a 4xx without type or message gets BAD_REQUEST and a generic message", () => {
+		const error = { code: 400 };
+		assert.deepEqual(formatError(error, REQUEST_ID).body, {
+			error: { status: 400, type: "BAD_REQUEST", message: "bad request", requestId: REQUEST_ID },
+		});
+	});
+
+	it("moleculer-web's own 404 stays a 404", () => {
+		const error = new ApiGateway.Errors.NotFoundError("NOT_FOUND");
+		assert.equal(formatError(error, REQUEST_ID).status, 404);
+	});
+});
+
+describe("formatError: headers", () => {
+	it("401 carries WWW-Authenticate: Bearer", () => {
+		const formatted = formatError(new UnauthorizedError("invalid token: expired"), REQUEST_ID);
+		assert.deepEqual(formatted, {
+			status: 401,
+			headers: { "WWW-Authenticate": 'Bearer realm="cleaning-platform"' },
+			body: {
+				error: {
+					status: 401,
+					type: "UNAUTHORIZED",
+					message: "invalid token: expired",
+					requestId: REQUEST_ID,
+				},
+			},
+		});
+	});
+
+	it("moleculer-web's UnAuthorizedError gets the header too", () => {
+		const error = new ApiGateway.Errors.UnAuthorizedError(ApiGateway.Errors.ERR_INVALID_TOKEN, null);
+		assert.deepEqual(formatError(error, REQUEST_ID).headers, {
+			"WWW-Authenticate": 'Bearer realm="cleaning-platform"',
+		});
+	});
+
+	it("429 carries Retry-After from the error's retryAfterSeconds, and no details", () => {
+		const error = new Errors.MoleculerClientError("too many requests", 429, "RATE_LIMITED", {
+			retryAfterSeconds: 17,
+		});
+		assert.deepEqual(formatError(error, REQUEST_ID), {
+			status: 429,
+			headers: { "Retry-After": "17" },
+			body: {
+				error: { status: 429, type: "RATE_LIMITED", message: "too many requests", requestId: REQUEST_ID },
+			},
+		});
+	});
+
+	it("429 without retryAfterSeconds defaults Retry-After to 60", () => {
+		const error = new ApiGateway.Errors.RateLimitExceeded("RATE_LIMIT_EXCEEDED");
+		assert.equal(formatError(error, REQUEST_ID).headers["Retry-After"], "60");
+	});
+
+	it("other 4xx carry no extra headers", () => {
+		for (const code of [400, 403, 404, 409, 413, 422]) {
+			const error = new Errors.MoleculerClientError("x", code, "X");
+			assert.deepEqual(formatError(error, REQUEST_ID).headers, {}, String(code));
+		}
+	});
+
+	it("without a request id the body's requestId is undefined (dropped from JSON)", () => {
+		const formatted = formatError(new Error("boom"));
+		assert.equal(formatted.body.error.requestId, undefined);
+		assert.equal(
+			JSON.stringify(formatted.body),
+			'{"error":{"status":500,"type":"INTERNAL_ERROR","message":"internal error"}}',
+		);
+	});
+});
