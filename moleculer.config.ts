@@ -12,7 +12,13 @@ function kafkaTransporter(url: string): TransporterConfig {
 			clientId: config.nodeId,
 			// A stable group per node: restarts reuse it instead of leaving a new empty group behind each time.
 			// The transporter consumes from the latest offset, so a restarted node never replays old requests.
-			consumer: { groupId: `${config.namespace}-${config.nodeId}` },
+			// Short session: after a crash, the restarted node's consumer takes over its group within seconds.
+			consumer: {
+				groupId: `${config.namespace}-${config.nodeId}`,
+				sessionTimeout: 10_000,
+				rebalanceTimeout: 10_000,
+				heartbeatInterval: 1_000,
+			},
 		},
 	};
 }
@@ -93,7 +99,9 @@ const brokerConfig: BrokerOptions = {
 	middlewares: [TransportFailureMiddleware],
 
 	async started(broker) {
-		const api = config.services.includes("gateway") ? `, API on http://localhost:${config.http.port}/api` : "";
+		const api = config.services.includes("gateway")
+			? `, API on http://localhost:${config.http.port}/api`
+			: "";
 		broker.logger.info(
 			`Cleaning Platform node ${config.nodeId} (${config.mode} mode) on Node ${process.version}: ` +
 				`services ${config.services.join(", ")}${api}, health and metrics on http://localhost:${config.opsPort}`,

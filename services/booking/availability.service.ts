@@ -19,7 +19,7 @@ import {
 	workingIntervals,
 } from "./availability-rules.ts";
 import type { ServiceType } from "./catalog.service.ts";
-import { BOOKING_MIGRATIONS } from "./migrations/0001-booking-schema.ts";
+import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
 import { BOOKING_MODEL, type BookingRow, type Row } from "./models.ts";
 import { busyIntervals, generationOf } from "./reservations.ts";
 

@@ -20,7 +20,7 @@ import {
 	decide,
 	type LifecycleAction,
 } from "./lifecycle.ts";
-import { BOOKING_MIGRATIONS } from "./migrations/0001-booking-schema.ts";
+import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
 import { BOOKING_MODEL, type BookingRow, bookingTables, type Location, type Row } from "./models.ts";
 import { affectedDays, bumpGenerations, releaseUnits, reserveUnits } from "./reservations.ts";
 

@@ -9,7 +9,7 @@ import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin
 import { RESERVATION_UNIT_MINUTES } from "../configuration/settings.ts";
 import { SIZE_CLASSES } from "../vehicle/vehicle-rules.ts";
 import { DEMO_CATALOG } from "./demo-data.ts";
-import { BOOKING_MIGRATIONS } from "./migrations/0001-booking-schema.ts";
+import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
 import { type PerSizeClass, SERVICE_TYPE_MODEL, type ServiceTypeRow } from "./models.ts";
 
 export interface ServiceType {

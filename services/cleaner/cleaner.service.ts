@@ -8,7 +8,7 @@ import { currentUser, isAdmin, type RequestContext, requireRole } from "../../li
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import { LATITUDE_RULE, LONGITUDE_RULE, PHONE_RULE } from "../customer/customer-rules.ts";
-import { CLEANER_MIGRATIONS } from "./migrations/0001-create-cleaners.ts";
+import { CLEANER_MIGRATIONS } from "./migrations/index.ts";
 import {
 	emptyWeeklyHours,
 	type GeoPoint,

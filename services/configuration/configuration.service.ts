@@ -5,7 +5,7 @@ import { UnprocessableError } from "../../lib/errors.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
-import { CONFIGURATION_MIGRATIONS } from "./migrations/0001-create-settings.ts";
+import { CONFIGURATION_MIGRATIONS } from "./migrations/index.ts";
 import {
 	type BusinessSettings,
 	defaultSettings,

@@ -19,7 +19,7 @@ import {
 	normaliseAddresses,
 	PHONE_RULE,
 } from "./customer-rules.ts";
-import { CUSTOMER_MIGRATIONS } from "./migrations/0001-create-customers.ts";
+import { CUSTOMER_MIGRATIONS } from "./migrations/index.ts";
 import { demoCustomers } from "./seed.ts";
 
 export interface Customer {

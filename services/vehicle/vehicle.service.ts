@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import { currentUser, isAdmin, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
-import { VEHICLE_MIGRATIONS } from "./migrations/0001-create-vehicles.ts";
+import { VEHICLE_MIGRATIONS } from "./migrations/index.ts";
 import { normalisePlate, PLATE_PATTERN, SIZE_CLASSES, type SizeClass } from "./vehicle-rules.ts";
 
 export interface Vehicle {

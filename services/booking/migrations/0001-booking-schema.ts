@@ -77,5 +77,3 @@ export const bookingSchema: Migration = {
 		});
 	},
 };
-
-export const BOOKING_MIGRATIONS = [bookingSchema];

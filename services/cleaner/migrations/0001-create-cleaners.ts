@@ -29,5 +29,3 @@ export const createCleaners: Migration = {
 		await qi.addIndex("cleaners", ["active"], { name: "cleaners_active" });
 	},
 };
-
-export const CLEANER_MIGRATIONS = [createCleaners];

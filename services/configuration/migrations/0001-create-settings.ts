@@ -13,5 +13,3 @@ export const createSettings: Migration = {
 		});
 	},
 };
-
-export const CONFIGURATION_MIGRATIONS = [createSettings];

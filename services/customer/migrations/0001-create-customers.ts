@@ -21,5 +21,3 @@ export const createCustomers: Migration = {
 		await qi.addIndex("customers", ["subject"], { unique: true, name: "customers_subject" });
 	},
 };
-
-export const CUSTOMER_MIGRATIONS = [createCustomers];

@@ -22,5 +22,3 @@ export const createVehicles: Migration = {
 		await qi.addIndex("vehicles", ["owner_id", "plate"], { unique: true, name: "vehicles_owner_plate" });
 	},
 };
-
-export const VEHICLE_MIGRATIONS = [createVehicles];
