@@ -47,12 +47,15 @@ const SERVER_MESSAGES: Record<number, string> = {
 /** fastest-validator's items, reduced to what a client needs: which field, which rule, what message. */
 function validationDetails(data: unknown): unknown {
 	if (!Array.isArray(data)) return undefined;
-	return data.map((item: { field?: string; type?: string; message?: string; expected?: unknown }) => ({
-		field: item.field,
-		rule: item.type,
-		message: item.message,
-		...(item.expected !== undefined ? { expected: item.expected } : {}),
-	}));
+	return data.map(
+		(item: { field?: string; type?: string; message?: string; expected?: unknown; actual?: unknown }) => ({
+			// A rejected unknown key (mass assignment) has no field of its own: name the key itself.
+			field: item.field ?? (item.type === "objectStrict" ? item.actual : undefined),
+			rule: item.type,
+			message: item.message,
+			...(item.expected !== undefined ? { expected: item.expected } : {}),
+		}),
+	);
 }
 
 export function formatError(error: unknown, requestId?: string): FormattedError {
@@ -77,7 +80,12 @@ export function formatError(error: unknown, requestId?: string): FormattedError 
 		};
 	}
 
-	if (status === 401) headers["WWW-Authenticate"] = 'Bearer realm="cleaning-platform"';
+	if (status === 401) {
+		// RFC 6750: a presented but unusable token is "invalid_token"; a missing one gets the bare challenge.
+		const invalid = e.message?.startsWith("invalid token") === true;
+		headers["WWW-Authenticate"] =
+			`Bearer realm="cleaning-platform"${invalid ? ', error="invalid_token"' : ""}`;
+	}
 	if (status === 429) {
 		const retryAfter = (e.data as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds ?? 60;
 		headers["Retry-After"] = String(retryAfter);

@@ -7,7 +7,7 @@ import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
-import { type Access, type ApiRoute, API_ROUTES } from "./api-routes.ts";
+import { type Access, API_ROUTES, type ApiRoute } from "./api-routes.ts";
 import { formatError } from "./error-format.ts";
 import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "./rate-limiter.ts";
 import {
@@ -64,7 +64,10 @@ function apiRoute(routes: readonly ApiRoute[]) {
 		authorization: true,
 		bodyParsers: { json: { limit: config.http.bodyLimit, strict: true }, urlencoded: false },
 		aliases: Object.fromEntries(
-			routes.map((route) => [`${route.method} ${route.path}`, { action: route.action, access: route.access }]),
+			routes.map((route) => [
+				`${route.method} ${route.path}`,
+				{ action: route.action, access: route.access },
+			]),
 		),
 		onBeforeCall(ctx: RequestContext, _route: unknown, req: GatewayRequest) {
 			const key = req.headers["idempotency-key"];

@@ -3,9 +3,9 @@ import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { createConnection } from "mysql2/promise";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ApiClient, freePort, metricValue, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 

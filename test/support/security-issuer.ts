@@ -85,7 +85,11 @@ export async function startTestIssuer(audience: string): Promise<TestIssuer> {
 	const server = createServer((req: IncomingMessage, res: ServerResponse) => {
 		if (!state.available) return send(res, 503, { error: "temporarily_unavailable" });
 		if (req.method === "GET" && req.url === "/.well-known/openid-configuration") {
-			return send(res, 200, { issuer, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ["ES256"] });
+			return send(res, 200, {
+				issuer,
+				jwks_uri: `${issuer}/jwks`,
+				id_token_signing_alg_values_supported: ["ES256"],
+			});
 		}
 		if (req.method === "GET" && req.url === "/jwks") {
 			jwksFetches.push(performance.now());

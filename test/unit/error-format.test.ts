@@ -294,11 +294,17 @@ describe("formatError: client errors say what was wrong", () => {
 });
 
 describe("formatError: headers", () => {
-	it("401 carries WWW-Authenticate: Bearer", () => {
+	it("401 without a token carries the bare Bearer challenge", () => {
+		assert.deepEqual(formatError(new UnauthorizedError(), REQUEST_ID).headers, {
+			"WWW-Authenticate": 'Bearer realm="cleaning-platform"',
+		});
+	});
+
+	it("401 for a bad token says invalid_token (RFC 6750)", () => {
 		const formatted = formatError(new UnauthorizedError("invalid token: expired"), REQUEST_ID);
 		assert.deepEqual(formatted, {
 			status: 401,
-			headers: { "WWW-Authenticate": 'Bearer realm="cleaning-platform"' },
+			headers: { "WWW-Authenticate": 'Bearer realm="cleaning-platform", error="invalid_token"' },
 			body: {
 				error: {
 					status: 401,
