@@ -63,7 +63,7 @@ export function list(env: Env, name: string, fallback: string[]): string[] {
 }
 
 /** Parses a URL and checks its scheme; returns the URL object. */
-export function url(env: Env, name: string, value: string, schemes: readonly string[]): URL {
+export function url(name: string, value: string, schemes: readonly string[]): URL {
 	let parsed: URL;
 	try {
 		parsed = new URL(value);

@@ -83,7 +83,7 @@ function parseDatabase(
 		if (mode === "cluster") throw new ConfigError(variable, "SQLite is only for embedded mode; use mysql://");
 		return { dialect: "sqlite", storage: value.slice("sqlite:".length), poolMax: 1 };
 	}
-	const parsed = url(env, variable, value, ["mysql", "mariadb"]);
+	const parsed = url(variable, value, ["mysql", "mariadb"]);
 	const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
 	if (database === "") throw new ConfigError(variable, "the URL names no database (…/database)");
 	return {
@@ -123,7 +123,10 @@ export function parseConfig(env: Env): AppConfig {
 		["CACHER", "CACHER_URL"],
 	]) {
 		if (optionalStr(env, shadowing) !== undefined) {
-			throw new ConfigError(shadowing, `would override the broker behind this configuration's back; set ${meant}`);
+			throw new ConfigError(
+				shadowing,
+				`would override the broker behind this configuration's back; set ${meant}`,
+			);
 		}
 	}
 	const mode = oneOf(env, "MODE", ["embedded", "cluster"], "embedded");
@@ -142,7 +145,7 @@ export function parseConfig(env: Env): AppConfig {
 		throw new ConfigError("TRANSPORTER_URL", "required in cluster mode (kafka://host:9092)");
 	}
 	const transporter =
-		transporterValue === undefined ? null : url(env, "TRANSPORTER_URL", transporterValue, ["kafka"]).href;
+		transporterValue === undefined ? null : url("TRANSPORTER_URL", transporterValue, ["kafka"]).href;
 
 	const cacherValue = optionalStr(env, "CACHER_URL") ?? (mode === "cluster" ? undefined : "memory");
 	if (cacherValue === undefined)
@@ -150,7 +153,7 @@ export function parseConfig(env: Env): AppConfig {
 	const cacher: CacherConfig =
 		cacherValue === "memory"
 			? { kind: "memory" }
-			: { kind: "redis", url: url(env, "CACHER_URL", cacherValue, ["redis"]).href };
+			: { kind: "redis", url: url("CACHER_URL", cacherValue, ["redis"]).href };
 
 	const databases = Object.fromEntries(
 		DATABASE_OWNERS.map((owner) => [owner, parseDatabase(env, owner, mode, services.includes(owner))]),
@@ -183,7 +186,7 @@ export function parseConfig(env: Env): AppConfig {
 		},
 		opsPort: int(env, "OPS_PORT", 3001, { min: 0, max: 65535 }),
 		oidc: {
-			issuer: url(env, "OIDC_ISSUER", str(env, "OIDC_ISSUER", `http://127.0.0.1:${devProviderPort}`), [
+			issuer: url("OIDC_ISSUER", str(env, "OIDC_ISSUER", `http://127.0.0.1:${devProviderPort}`), [
 				"http",
 				"https",
 			]).href.replace(/\/$/, ""),

@@ -2,7 +2,10 @@ import { Cachers, type ServiceBroker } from "moleculer";
 
 const UNAVAILABLE_METRIC = "cacher_unavailable_total";
 
-type RedisClient = { on(event: string, listener: (...args: unknown[]) => void): void; removeAllListeners(event: string): void };
+type RedisClient = {
+	on(event: string, listener: (...args: unknown[]) => void): void;
+	removeAllListeners(event: string): void;
+};
 
 /**
  * Moleculer's Redis cacher, made safe to lose: while Redis is away every cache read is a miss and every write

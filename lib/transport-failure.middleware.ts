@@ -11,11 +11,17 @@ export const TransportFailureMiddleware: Middleware = {
 			next(ctx).catch((error: unknown) => {
 				// Errors raised on the other node come back carrying its nodeID (custom error classes arrive as
 				// plain Errors): those are answers, not transport failures.
-				if (error instanceof Errors.MoleculerError || (error as { nodeID?: string })?.nodeID !== undefined) throw error;
-				throw new Errors.MoleculerRetryableError("message transport unavailable", 503, "TRANSPORT_UNAVAILABLE", {
-					action: ctx.action?.name,
-					reason: (error as Error)?.message,
-				});
+				if (error instanceof Errors.MoleculerError || (error as { nodeID?: string })?.nodeID !== undefined)
+					throw error;
+				throw new Errors.MoleculerRetryableError(
+					"message transport unavailable",
+					503,
+					"TRANSPORT_UNAVAILABLE",
+					{
+						action: ctx.action?.name,
+						reason: (error as Error)?.message,
+					},
+				);
 			});
 	},
 } as Middleware;

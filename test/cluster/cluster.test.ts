@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Cluster, infra, startCluster } from "../support/cluster.ts";
-import { at, createCleaner, createVehicle, expectStatus, freshArea, nextWeekday } from "../support/fixtures.ts";
+import {
+	at,
+	createCleaner,
+	createVehicle,
+	expectStatus,
+	freshArea,
+	nextWeekday,
+} from "../support/fixtures.ts";
 import { metricValue } from "../support/platform.ts";
 
 let cluster: Cluster;
@@ -38,11 +45,20 @@ describe("cluster: services in separate processes over Kafka, Redis and MariaDB"
 		assert.ok(slots.body.slots.length > 0);
 		const booked = await cluster.api("POST", "/bookings", {
 			as: "alice",
-			body: { vehicleId: vehicle.id, serviceType: "exterior-wash", start: slots.body.slots[0].start, location: area },
+			body: {
+				vehicleId: vehicle.id,
+				serviceType: "exterior-wash",
+				start: slots.body.slots[0].start,
+				location: area,
+			},
 		});
 		expectStatus(booked, 201, "book");
 		const again = await cluster.api("GET", `/availability?${query}`, { as: "alice" });
-		assert.notEqual(again.body.slots[0]?.start, slots.body.slots[0].start, "the booked slot is no longer offered");
+		assert.notEqual(
+			again.body.slots[0]?.start,
+			slots.body.slots[0].start,
+			"the booked slot is no longer offered",
+		);
 		const cancelled = await cluster.api("POST", `/bookings/${booked.body.id}/cancel`, { as: "alice" });
 		expectStatus(cancelled, 200, "cancel");
 	});
@@ -50,12 +66,20 @@ describe("cluster: services in separate processes over Kafka, Redis and MariaDB"
 	it("never double-books across two booking instances: 50 simultaneous requests, exactly one wins", async () => {
 		// 45-minute jobs plus the 15-minute buffer: any two starts within the hour overlap.
 		const { area, cleaner, vehicle, day } = await bookingScenario("medium");
-		const starts = Array.from({ length: 50 }, (_, i) => at(day, `10:${String((i % 12) * 5).padStart(2, "0")}`));
+		const starts = Array.from({ length: 50 }, (_, i) =>
+			at(day, `10:${String((i % 12) * 5).padStart(2, "0")}`),
+		);
 		const responses = await Promise.all(
 			starts.map((start) =>
 				cluster.api("POST", "/bookings", {
 					as: "alice",
-					body: { vehicleId: vehicle.id, serviceType: "exterior-wash", start, location: area, cleanerId: cleaner.id },
+					body: {
+						vehicleId: vehicle.id,
+						serviceType: "exterior-wash",
+						start,
+						location: area,
+						cleanerId: cleaner.id,
+					},
 				}),
 			),
 		);
@@ -69,7 +93,10 @@ describe("cluster: services in separate processes over Kafka, Redis and MariaDB"
 				metricValue(await cluster.metrics(name), "moleculer_request_total", { action: "bookings.create" }),
 			),
 		);
-		assert.ok(handled.every((count) => count > 0), `both booking instances took requests: ${handled}`);
+		assert.ok(
+			handled.every((count) => count > 0),
+			`both booking instances took requests: ${handled}`,
+		);
 	});
 
 	it("balances calls between the instances of a service", async () => {
@@ -78,7 +105,8 @@ describe("cluster: services in separate processes over Kafka, Redis and MariaDB"
 				metricValue(await cluster.metrics(name), "moleculer_request_total", { action: "cleaners.me" }),
 			),
 		);
-		for (let i = 0; i < 20; i++) expectStatus(await cluster.api("GET", "/cleaners/me", { as: "carla" }), 200, "me");
+		for (let i = 0; i < 20; i++)
+			expectStatus(await cluster.api("GET", "/cleaners/me", { as: "carla" }), 200, "me");
 		const after = await Promise.all(
 			["cleaner-1", "cleaner-2"].map(async (name) =>
 				metricValue(await cluster.metrics(name), "moleculer_request_total", { action: "cleaners.me" }),
@@ -86,7 +114,10 @@ describe("cluster: services in separate processes over Kafka, Redis and MariaDB"
 		);
 		const served = after.map((count, i) => count - before[i]);
 		assert.equal(served[0] + served[1], 20);
-		assert.ok(served.every((count) => count >= 5), `round robin: ${served}`);
+		assert.ok(
+			served.every((count) => count >= 5),
+			`round robin: ${served}`,
+		);
 	});
 });
 
@@ -94,7 +125,8 @@ describe("cluster faults", () => {
 	it("keeps serving without Redis and resumes caching when it returns", async () => {
 		await infraRedis("stop");
 		try {
-			for (let i = 0; i < 3; i++) expectStatus(await cluster.api("GET", "/services"), 200, "catalog without Redis");
+			for (let i = 0; i < 3; i++)
+				expectStatus(await cluster.api("GET", "/services"), 200, "catalog without Redis");
 			const skipped = metricValue(await cluster.metrics("booking-1"), "cacher_unavailable_total");
 			const skipped2 = metricValue(await cluster.metrics("booking-2"), "cacher_unavailable_total");
 			assert.ok(skipped + skipped2 > 0, "the outage is counted");
@@ -142,7 +174,8 @@ describe("cluster faults", () => {
 		const results = await Promise.all(load);
 		for (const result of results) assert.ok(result.ms < 7000, `a request took ${result.ms} ms`);
 		assert.ok(results.filter((r) => r.status === 200).length >= 30, results.map((r) => r.status).join(","));
-		for (let i = 0; i < 5; i++) expectStatus(await cluster.api("GET", query, { as: "alice" }), 200, "after the kill");
+		for (let i = 0; i < 5; i++)
+			expectStatus(await cluster.api("GET", query, { as: "alice" }), 200, "after the kill");
 		await cluster.restart("booking-2");
 	});
 

@@ -11,7 +11,9 @@ import { TcpProxy } from "./tcp-proxy.ts";
 
 const run = promisify(execFile);
 
-export const NAMESPACE = "cpit";
+/** Distinct per concurrent run on one machine: namespace, database names and cache keys derive from it. */
+export const NAMESPACE = process.env.CLUSTER_TEST_ID ?? "cpit";
+const KAFKA = `kafka://127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
 const DATABASES = ["customer", "vehicle", "cleaner", "booking", "configuration"] as const;
 type Owner = (typeof DATABASES)[number];
 
@@ -35,19 +37,31 @@ const TOPOLOGY: Array<{ name: string; services: string }> = [
 	{ name: "booking-2", services: "booking" },
 ];
 
+const databaseName = (owner: Owner) => `${NAMESPACE}_${owner}_db`;
+
 function databaseUrl(owner: Owner, port: number): string {
-	return `mysql://${owner}_svc:${owner}_pw@127.0.0.1:${port}/${owner}_db`;
+	return `mysql://${owner}_svc:${owner}_pw@127.0.0.1:${port}/${databaseName(owner)}`;
 }
 
-/** Empty databases and cache, so every run starts from migrations and seeds. */
+/**
+ * Empty databases (each granted to its service's user only, as scripts/infra.sh does for the real ones) and
+ * no cached entries, so every run starts from migrations and seeds.
+ */
 async function resetState(): Promise<void> {
 	const root = await createConnection({ host: "127.0.0.1", port: 3306, user: "root", password: "" });
 	for (const owner of DATABASES) {
-		await root.query(`DROP DATABASE IF EXISTS ${owner}_db`);
-		await root.query(`CREATE DATABASE ${owner}_db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+		await root.query(`DROP DATABASE IF EXISTS ${databaseName(owner)}`);
+		await root.query(
+			`CREATE DATABASE ${databaseName(owner)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+		);
+		for (const host of ["127.0.0.1", "localhost"]) {
+			await root.query(`GRANT ALL PRIVILEGES ON ${databaseName(owner)}.* TO '${owner}_svc'@'${host}'`);
+		}
 	}
 	await root.end();
-	await run("redis-cli", ["-n", "1", "FLUSHDB"]);
+	const { stdout } = await run("redis-cli", ["-n", "1", "--scan", "--pattern", `${NAMESPACE}-*`]);
+	const keys = stdout.split("\n").filter(Boolean);
+	if (keys.length > 0) await run("redis-cli", ["-n", "1", "DEL", ...keys]);
 }
 
 export async function infra(command: "kafka-stop" | "kafka-start"): Promise<void> {
@@ -81,7 +95,7 @@ export async function startCluster(): Promise<Cluster> {
 	const common: Record<string, string> = {
 		MODE: "cluster",
 		NAMESPACE,
-		TRANSPORTER_URL: "kafka://127.0.0.1:9092",
+		TRANSPORTER_URL: KAFKA,
 		CACHER_URL: "redis://127.0.0.1:6379/1",
 		SEED_DEMO_DATA: "true",
 		REQUEST_TIMEOUT_MS: "5000",

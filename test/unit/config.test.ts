@@ -375,10 +375,10 @@ describe("config/env readers", () => {
 	});
 
 	it("url checks the scheme without its colon", () => {
-		assert.equal(url({}, "U", "https://x.example/a", ["http", "https"]).hostname, "x.example");
-		assert.throws(() => url({}, "U", "http://x", ["https"]), {
+		assert.equal(url("U", "https://x.example/a", ["http", "https"]).hostname, "x.example");
+		assert.throws(() => url("U", "http://x", ["https"]), {
 			message: 'U: unsupported URL scheme "http" (expected https)',
 		});
-		assert.throws(() => url({}, "U", "::", ["https"]), { message: 'U: not a valid URL: "::"' });
+		assert.throws(() => url("U", "::", ["https"]), { message: 'U: not a valid URL: "::"' });
 	});
 });
