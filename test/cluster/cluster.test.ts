@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type Cluster, infra, startCluster } from "../support/cluster.ts";
+import { Admin } from "@platformatic/kafka";
+import { type Cluster, infra, NAMESPACE, startCluster } from "../support/cluster.ts";
 import {
 	at,
 	createCleaner,
@@ -176,7 +177,12 @@ describe("cluster faults", () => {
 		assert.ok(results.filter((r) => r.status === 200).length >= 30, results.map((r) => r.status).join(","));
 		for (let i = 0; i < 5; i++)
 			expectStatus(await cluster.api("GET", query, { as: "alice" }), 200, "after the kill");
+
+		// Restarting with the same node id reuses its topics and consumer group: nothing piles up.
+		const before = await transporterFootprint();
 		await cluster.restart("booking-2");
+		assert.deepEqual(await transporterFootprint(), before);
+		expectStatus(await cluster.api("GET", query, { as: "alice" }), 200, "after the restart");
 	});
 
 	it("fails fast with 503 while Kafka is down and recovers without restarting any service", async () => {
@@ -199,6 +205,23 @@ describe("cluster faults", () => {
 		assert.equal(status, 200, "calls succeed again after Kafka returned");
 	});
 });
+
+/** The transporter's topics and consumer groups of this test namespace. */
+async function transporterFootprint(): Promise<{ topics: string[]; groups: string[] }> {
+	const admin = new Admin({
+		clientId: "cluster-test",
+		bootstrapBrokers: [`127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`],
+	});
+	try {
+		const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`MOL-${NAMESPACE}.`)).sort();
+		const groups = [...(await admin.listGroups()).keys()]
+			.filter((group) => group.startsWith(`${NAMESPACE}-`))
+			.sort();
+		return { topics, groups };
+	} finally {
+		await admin.close();
+	}
+}
 
 async function infraRedis(action: "stop" | "start"): Promise<void> {
 	const { execFile } = await import("node:child_process");
