@@ -1,5 +1,7 @@
 import type { BrokerOptions, TransporterConfig } from "moleculer";
 import { config } from "./config/index.ts";
+import { closeEventBus } from "./lib/events/bus.ts";
+import { dlqReplCommand } from "./lib/events/dlq.ts";
 import { OpsEndpointReporter } from "./lib/ops-endpoint.ts";
 import { FAIL_FAST_REDIS, ResilientRedisCacher } from "./lib/resilient-redis-cacher.ts";
 import { TransportFailureMiddleware } from "./lib/transport-failure.middleware.ts";
@@ -69,9 +71,10 @@ const brokerConfig: BrokerOptions = {
 		halfOpenTime: 10_000,
 	},
 	registry: { strategy: "RoundRobin", preferLocal: true },
-	// A node that vanished without saying goodbye (SIGKILL, lost pod) is dropped from the registry after 6 s.
-	heartbeatInterval: 2,
-	heartbeatTimeout: 6,
+	// A node that vanished without saying goodbye (SIGKILL, lost pod) is dropped from the registry within about
+	// 5 s: before the first request sent to it times out, so the gateway's retry of a read lands on a live node.
+	heartbeatInterval: 1,
+	heartbeatTimeout: 4,
 
 	cacher:
 		config.cacher.kind === "redis"
@@ -98,6 +101,9 @@ const brokerConfig: BrokerOptions = {
 	validator: true,
 	middlewares: [TransportFailureMiddleware],
 
+	// Ops at the REPL (`npm run repl`): `dlq list <topic>`, `dlq redrive <topic> <eventId...>`.
+	replOptions: { customCommands: [dlqReplCommand] },
+
 	async started(broker) {
 		const api = config.services.includes("gateway")
 			? `, API on http://localhost:${config.http.port}/api`
@@ -106,6 +112,11 @@ const brokerConfig: BrokerOptions = {
 			`Cleaning Platform node ${config.nodeId} (${config.mode} mode) on Node ${process.version}: ` +
 				`services ${config.services.join(", ")}${api}, health and metrics on http://localhost:${config.opsPort}`,
 		);
+	},
+
+	// After the services stopped their relay and consumers: the domain-event producer goes last.
+	async stopped() {
+		await closeEventBus();
 	},
 };
 

@@ -33,6 +33,20 @@ export type DatabaseConfig =
 
 export type CacherConfig = { kind: "memory" } | { kind: "redis"; url: string };
 
+/** The durable domain-event topics (booking-events, cleaner-availability-updates): not the transporter's. */
+export interface EventsConfig {
+	/** Kafka bootstrap brokers (host:port); null: the in-process bus of embedded mode. */
+	kafkaBrokers: string[] | null;
+	/** Put before every topic and consumer group name, for environments sharing one Kafka cluster. */
+	topicPrefix: string;
+	topicPartitions: number;
+	retentionMs: number;
+	/** How often each booking instance looks for unsent outbox rows (a local commit wakes it at once). */
+	outboxPollMs: number;
+	/** Failed handler attempts before an event goes to the dead-letter topic. */
+	handlerAttempts: number;
+}
+
 export interface AppConfig {
 	mode: "embedded" | "cluster";
 	nodeId: string;
@@ -45,6 +59,7 @@ export interface AppConfig {
 	requestTimeoutMs: number;
 	cacher: CacherConfig;
 	cacheTtlSeconds: number;
+	events: EventsConfig;
 	databases: Record<DatabaseOwner, DatabaseConfig>;
 	migrateOnStart: boolean;
 	seedDemoData: boolean;
@@ -94,6 +109,34 @@ function parseDatabase(
 		username: decodeURIComponent(parsed.username),
 		password: decodeURIComponent(parsed.password),
 		poolMax,
+	};
+}
+
+/** Services that produce or consume the domain-event topics. */
+const EVENT_SERVICES: readonly ServiceName[] = ["booking", "cleaner", "vehicle"];
+
+function parseEvents(env: Env, mode: AppConfig["mode"], services: ServiceName[]): EventsConfig {
+	const value = optionalStr(env, "EVENTS_KAFKA_URL");
+	if (value === undefined && mode === "cluster" && services.some((name) => EVENT_SERVICES.includes(name))) {
+		throw new ConfigError(
+			"EVENTS_KAFKA_URL",
+			"required in cluster mode by booking, cleaner and vehicle (kafka://host:9092)",
+		);
+	}
+	const topicPrefix = str(env, "EVENTS_TOPIC_PREFIX", "");
+	if (!/^[a-zA-Z0-9._-]*$/.test(topicPrefix)) {
+		throw new ConfigError(
+			"EVENTS_TOPIC_PREFIX",
+			`letters, digits, ".", "_" and "-" only, got "${topicPrefix}"`,
+		);
+	}
+	return {
+		kafkaBrokers: value === undefined ? null : [url("EVENTS_KAFKA_URL", value, ["kafka"]).host],
+		topicPrefix,
+		topicPartitions: int(env, "EVENTS_TOPIC_PARTITIONS", 3, { min: 1, max: 100 }),
+		retentionMs: int(env, "EVENTS_RETENTION_HOURS", 168, { min: 1, max: 87_600 }) * 3_600_000,
+		outboxPollMs: int(env, "OUTBOX_POLL_MS", 200, { min: 10, max: 60_000 }),
+		handlerAttempts: int(env, "EVENTS_HANDLER_ATTEMPTS", 5, { min: 1, max: 100 }),
 	};
 }
 
@@ -175,6 +218,7 @@ export function parseConfig(env: Env): AppConfig {
 		requestTimeoutMs: int(env, "REQUEST_TIMEOUT_MS", 5000, { min: 100, max: 120_000 }),
 		cacher,
 		cacheTtlSeconds: int(env, "CACHE_TTL_SECONDS", 300, { min: 1, max: 86_400 }),
+		events: parseEvents(env, mode, services),
 		databases,
 		migrateOnStart: bool(env, "DB_MIGRATE_ON_START", true),
 		seedDemoData: bool(env, "SEED_DEMO_DATA", mode === "embedded"),

@@ -1,9 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { type ModelStatic, Op, type Transaction, type WhereOptions } from "sequelize";
+import { config } from "../../config/index.ts";
 import type { AuthUser } from "../../lib/auth.ts";
 import { isDeadlock, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
+import { eventBus } from "../../lib/events/bus.ts";
+import type { OutgoingEvent } from "../../lib/events/contract.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type BusinessSettingsHolder, businessSettingsMixin } from "../../mixins/business-settings.mixin.ts";
@@ -11,6 +14,7 @@ import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin
 import type { Vehicle } from "../vehicle/vehicle.service.ts";
 import { isOnReservationGrid } from "./availability-rules.ts";
 import type { ServiceType } from "./catalog.service.ts";
+import { bookingEvents } from "./events.ts";
 import {
 	type Actor,
 	actorOf,
@@ -22,6 +26,7 @@ import {
 } from "./lifecycle.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
 import { BOOKING_MODEL, type BookingRow, bookingTables, type Location, type Row } from "./models.ts";
+import { OutboxRelay, writeOutbox } from "./outbox.ts";
 import { affectedDays, bumpGenerations, releaseUnits, reserveUnits } from "./reservations.ts";
 
 export interface Booking {
@@ -83,7 +88,8 @@ function toBooking(row: BookingRow): Booking {
 				? { by: row.cancelledBy ?? "unknown", late: row.lateCancellation, feeMinor: row.cancellationFeeMinor }
 				: null,
 		rating:
-			row.ratingScore === null
+			// undefined on a row fresh from create(), null on one read back
+			row.ratingScore == null
 				? null
 				: {
 						score: row.ratingScore,
@@ -129,7 +135,9 @@ const page = {
 type Self = Service &
 	DatabaseService &
 	BusinessSettingsHolder & {
+		relay: OutboxRelay;
 		bookings(): ModelStatic<Row<BookingRow>>;
+		recordEvents(transaction: Transaction, events: OutgoingEvent[]): Promise<void>;
 		actorFor(ctx: RequestContext): Promise<Actor>;
 		visibleBooking(ctx: RequestContext, id: string): Promise<{ row: Row<BookingRow>; actor: Actor }>;
 		replayed<T>(ctx: RequestContext, operation: string): Promise<T | undefined>;
@@ -268,6 +276,7 @@ const BookingService: ServiceDefinition<Self> = {
 						affectedDays(job, buffer, this.businessSettings.timeZone),
 						transaction,
 					);
+					await this.recordEvents(transaction, bookingEvents("create", row.get() as BookingRow));
 					return toBooking(row.get() as BookingRow);
 				});
 			},
@@ -328,33 +337,6 @@ const BookingService: ServiceDefinition<Self> = {
 					offset,
 				});
 				return { items: rows.map((row) => toBooking(row.get() as BookingRow)), total: count, limit, offset };
-			},
-		},
-
-		agenda: {
-			params: {
-				$$strict: true,
-				from: { ...isoInstant, optional: true },
-				to: { ...isoInstant, optional: true },
-			},
-			async handler(
-				this: Self,
-				ctx: RequestContext<{ from?: string; to?: string }>,
-			): Promise<{ items: Booking[] }> {
-				const actor = await this.actorFor(ctx);
-				if (actor.kind !== "cleaner") throw new ForbiddenError("only cleaners have an agenda");
-				const from = ctx.params.from ? this.parseStart(ctx.params.from, "from") : Date.now() - 12 * 3_600_000;
-				const to = ctx.params.to ? this.parseStart(ctx.params.to, "to") : from + 8 * 24 * 3_600_000;
-				const rows = await this.bookings().findAll({
-					where: {
-						cleanerId: actor.cleanerId,
-						status: { [Op.ne]: "cancelled" },
-						startAt: { [Op.gte]: new Date(from), [Op.lt]: new Date(to) },
-					},
-					order: [["startAt", "ASC"]],
-					limit: 500,
-				});
-				return { items: rows.map((row) => toBooking(row.get() as BookingRow)) };
 			},
 		},
 
@@ -464,6 +446,12 @@ const BookingService: ServiceDefinition<Self> = {
 			return this.adapter.model as unknown as ModelStatic<Row<BookingRow>>;
 		},
 
+		/** Every booking change writes its domain events in its own transaction (the outbox). */
+		async recordEvents(this: Self, transaction: Transaction, events: OutgoingEvent[]) {
+			await writeOutbox(this.database(), transaction, events);
+			transaction.afterCommit(() => this.relay.nudge());
+		},
+
 		parseStart(this: Self, value: string, field: string): number {
 			const instant = Date.parse(value);
 			if (Number.isNaN(instant)) throw new UnprocessableError(field, "not a valid date-time");
@@ -533,8 +521,9 @@ const BookingService: ServiceDefinition<Self> = {
 						status: row.status,
 					});
 				}
-				const fresh = await this.bookings().findByPk(row.id, { transaction });
-				return toBooking(fresh?.get() as BookingRow);
+				const fresh = (await this.bookings().findByPk(row.id, { transaction }))?.get() as BookingRow;
+				await this.recordEvents(transaction, bookingEvents(action, fresh, row.get() as BookingRow));
+				return toBooking(fresh);
 			});
 		},
 
@@ -622,6 +611,22 @@ const BookingService: ServiceDefinition<Self> = {
 				}
 			}
 		},
+	},
+
+	started(this: Self) {
+		this.relay = new OutboxRelay({
+			sequelize: this.database(),
+			bus: eventBus(this.logger),
+			pollMs: config.events.outboxPollMs,
+			retentionMs: config.events.retentionMs,
+			logger: this.logger,
+			metrics: this.broker.metrics,
+		});
+		this.relay.start();
+	},
+
+	async stopped(this: Self) {
+		await this.relay.stop();
 	},
 };
 

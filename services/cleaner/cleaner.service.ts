@@ -4,10 +4,14 @@ import { col, DataTypes, type Model, Op, where } from "sequelize";
 import { config } from "../../config/index.ts";
 import { isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
+import type { Subscription } from "../../lib/events/bus.ts";
+import { consumeForService } from "../../lib/events/consumer.ts";
+import { TOPICS } from "../../lib/events/contract.ts";
 import { currentUser, isAdmin, type RequestContext, requireRole } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import { LATITUDE_RULE, LONGITUDE_RULE, PHONE_RULE } from "../customer/customer-rules.ts";
+import { type AgendaItem, agendaOf, applyToAgenda } from "./agenda.ts";
 import { CLEANER_MIGRATIONS } from "./migrations/index.ts";
 import {
 	emptyWeeklyHours,
@@ -262,6 +266,7 @@ interface CandidatesParams {
 
 type Self = Service &
 	DatabaseService & {
+		consumer: Subscription;
 		findCleaner(id: string): Promise<CleanerModel>;
 		findOwnProfile(ctx: RequestContext): Promise<CleanerModel>;
 		assertKnownSkills(ctx: RequestContext, skills: readonly string[] | undefined): Promise<void>;
@@ -411,6 +416,23 @@ const CleanerService: ServiceDefinition<Self> = {
 			},
 		},
 
+		/** The caller's jobs from the read model the booking service's events build (default: the next 8 days). */
+		agenda: {
+			params: { $$strict: true, from: { ...instant, optional: true }, to: { ...instant, optional: true } },
+			async handler(
+				this: Self,
+				ctx: RequestContext<{ from?: string; to?: string }>,
+			): Promise<{ items: AgendaItem[] }> {
+				const cleaner = await this.findOwnProfile(ctx);
+				const from = ctx.params.from
+					? Date.parse(parseInstant(ctx.params.from, "from"))
+					: Date.now() - 12 * 3_600_000;
+				const to = ctx.params.to ? Date.parse(parseInstant(ctx.params.to, "to")) : from + 8 * 24 * 3_600_000;
+				if (to <= from) throw new UnprocessableError("to", "must be after from");
+				return { items: await agendaOf(this.database(), cleaner.id, new Date(from), new Date(to)) };
+			},
+		},
+
 		/** timeOff, when given, replaces the whole list. */
 		updateMe: {
 			params: { $$strict: true, ...selfServiceFields },
@@ -541,15 +563,32 @@ const CleanerService: ServiceDefinition<Self> = {
 	},
 
 	async started(this: Self) {
-		if (!config.seedDemoData || (await this.adapter.model.count()) > 0) return;
-		try {
-			const cleaners = demoCleanerRows();
-			await this.adapter.model.bulkCreate(cleaners);
-			this.logger.info(`Seeded ${cleaners.length} demo cleaners`);
-		} catch (error) {
-			// Another instance seeded the same table at the same moment.
-			if (!isUniqueViolation(error)) throw error;
+		if (config.seedDemoData && (await this.adapter.model.count()) === 0) {
+			try {
+				const cleaners = demoCleanerRows();
+				await this.adapter.model.bulkCreate(cleaners);
+				this.logger.info(`Seeded ${cleaners.length} demo cleaners`);
+			} catch (error) {
+				// Another instance seeded the same table at the same moment.
+				if (!isUniqueViolation(error)) throw error;
+			}
 		}
+		// After seeding: events about the demo cleaners find them.
+		this.consumer = consumeForService(
+			this,
+			"cleaner-service",
+			[TOPICS.bookingEvents, TOPICS.cleanerAvailability],
+			async (event, transaction) => {
+				if (await applyToAgenda(this.database(), this.adapter.model, event, transaction)) {
+					const { cleanerId } = event.data as { cleanerId: string };
+					transaction.afterCommit(() => this.cleanerChanged(cleanerId));
+				}
+			},
+		);
+	},
+
+	async stopped(this: Self) {
+		await this.consumer.stop();
 	},
 };
 

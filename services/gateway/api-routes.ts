@@ -50,7 +50,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
 	{ method: "GET", path: "/cleaners", action: "cleaners.find", access: admin },
 	{ method: "GET", path: "/cleaners/me", action: "cleaners.me", access: cleaner },
 	{ method: "PATCH", path: "/cleaners/me", action: "cleaners.updateMe", access: cleaner },
-	{ method: "GET", path: "/cleaners/me/agenda", action: "bookings.agenda", access: cleaner },
+	{ method: "GET", path: "/cleaners/me/agenda", action: "cleaners.agenda", access: cleaner },
 	{ method: "GET", path: "/cleaners/:id", action: "cleaners.get", access: signedIn },
 	{ method: "PATCH", path: "/cleaners/:id", action: "cleaners.update", access: admin },
 	{ method: "POST", path: "/cleaners/:id/activate", action: "cleaners.activate", access: admin },

@@ -3,9 +3,13 @@ import type { Service } from "moleculer";
 import { DataTypes, type Model } from "sequelize";
 import { isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import type { Subscription } from "../../lib/events/bus.ts";
+import { consumeForService } from "../../lib/events/consumer.ts";
+import { TOPICS } from "../../lib/events/contract.ts";
 import { currentUser, isAdmin, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import { applyToHistory } from "./history.ts";
 import { VEHICLE_MIGRATIONS } from "./migrations/index.ts";
 import { normalisePlate, PLATE_PATTERN, SIZE_CLASSES, type SizeClass } from "./vehicle-rules.ts";
 
@@ -81,7 +85,10 @@ function validPlate(plate: string): string {
 }
 
 type Self = Service &
-	DatabaseService & { findOwned(ctx: RequestContext, id: string): Promise<Model & VehicleRow> };
+	DatabaseService & {
+		consumer: Subscription;
+		findOwned(ctx: RequestContext, id: string): Promise<Model & VehicleRow>;
+	};
 
 /** Customers' vehicles: plate, size class (drives booking price and duration) and cleaning history. */
 const VehicleService: ServiceDefinition<Self> = {
@@ -225,6 +232,17 @@ const VehicleService: ServiceDefinition<Self> = {
 			if (!row || (!isAdmin(user) && row.get("ownerId") !== user.id)) throw new NotFoundError("vehicle", id);
 			return row;
 		},
+	},
+
+	/** The cleaning history is a read model of booking-events. */
+	started(this: Self) {
+		this.consumer = consumeForService(this, "vehicle-service", [TOPICS.bookingEvents], (event, transaction) =>
+			applyToHistory(this.database(), this.adapter.model, event, transaction),
+		);
+	},
+
+	async stopped(this: Self) {
+		await this.consumer.stop();
 	},
 };
 

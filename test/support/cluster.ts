@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { Kafka, logLevel } from "kafkajs";
 import { createConnection } from "mysql2/promise";
 import { ApiClient, freePort, metricValue, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
@@ -13,7 +14,10 @@ const run = promisify(execFile);
 
 /** Distinct per concurrent run on one machine: namespace, database names and cache keys derive from it. */
 export const NAMESPACE = process.env.CLUSTER_TEST_ID ?? "cpit";
-const KAFKA = `kafka://127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+export const KAFKA_BROKER = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+const KAFKA = `kafka://${KAFKA_BROKER}`;
+/** The run's domain-event topics and consumer groups are `<namespace>.booking-events` and so on. */
+export const EVENTS_PREFIX = `${NAMESPACE}.`;
 const DATABASES = ["customer", "vehicle", "cleaner", "booking", "configuration"] as const;
 type Owner = (typeof DATABASES)[number];
 
@@ -37,7 +41,7 @@ const TOPOLOGY: Array<{ name: string; services: string }> = [
 	{ name: "booking-2", services: "booking" },
 ];
 
-const databaseName = (owner: Owner) => `${NAMESPACE}_${owner}_db`;
+export const databaseName = (owner: Owner) => `${NAMESPACE}_${owner}_db`;
 
 function databaseUrl(owner: Owner, port: number): string {
 	return `mysql://${owner}_svc:${owner}_pw@127.0.0.1:${port}/${databaseName(owner)}`;
@@ -62,6 +66,31 @@ async function resetState(): Promise<void> {
 	const { stdout } = await run("redis-cli", ["-n", "1", "--scan", "--pattern", `${NAMESPACE}-*`]);
 	const keys = stdout.split("\n").filter(Boolean);
 	if (keys.length > 0) await run("redis-cli", ["-n", "1", "DEL", ...keys]);
+	await deleteEventTopics();
+}
+
+/**
+ * The domain-event topics and groups of an earlier run with this namespace hold events about databases that
+ * no longer exist: gone before the nodes create them afresh.
+ */
+async function deleteEventTopics(): Promise<void> {
+	const admin = new Kafka({ brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING }).admin();
+	await admin.connect();
+	try {
+		const ours = (names: string[]) => names.filter((name) => name.startsWith(EVENTS_PREFIX));
+		const groups = ours((await admin.listGroups()).groups.map((group) => group.groupId));
+		if (groups.length > 0) await admin.deleteGroups(groups);
+		const topics = ours(await admin.listTopics());
+		if (topics.length === 0) return;
+		await admin.deleteTopics({ topics });
+		const deadline = Date.now() + 30_000;
+		while (ours(await admin.listTopics()).length > 0) {
+			if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} still there after 30 s`);
+			await sleep(250);
+		}
+	} finally {
+		await admin.disconnect();
+	}
 }
 
 export async function infra(command: "kafka-stop" | "kafka-start"): Promise<void> {
@@ -78,6 +107,8 @@ export interface Cluster extends ApiClient {
 	ready(name: string): Promise<{ status: number; body: any }>;
 	kill(name: string, signal?: NodeJS.Signals): Promise<void>;
 	restart(name: string): Promise<void>;
+	/** Starts one more node (beyond the topology) with extra environment, e.g. its own HTTP PORT. */
+	addNode(name: string, services: string, env?: Record<string, string>): Promise<ClusterNode>;
 	stop(): Promise<void>;
 }
 
@@ -101,6 +132,8 @@ export async function startCluster(): Promise<Cluster> {
 		REQUEST_TIMEOUT_MS: "5000",
 		DEV_IDP_PORT: String(idpPort),
 		PORT: String(httpPort),
+		EVENTS_KAFKA_URL: KAFKA,
+		EVENTS_TOPIC_PREFIX: EVENTS_PREFIX,
 		...Object.fromEntries(
 			DATABASES.map((owner) => [
 				`${owner.toUpperCase()}_DB_URL`,
@@ -110,9 +143,14 @@ export async function startCluster(): Promise<Cluster> {
 	};
 
 	const nodes: ClusterNode[] = [];
-	const launch = async (name: string, services: string, opsPort?: number) => {
+	const launch = async (
+		name: string,
+		services: string,
+		opsPort?: number,
+		extra: Record<string, string> = {},
+	) => {
 		const port = opsPort ?? (await freePort());
-		const env = { ...common, NODE_ID: name, SERVICES: services, OPS_PORT: String(port) };
+		const env = { ...common, ...extra, NODE_ID: name, SERVICES: services, OPS_PORT: String(port) };
 		const child = spawnNode(env, join(logDir, `${name}.log`));
 		await waitForReady(`http://127.0.0.1:${port}/health/ready`, 90_000, child).catch((error: Error) => {
 			throw new Error(`${name}: ${error.message}; see ${join(logDir, `${name}.log`)}`);
@@ -172,9 +210,15 @@ export async function startCluster(): Promise<Cluster> {
 		restart: async (name: string) => {
 			const node = byName(name);
 			await stopNode(node.child, "SIGTERM");
-			const fresh = await launch(node.name, node.services, node.opsPort);
+			const fresh = await launch(node.name, node.services, node.opsPort, node.env);
 			node.child = fresh.child;
 			await waitForDiscovery();
+		},
+		addNode: async (name: string, services: string, env: Record<string, string> = {}) => {
+			const node = await launch(name, services, undefined, env);
+			nodes.push(node);
+			await waitForDiscovery();
+			return node;
 		},
 		stop: async () => {
 			await Promise.all(nodes.map((n) => stopNode(n.child)));

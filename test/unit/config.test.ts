@@ -23,6 +23,7 @@ const CLUSTER: Env = {
 	[TRANSPORTER]: "kafka://kafka:9092",
 	[CACHER]: "redis://redis:6379",
 	BOOKING_DB_URL: "mysql://booking:secret@mysql-booking:3306/booking",
+	EVENTS_KAFKA_URL: "kafka://events-kafka:9092",
 };
 
 /** Asserts that parsing `env` throws a ConfigError naming `variable`, in the form "VARIABLE: problem". */
@@ -53,6 +54,14 @@ describe("parseConfig: embedded mode defaults", () => {
 			requestTimeoutMs: 5000,
 			cacher: { kind: "memory" },
 			cacheTtlSeconds: 300,
+			events: {
+				kafkaBrokers: null,
+				topicPrefix: "",
+				topicPartitions: 3,
+				retentionMs: 168 * 3_600_000,
+				outboxPollMs: 200,
+				handlerAttempts: 5,
+			},
 			databases: {
 				customer: sqlite("customer"),
 				vehicle: sqlite("vehicle"),
@@ -262,6 +271,30 @@ describe("parseConfig: cluster mode", () => {
 		assertRejects({ ...CLUSTER, SERVICES: "cleaner" }, "CLEANER_DB_URL");
 	});
 
+	it("EVENTS_KAFKA_URL: required by booking, cleaner and vehicle; the event settings apply", () => {
+		const { EVENTS_KAFKA_URL: _, ...env } = CLUSTER;
+		assertRejects(env, "EVENTS_KAFKA_URL", /required in cluster mode/);
+		assert.equal(parseConfig({ ...env, SERVICES: "gateway,identity" }).events.kafkaBrokers, null);
+		assert.deepEqual(
+			parseConfig({
+				...CLUSTER,
+				EVENTS_TOPIC_PREFIX: "staging.",
+				EVENTS_TOPIC_PARTITIONS: "6",
+				EVENTS_RETENTION_HOURS: "24",
+				OUTBOX_POLL_MS: "50",
+				EVENTS_HANDLER_ATTEMPTS: "3",
+			}).events,
+			{
+				kafkaBrokers: ["events-kafka:9092"],
+				topicPrefix: "staging.",
+				topicPartitions: 6,
+				retentionMs: 24 * 3_600_000,
+				outboxPollMs: 50,
+				handlerAttempts: 3,
+			},
+		);
+	});
+
 	it("services without a database need none", () => {
 		const { BOOKING_DB_URL: _, ...env } = CLUSTER;
 		assert.deepEqual(parseConfig({ ...env, SERVICES: "gateway,identity" }).services, ["gateway", "identity"]);
@@ -313,6 +346,12 @@ describe("parseConfig: bad values name their variable", () => {
 		[{ OIDC_CLOCK_SKEW_SECONDS: "301" }, "OIDC_CLOCK_SKEW_SECONDS", /between 0 and 300/],
 		[{ OIDC_ISSUER: "ftp://idp.example.com" }, "OIDC_ISSUER", /unsupported URL scheme "ftp"/],
 		[{ OIDC_ISSUER: "idp.example.com" }, "OIDC_ISSUER", /not a valid URL/],
+		[{ EVENTS_KAFKA_URL: "http://kafka:9092" }, "EVENTS_KAFKA_URL", /unsupported URL scheme "http"/],
+		[{ EVENTS_TOPIC_PREFIX: "a/b" }, "EVENTS_TOPIC_PREFIX", /letters, digits/],
+		[{ EVENTS_TOPIC_PARTITIONS: "0" }, "EVENTS_TOPIC_PARTITIONS", /between 1 and 100/],
+		[{ EVENTS_RETENTION_HOURS: "0" }, "EVENTS_RETENTION_HOURS", /between 1 and 87600/],
+		[{ OUTBOX_POLL_MS: "5" }, "OUTBOX_POLL_MS", /between 10 and 60000/],
+		[{ EVENTS_HANDLER_ATTEMPTS: "0" }, "EVENTS_HANDLER_ATTEMPTS", /between 1 and 100/],
 	];
 	for (const [env, variable, problem] of cases) {
 		it(`${Object.entries(env)

@@ -1,5 +1,6 @@
 import type { Migration } from "../../../lib/database.ts";
 import { bookingSchema } from "./0001-booking-schema.ts";
+import { outbox } from "./0002-outbox.ts";
 
 /** Applied in this order, once each; never edit a migration that has shipped, add the next one. */
-export const BOOKING_MIGRATIONS: readonly Migration[] = [bookingSchema];
+export const BOOKING_MIGRATIONS: readonly Migration[] = [bookingSchema, outbox];

@@ -1,0 +1,73 @@
+import type { Logger } from "moleculer";
+import { config } from "../../config/index.ts";
+import { KafkaBus } from "./kafka-bus.ts";
+import { MemoryBus } from "./memory-bus.ts";
+
+/** One record as written to a topic. */
+export interface BusRecord {
+	topic: string;
+	key: string;
+	value: string;
+	headers: Record<string, string>;
+}
+
+/** A record as read back, with its place in the log. */
+export interface DeliveredRecord extends BusRecord {
+	partition: number;
+	offset: string;
+	/** When the log appended it (ms since the epoch, as a string like Kafka's). */
+	timestamp: string;
+}
+
+export interface Delivery {
+	record: DeliveredRecord;
+	/** Tells the group this member is alive while a handler retries (Kafka's session timeout). */
+	heartbeat(): Promise<void>;
+	/** True once the consumer is stopping: a retrying handler gives up without committing. */
+	stopping(): boolean;
+}
+
+export interface Subscription {
+	stop(): Promise<void>;
+}
+
+/**
+ * What producers, consumers and the ops tools need from a log: Kafka in cluster mode, an in-process log with
+ * the same guarantees in embedded mode. Records of one key keep their order; a group's position advances past
+ * a record only after `handle` resolved for it; a throwing `handle` means "deliver it again".
+ */
+export interface EventBus {
+	publish(records: readonly BusRecord[]): Promise<void>;
+	consume(
+		group: string,
+		topics: readonly string[],
+		handle: (delivery: Delivery) => Promise<void>,
+	): Subscription;
+	/** Every record the topic still holds, in log order per partition. */
+	readAll(topic: string): Promise<DeliveredRecord[]>;
+	close(): Promise<void>;
+}
+
+let shared: EventBus | undefined;
+
+/** The process's bus: one Kafka client (or one in-process log) for every service of the node. */
+export function eventBus(logger: Logger): EventBus {
+	const { kafkaBrokers, topicPrefix, topicPartitions, retentionMs } = config.events;
+	shared ??=
+		kafkaBrokers === null
+			? new MemoryBus(topicPartitions)
+			: new KafkaBus({
+					brokers: kafkaBrokers,
+					prefix: topicPrefix,
+					clientId: config.nodeId,
+					partitions: topicPartitions,
+					retentionMs,
+					logger,
+				});
+	return shared;
+}
+
+export async function closeEventBus(): Promise<void> {
+	await shared?.close();
+	shared = undefined;
+}

@@ -1,0 +1,193 @@
+import type { Logger, MetricRegistry, Service } from "moleculer";
+import {
+	DataTypes,
+	type Model,
+	type ModelStatic,
+	type QueryInterface,
+	type Sequelize,
+	Transaction,
+} from "sequelize";
+import { config } from "../../config/index.ts";
+import { type DatabaseService, isDatabaseUnavailable } from "../../mixins/database.mixin.ts";
+import { isDeadlock } from "../database.ts";
+import { backoff, sleep } from "./backoff.ts";
+import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
+import { type CloudEvent, deadLetterTopic, parseCloudEvent } from "./contract.ts";
+
+/** Headers a dead-lettered record carries besides its original ones. */
+export const DLQ_HEADERS = {
+	error: "dlq-error",
+	group: "dlq-group",
+	topic: "dlq-topic",
+	partition: "dlq-partition",
+	offset: "dlq-offset",
+	attempts: "dlq-attempts",
+	failedAt: "dlq-failed-at",
+} as const;
+
+/** The migration step that gives a consumer's database its record of applied events. */
+export async function createProcessedEventsTable(qi: QueryInterface): Promise<void> {
+	await qi.createTable("processed_events", {
+		event_id: { type: DataTypes.STRING(64), primaryKey: true },
+		event_type: { type: DataTypes.STRING(100), allowNull: false },
+		topic: { type: DataTypes.STRING(249), allowNull: false },
+		processed_at: { type: DataTypes.DATE, allowNull: false },
+	});
+}
+
+interface ProcessedEventRow {
+	eventId: string;
+	eventType: string;
+	topic: string;
+	processedAt: Date;
+}
+
+const processedModels = new WeakMap<Sequelize, ModelStatic<Model<ProcessedEventRow>>>();
+
+function processedEvents(sequelize: Sequelize): ModelStatic<Model<ProcessedEventRow>> {
+	let model = processedModels.get(sequelize);
+	if (!model) {
+		model = sequelize.define<Model<ProcessedEventRow>>(
+			"processed_events",
+			{
+				eventId: { type: DataTypes.STRING(64), primaryKey: true },
+				eventType: DataTypes.STRING(100),
+				topic: DataTypes.STRING(249),
+				processedAt: DataTypes.DATE,
+			},
+			{ timestamps: false },
+		);
+		processedModels.set(sequelize, model);
+	}
+	return model;
+}
+
+export interface ConsumerOptions {
+	group: string;
+	topics: readonly string[];
+	/** The consumer's own database: effects and the record of applied events are written together. */
+	database: Sequelize;
+	/** Applies one event inside the transaction that also records it; throws to reject it. */
+	apply(event: CloudEvent, transaction: Transaction): Promise<void>;
+	/** Failed attempts (database outages not counted) before the event is dead-lettered. */
+	maxAttempts: number;
+	logger: Logger;
+	metrics?: MetricRegistry;
+}
+
+const CONSUMED_METRIC = "domain_events_consumed_total";
+
+/** A database outage or a lost deadlock says nothing about the event: retried without counting an attempt. */
+function isTransient(error: unknown): boolean {
+	return isDatabaseUnavailable(error) || isDeadlock(error);
+}
+
+/**
+ * Consumes the topics as one group, applying each event exactly once to the consumer's database:
+ * - the effect and the event id are stored in one transaction, so a redelivered event changes nothing;
+ * - the offset is committed only after that (or after the dead-letter publish);
+ * - a failing event is retried in place with backoff, holding back its partition so no later event of the
+ *   same key overtakes it; after the last attempt it goes to `<topic>.dlq` with the error and its original
+ *   key and headers, and a failed dead-letter publish is retried until it succeeds, never skipped.
+ */
+export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscription {
+	const { group, database, apply, maxAttempts, logger, metrics } = options;
+	if (metrics && !metrics.getMetric(CONSUMED_METRIC)) {
+		metrics.register({
+			type: "counter",
+			name: CONSUMED_METRIC,
+			labelNames: ["group", "topic", "outcome"],
+			description: "Domain events handled by consumer groups: applied, duplicate or dead_lettered",
+		});
+	}
+	const count = (record: DeliveredRecord, outcome: "applied" | "duplicate" | "dead_lettered") =>
+		metrics?.increment(CONSUMED_METRIC, { group, topic: record.topic, outcome });
+	const where = (record: DeliveredRecord) => `${record.topic}[${record.partition}]@${record.offset}`;
+
+	const applyOnce = async (record: DeliveredRecord): Promise<boolean> => {
+		const event = parseCloudEvent(record.value);
+		const processed = processedEvents(database);
+		// Read committed: a handler that locks a row first then sees what the previous holder of the lock wrote
+		// (MySQL's repeatable read would show it the snapshot of its first read, taken before the lock).
+		const options = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
+		return database.transaction(options, async (transaction) => {
+			if (await processed.findByPk(event.id, { transaction })) return false;
+			await apply(event, transaction);
+			await processed.create(
+				{ eventId: event.id, eventType: event.type, topic: record.topic, processedAt: new Date() },
+				{ transaction },
+			);
+			return true;
+		});
+	};
+
+	const deadLetter = async (delivery: Delivery, error: Error, attempts: number) => {
+		const { record } = delivery;
+		const headers = {
+			...record.headers,
+			[DLQ_HEADERS.error]: `${error.name}: ${error.message}`.slice(0, 1000),
+			[DLQ_HEADERS.group]: group,
+			[DLQ_HEADERS.topic]: record.topic,
+			[DLQ_HEADERS.partition]: String(record.partition),
+			[DLQ_HEADERS.offset]: record.offset,
+			[DLQ_HEADERS.attempts]: String(attempts),
+			[DLQ_HEADERS.failedAt]: new Date().toISOString(),
+		};
+		for (let attempt = 1; ; attempt++) {
+			try {
+				await bus.publish([
+					{ topic: deadLetterTopic(record.topic), key: record.key, value: record.value, headers },
+				]);
+				logger.error(`${group}: ${where(record)} dead-lettered after ${attempts} attempts: ${error.message}`);
+				count(record, "dead_lettered");
+				return;
+			} catch (publishError) {
+				if (delivery.stopping()) throw publishError;
+				logger.warn(`${group}: dead-letter publish failed, retrying: ${(publishError as Error).message}`);
+				await sleep(backoff(attempt));
+				await delivery.heartbeat();
+			}
+		}
+	};
+
+	return bus.consume(group, options.topics, async (delivery) => {
+		const { record } = delivery;
+		let failures = 0;
+		for (let attempt = 1; ; attempt++) {
+			try {
+				count(record, (await applyOnce(record)) ? "applied" : "duplicate");
+				return;
+			} catch (error) {
+				if (delivery.stopping()) throw error;
+				const transient = isTransient(error);
+				if (!transient) failures++;
+				if (failures >= maxAttempts) {
+					await deadLetter(delivery, error as Error, failures);
+					return;
+				}
+				const what = transient ? "transient failure" : `attempt ${failures}/${maxAttempts} failed`;
+				logger.warn(`${group}: ${where(record)} ${what}: ${(error as Error).message}`);
+				await sleep(backoff(attempt));
+				await delivery.heartbeat();
+			}
+		}
+	});
+}
+
+/** A service's consumer group on its process's bus, applying events to the service's own database. */
+export function consumeForService(
+	service: Service & DatabaseService,
+	group: string,
+	topics: readonly string[],
+	apply: ConsumerOptions["apply"],
+): Subscription {
+	return consumeReliably(eventBus(service.logger), {
+		group,
+		topics,
+		apply,
+		database: service.database(),
+		maxAttempts: config.events.handlerAttempts,
+		logger: service.logger,
+		metrics: service.broker.metrics,
+	});
+}

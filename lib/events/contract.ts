@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+
+/**
+ * The domain-event contract shared by producers and consumers. docs/asyncapi.json is the published form of
+ * the same contract; the cluster tests validate what goes over Kafka against it.
+ */
+
+export const TOPICS = {
+	bookingEvents: "booking-events",
+	cleanerAvailability: "cleaner-availability-updates",
+} as const;
+export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+
+/** Where a consumer parks an event it could not apply after its last retry. */
+export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+/** Every topic the application creates: the two main topics and their dead-letter topics. */
+export const ALL_TOPICS: readonly string[] = Object.values(TOPICS).flatMap((topic) => [
+	topic,
+	deadLetterTopic(topic),
+]);
+
+export const BOOKING_EVENT_TYPES = {
+	created: "booking.created.v1",
+	rescheduled: "booking.rescheduled.v1",
+	started: "booking.started.v1",
+	completed: "booking.completed.v1",
+	cancelled: "booking.cancelled.v1",
+	rated: "booking.rated.v1",
+} as const;
+
+export const SLOT_EVENT_TYPES = {
+	reserved: "cleaner.slot.reserved.v1",
+	released: "cleaner.slot.released.v1",
+} as const;
+
+/** A CloudEvents 1.0 envelope in structured JSON mode. */
+export interface CloudEvent<T = unknown> {
+	specversion: "1.0";
+	id: string;
+	source: string;
+	type: string;
+	subject: string;
+	time: string;
+	datacontenttype: "application/json";
+	data: T;
+}
+
+/** The state of a booking after the change an event reports: consumers never need to call back. */
+export interface BookingEventData {
+	bookingId: string;
+	version: number;
+	status: "confirmed" | "in_progress" | "completed" | "cancelled";
+	customerId: string;
+	cleanerId: string;
+	vehicle: { id: string; plate: string; sizeClass: string };
+	serviceType: string;
+	start: string;
+	end: string;
+	price: { amountMinor: number; currency: string };
+	location: {
+		latitude: number;
+		longitude: number;
+		label?: string;
+		street?: string;
+		postcode?: string;
+		city?: string;
+		country?: string;
+	};
+	notes: string | null;
+	cancellation: { by: string; late: boolean; feeMinor: number | null } | null;
+	rating: { score: number; comment: string | null } | null;
+	/** booking.rescheduled.v1 only: the job's time before the change. */
+	previous?: { start: string; end: string };
+}
+
+/** A cleaner's job interval taken or given back. */
+export interface SlotEventData {
+	cleanerId: string;
+	bookingId: string;
+	start: string;
+	end: string;
+}
+
+/** Headers of every record: the CloudEvents Kafka binding's structured mode. */
+export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json";
+
+/** An event on its way to a topic: the record key keeps one entity's events in order. */
+export interface OutgoingEvent {
+	topic: Topic;
+	key: string;
+	event: CloudEvent;
+}
+
+export function cloudEvent<T>(
+	source: string,
+	type: string,
+	subject: string,
+	data: T,
+	time: Date,
+): CloudEvent<T> {
+	return {
+		specversion: "1.0",
+		id: randomUUID(),
+		source,
+		type,
+		subject,
+		time: time.toISOString(),
+		datacontenttype: "application/json",
+		data,
+	};
+}
+
+export class InvalidEventError extends Error {
+	override name = "InvalidEventError";
+}
+
+/** Parses a record value into an envelope, checking the attributes every consumer relies on. */
+export function parseCloudEvent(value: string): CloudEvent {
+	let parsed: Partial<CloudEvent>;
+	try {
+		parsed = JSON.parse(value);
+	} catch {
+		throw new InvalidEventError("the record is not JSON");
+	}
+	const { specversion, id, type, data } = parsed ?? {};
+	if (
+		specversion !== "1.0" ||
+		typeof id !== "string" ||
+		typeof type !== "string" ||
+		typeof data !== "object"
+	) {
+		throw new InvalidEventError("the record is not a CloudEvents 1.0 envelope with id, type and data");
+	}
+	return parsed as CloudEvent;
+}

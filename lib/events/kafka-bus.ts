@@ -1,0 +1,282 @@
+import { randomUUID } from "node:crypto";
+import {
+	type Consumer,
+	type IHeaders,
+	Kafka,
+	type KafkaMessage,
+	logLevel,
+	Partitioners,
+	type Producer,
+} from "kafkajs";
+import type { Logger } from "moleculer";
+import { backoff, sleep } from "./backoff.ts";
+import type { BusRecord, DeliveredRecord, Delivery, EventBus, Subscription } from "./bus.ts";
+import { ALL_TOPICS } from "./contract.ts";
+
+export interface KafkaBusOptions {
+	brokers: string[];
+	/** Put before every topic and group name on the cluster; the rest of the application never sees it. */
+	prefix: string;
+	clientId: string;
+	partitions: number;
+	retentionMs: number;
+	logger: Logger;
+}
+
+/** How long a dead member keeps its partitions before the group hands them to the others. */
+const SESSION_TIMEOUT_MS = 10_000;
+/** How long a listing of a topic may take before it is given up. */
+const READ_TIMEOUT_MS = 30_000;
+
+const LOG_METHODS = {
+	[logLevel.ERROR]: "error",
+	[logLevel.WARN]: "warn",
+	[logLevel.INFO]: "info",
+	[logLevel.DEBUG]: "debug",
+} as const;
+
+function headersOf(headers: IHeaders | undefined): Record<string, string> {
+	return Object.fromEntries(
+		Object.entries(headers ?? {})
+			.filter(([, value]) => value !== undefined)
+			.map(([name, value]) => [name, String(Array.isArray(value) ? value[0] : value)]),
+	);
+}
+
+function delivered(topic: string, partition: number, message: KafkaMessage): DeliveredRecord {
+	// `topic` is the application's name for it, without the cluster prefix.
+	return {
+		topic,
+		partition,
+		offset: message.offset,
+		timestamp: message.timestamp,
+		key: message.key?.toString() ?? "",
+		value: message.value?.toString() ?? "",
+		headers: headersOf(message.headers),
+	};
+}
+
+/**
+ * The domain-event topics on Kafka through kafkajs. Topics are created by the application (partitions and
+ * retention from config), never by auto-creation. Each call gives up after a few short retries: the callers
+ * (outbox relay, consumers, ops tools) own the long-term retry, so an outage never blocks a request.
+ */
+export class KafkaBus implements EventBus {
+	private readonly options: KafkaBusOptions;
+	private readonly kafka: Kafka;
+	private topicsReady?: Promise<void>;
+	private producer?: Promise<Producer>;
+
+	constructor(options: KafkaBusOptions) {
+		this.options = options;
+		const { logger } = options;
+		this.kafka = new Kafka({
+			clientId: options.clientId,
+			brokers: options.brokers,
+			connectionTimeout: 3_000,
+			retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
+			logLevel: logLevel.WARN,
+			logCreator:
+				() =>
+				({ namespace, level, log }) => {
+					const method = LOG_METHODS[level as keyof typeof LOG_METHODS] ?? "info";
+					logger[method](`kafkajs ${namespace}: ${log.message}`);
+				},
+		});
+	}
+
+	/** Creates the topics once per process; topics that exist are left as they are. */
+	private ensureTopics(): Promise<void> {
+		this.topicsReady ??= (async () => {
+			const admin = this.kafka.admin();
+			await admin.connect();
+			try {
+				// Only the missing ones: kafkajs logs "already exists" answers as errors.
+				const existing = new Set(await admin.listTopics());
+				const missing = ALL_TOPICS.map((topic) => this.named(topic)).filter((topic) => !existing.has(topic));
+				if (missing.length === 0) return;
+				await admin.createTopics({
+					waitForLeaders: true,
+					topics: missing.map((topic) => ({
+						topic,
+						numPartitions: this.options.partitions,
+						configEntries: [{ name: "retention.ms", value: String(this.options.retentionMs) }],
+					})),
+				});
+			} finally {
+				await admin.disconnect();
+			}
+		})().catch((error) => {
+			this.topicsReady = undefined;
+			throw error;
+		});
+		return this.topicsReady;
+	}
+
+	private named(topicOrGroup: string): string {
+		return `${this.options.prefix}${topicOrGroup}`;
+	}
+
+	private connectedProducer(): Promise<Producer> {
+		this.producer ??= (async () => {
+			// Idempotent: a retried send is written once, and with one request in flight the order holds.
+			const producer = this.kafka.producer({
+				idempotent: true,
+				maxInFlightRequests: 1,
+				allowAutoTopicCreation: false,
+				createPartitioner: Partitioners.DefaultPartitioner,
+			});
+			await producer.connect();
+			return producer;
+		})().catch((error) => {
+			this.producer = undefined;
+			throw error;
+		});
+		return this.producer;
+	}
+
+	async publish(records: readonly BusRecord[]): Promise<void> {
+		if (records.length === 0) return;
+		await this.ensureTopics();
+		const producer = await this.connectedProducer();
+		const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+		for (const { topic, key, value, headers } of records) {
+			byTopic.set(topic, [...(byTopic.get(topic) ?? []), { key, value, headers }]);
+		}
+		try {
+			await producer.sendBatch({
+				acks: -1,
+				topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.named(topic), messages })),
+			});
+		} catch (error) {
+			// A fresh producer (new producer id) after a failure: no sequence state left over from a broker restart.
+			this.producer = undefined;
+			producer.disconnect().catch(() => undefined);
+			throw error;
+		}
+	}
+
+	consume(
+		group: string,
+		topics: readonly string[],
+		handle: (delivery: Delivery) => Promise<void>,
+	): Subscription {
+		const { logger, partitions, prefix } = this.options;
+		let stopping = false;
+		let current: Consumer | undefined;
+		const join = async (): Promise<void> => {
+			for (let attempt = 1; !stopping; attempt++) {
+				const member = this.kafka.consumer({
+					groupId: this.named(group),
+					sessionTimeout: SESSION_TIMEOUT_MS,
+					heartbeatInterval: 1_000,
+					// kafkajs heartbeats between fetches: a short long-poll lets an idle member notice a rebalance soon.
+					maxWaitTimeInMs: 1_000,
+					allowAutoTopicCreation: false,
+				});
+				current = member;
+				// kafkajs stops a consumer for good on errors it deems non-retriable, some of them passing ones
+				// ("Failed to find group coordinator" right after a broker restart): the group is joined afresh.
+				member.on(member.events.CRASH, ({ payload }) => {
+					if (payload.restart || stopping) return;
+					logger.warn(`Consumer group ${group} stopped by kafkajs (${payload.error.message}), joining again`);
+					running = member
+						.disconnect()
+						.catch(() => undefined)
+						.then(join);
+				});
+				try {
+					await this.ensureTopics();
+					await member.connect();
+					// A new group starts at the beginning: nothing published before its first start is skipped.
+					await member.subscribe({ topics: topics.map((topic) => this.named(topic)), fromBeginning: true });
+					await member.run({
+						autoCommit: false,
+						// The partitions of one fetch are handled side by side. kafkajs fetches again only when all are
+						// done, so a retrying record holds back this member's next fetch (not the other members').
+						partitionsConsumedConcurrently: partitions * topics.length,
+						eachMessage: async ({ topic, partition, message, heartbeat }) => {
+							await handle({
+								record: delivered(topic.slice(prefix.length), partition, message),
+								heartbeat,
+								stopping: () => stopping,
+							});
+							await member.commitOffsets([
+								{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+							]);
+						},
+					});
+					return;
+				} catch (error) {
+					logger.warn(`Consumer group ${group} could not start, retrying: ${(error as Error).message}`);
+					await member.disconnect().catch(() => undefined);
+					if (!stopping) await sleep(backoff(attempt, 500, 10_000));
+				}
+			}
+		};
+		let running = join();
+		return {
+			stop: async () => {
+				stopping = true;
+				await running;
+				await current?.disconnect();
+			},
+		};
+	}
+
+	/**
+	 * Reads a topic from its first to its last record as they were when the call began, with a throwaway group
+	 * that is deleted afterwards (kafkajs can only read through a group).
+	 */
+	async readAll(topic: string): Promise<DeliveredRecord[]> {
+		await this.ensureTopics();
+		const admin = this.kafka.admin();
+		await admin.connect();
+		try {
+			const ends = new Map(
+				(await admin.fetchTopicOffsets(this.named(topic)))
+					.filter(({ high, low }) => BigInt(high) > BigInt(low))
+					.map(({ partition, high }) => [partition, BigInt(high)]),
+			);
+			if (ends.size === 0) return [];
+			const groupId = `${this.options.clientId}-reader-${randomUUID()}`;
+			const reader = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
+			const records: DeliveredRecord[] = [];
+			try {
+				await reader.connect();
+				await reader.subscribe({ topic: this.named(topic), fromBeginning: true });
+				await new Promise<void>((resolve, reject) => {
+					const timer = setTimeout(() => reject(new Error(`reading ${topic} timed out`)), READ_TIMEOUT_MS);
+					reader
+						.run({
+							autoCommit: false,
+							eachMessage: async ({ partition, message }) => {
+								const end = ends.get(partition);
+								if (end === undefined) return;
+								const offset = BigInt(message.offset);
+								if (offset < end) records.push(delivered(topic, partition, message));
+								if (offset + 1n >= end) ends.delete(partition);
+								if (ends.size === 0) {
+									clearTimeout(timer);
+									resolve();
+								}
+							},
+						})
+						.catch(reject);
+				});
+			} finally {
+				await reader.disconnect();
+				await admin.deleteGroups([groupId]).catch(() => undefined);
+			}
+			return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+		} finally {
+			await admin.disconnect();
+		}
+	}
+
+	async close(): Promise<void> {
+		const producer = this.producer;
+		this.producer = undefined;
+		await producer?.then((connected) => connected.disconnect()).catch(() => undefined);
+	}
+}

@@ -1,0 +1,91 @@
+import {
+	BOOKING_EVENT_TYPES,
+	type BookingEventData,
+	cloudEvent,
+	type OutgoingEvent,
+	SLOT_EVENT_TYPES,
+	type SlotEventData,
+	TOPICS,
+} from "../../lib/events/contract.ts";
+import type { LifecycleAction } from "./lifecycle.ts";
+import type { BookingRow } from "./models.ts";
+
+const SOURCE = "/cleaning-platform/booking";
+
+export type BookingChange = "create" | LifecycleAction;
+
+const TYPE_OF_CHANGE: Record<BookingChange, string> = {
+	create: BOOKING_EVENT_TYPES.created,
+	reschedule: BOOKING_EVENT_TYPES.rescheduled,
+	start: BOOKING_EVENT_TYPES.started,
+	complete: BOOKING_EVENT_TYPES.completed,
+	cancel: BOOKING_EVENT_TYPES.cancelled,
+	rate: BOOKING_EVENT_TYPES.rated,
+};
+
+const iso = (date: Date) => new Date(date).toISOString();
+
+function bookingData(row: BookingRow): BookingEventData {
+	return {
+		bookingId: row.id,
+		version: row.version,
+		status: row.status,
+		customerId: row.customerId,
+		cleanerId: row.cleanerId,
+		vehicle: { id: row.vehicleId, plate: row.vehiclePlate, sizeClass: row.vehicleSizeClass },
+		serviceType: row.serviceType,
+		start: iso(row.startAt),
+		end: iso(row.endAt),
+		price: { amountMinor: row.priceMinor, currency: row.currency },
+		location: row.location,
+		notes: row.notes,
+		cancellation:
+			row.status === "cancelled"
+				? { by: row.cancelledBy ?? "unknown", late: row.lateCancellation, feeMinor: row.cancellationFeeMinor }
+				: null,
+		// A row fresh from create() has no rating fields at all (undefined), one read back has null.
+		rating: row.ratingScore == null ? null : { score: row.ratingScore, comment: row.ratingComment },
+	};
+}
+
+function slotEvent(type: string, row: BookingRow, time: Date): OutgoingEvent {
+	const data: SlotEventData = {
+		cleanerId: row.cleanerId,
+		bookingId: row.id,
+		start: iso(row.startAt),
+		end: iso(row.endAt),
+	};
+	return {
+		topic: TOPICS.cleanerAvailability,
+		key: row.cleanerId,
+		event: cloudEvent(SOURCE, type, row.cleanerId, data, time),
+	};
+}
+
+/**
+ * The events one booking change publishes: the booking's new state on booking-events (keyed by booking), and
+ * the cleaner's time taken or given back on cleaner-availability-updates (keyed by cleaner).
+ */
+export function bookingEvents(
+	change: BookingChange,
+	after: BookingRow,
+	before: BookingRow = after,
+): OutgoingEvent[] {
+	const time = new Date(after.updatedAt);
+	const data: BookingEventData = {
+		...bookingData(after),
+		...(change === "reschedule" ? { previous: { start: iso(before.startAt), end: iso(before.endAt) } } : {}),
+	};
+	const events: OutgoingEvent[] = [
+		{
+			topic: TOPICS.bookingEvents,
+			key: after.id,
+			event: cloudEvent(SOURCE, TYPE_OF_CHANGE[change], after.id, data, time),
+		},
+	];
+	if (change === "cancel" || change === "reschedule")
+		events.push(slotEvent(SLOT_EVENT_TYPES.released, before, time));
+	if (change === "create" || change === "reschedule")
+		events.push(slotEvent(SLOT_EVENT_TYPES.reserved, after, time));
+	return events;
+}

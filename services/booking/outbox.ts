@@ -1,0 +1,216 @@
+import type { Logger, MetricRegistry } from "moleculer";
+import { DataTypes, type Model, type ModelStatic, QueryTypes, type Sequelize, Transaction } from "sequelize";
+import { backoff } from "../../lib/events/backoff.ts";
+import type { EventBus } from "../../lib/events/bus.ts";
+import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
+
+interface OutboxRow {
+	id: number;
+	eventId: string;
+	eventType: string;
+	topic: string;
+	messageKey: string;
+	payload: string;
+	createdAt: Date;
+	sentAt: Date | null;
+}
+
+const models = new WeakMap<Sequelize, ModelStatic<Model<OutboxRow, Omit<OutboxRow, "id">>>>();
+
+function outboxModel(sequelize: Sequelize) {
+	let model = models.get(sequelize);
+	if (!model) {
+		model = sequelize.define<Model<OutboxRow, Omit<OutboxRow, "id">>>(
+			"outbox",
+			{
+				id: { type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true },
+				eventId: DataTypes.STRING(36),
+				eventType: DataTypes.STRING(100),
+				topic: DataTypes.STRING(249),
+				messageKey: DataTypes.STRING(64),
+				payload: DataTypes.TEXT,
+				createdAt: DataTypes.DATE(3),
+				sentAt: DataTypes.DATE(3),
+			},
+			{ timestamps: false },
+		);
+		models.set(sequelize, model);
+	}
+	return model;
+}
+
+/** Stores the events in the transaction of the change they report: both are committed, or neither. */
+export async function writeOutbox(
+	sequelize: Sequelize,
+	transaction: Transaction,
+	events: readonly OutgoingEvent[],
+): Promise<void> {
+	const now = new Date();
+	await outboxModel(sequelize).bulkCreate(
+		events.map(({ topic, key, event }) => ({
+			eventId: event.id,
+			eventType: event.type,
+			topic,
+			messageKey: key,
+			payload: JSON.stringify(event),
+			createdAt: now,
+			sentAt: null,
+		})),
+		{ transaction },
+	);
+}
+
+/** Rows claimed per round. */
+const BATCH_SIZE = 200;
+const MAX_BACKOFF_MS = 5_000;
+const PURGE_EVERY_MS = 60_000;
+const PUBLISHED_METRIC = "domain_events_published_total";
+
+type Claimed = Pick<OutboxRow, "id" | "topic" | "messageKey" | "payload">;
+
+export interface RelayOptions {
+	sequelize: Sequelize;
+	bus: EventBus;
+	pollMs: number;
+	/** Sent rows are kept this long (as long as Kafka keeps the events), then deleted. */
+	retentionMs: number;
+	logger: Logger;
+	metrics: MetricRegistry;
+}
+
+/**
+ * Publishes outbox rows in id order and marks them sent. Every booking instance runs one. A round claims
+ * unsent rows with `FOR UPDATE SKIP LOCKED` (MySQL), so concurrent relays never publish the same row in the
+ * normal case, and holds back any row whose key has an earlier unsent row claimed by another relay, so each
+ * key's events keep their order. A failed publish rolls the round back: the rows wait, the relay backs off,
+ * bookings go on. A crash between publish and commit publishes the rows again: consumers drop duplicates.
+ */
+export class OutboxRelay {
+	private readonly options: RelayOptions;
+	private running?: Promise<void>;
+	private stopped = false;
+	private failures = 0;
+	/** A local commit asked for a round while one was running. */
+	private nudged = false;
+	private wake?: () => void;
+
+	constructor(options: RelayOptions) {
+		this.options = options;
+		if (!options.metrics.getMetric(PUBLISHED_METRIC)) {
+			options.metrics.register({
+				type: "counter",
+				name: PUBLISHED_METRIC,
+				labelNames: ["topic"],
+				description: "Domain events published from the outbox",
+			});
+		}
+	}
+
+	start(): void {
+		this.running ??= this.loop();
+	}
+
+	/** Publishes right after a local commit instead of at the next poll (ignored while Kafka is failing). */
+	nudge(): void {
+		if (this.failures > 0) return;
+		this.nudged = true;
+		this.wake?.();
+	}
+
+	async stop(): Promise<void> {
+		this.stopped = true;
+		this.wake?.();
+		await this.running;
+	}
+
+	private async loop(): Promise<void> {
+		const { logger, pollMs } = this.options;
+		let purgedAt = 0;
+		while (!this.stopped) {
+			let published = 0;
+			try {
+				published = await this.round();
+				if (this.failures > 0)
+					logger.info(`Outbox relay publishing again after ${this.failures} failed rounds`);
+				this.failures = 0;
+				if (Date.now() - purgedAt > PURGE_EVERY_MS) {
+					await this.purge();
+					purgedAt = Date.now();
+				}
+			} catch (error) {
+				this.failures++;
+				if (this.failures === 1 || this.failures % 20 === 0) {
+					logger.warn(
+						`Outbox relay could not publish (${this.failures} rounds), events wait: ${(error as Error).message}`,
+					);
+				}
+			}
+			// A full batch means more are waiting: go on at once.
+			if (published < BATCH_SIZE)
+				await this.pause(this.failures === 0 ? pollMs : backoff(this.failures, pollMs, MAX_BACKOFF_MS));
+		}
+	}
+
+	private pause(ms: number): Promise<void> {
+		if (this.nudged || this.stopped) {
+			this.nudged = false;
+			return Promise.resolve();
+		}
+		return new Promise((resolve) => {
+			const done = () => {
+				clearTimeout(timer);
+				this.wake = undefined;
+				this.nudged = false;
+				resolve();
+			};
+			const timer = setTimeout(done, ms);
+			this.wake = done;
+		});
+	}
+
+	/** One claim–publish–mark round; returns how many rows went out. */
+	private async round(): Promise<number> {
+		const { sequelize, bus, metrics } = this.options;
+		// The one place the dialects differ: SQLite has a single writer (embedded mode runs one relay).
+		const mysql = sequelize.getDialect() === "mysql";
+		// Read committed: the claim locks only the rows it returns, never the gaps where bookings insert new ones.
+		const options = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
+		return sequelize.transaction(options, async (transaction) => {
+			const claimed = await sequelize.query<Claimed>(
+				`SELECT id, topic, message_key AS messageKey, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ${BATCH_SIZE}${mysql ? " FOR UPDATE SKIP LOCKED" : ""}`,
+				{ type: QueryTypes.SELECT, transaction },
+			);
+			if (claimed.length === 0) return 0;
+			const ids = claimed.map((row) => row.id);
+			// Earlier unsent rows this round did not get are being published by another relay right now.
+			const elsewhere = await sequelize.query<{ messageKey: string }>(
+				"SELECT DISTINCT message_key AS messageKey FROM outbox WHERE sent_at IS NULL AND id < :last AND id NOT IN (:ids)",
+				{ type: QueryTypes.SELECT, transaction, replacements: { last: ids.at(-1), ids } },
+			);
+			const heldBack = new Set(elsewhere.map((row) => row.messageKey));
+			const ready = claimed.filter((row) => !heldBack.has(row.messageKey));
+			if (ready.length === 0) return 0;
+			await bus.publish(
+				ready.map((row) => ({
+					topic: row.topic,
+					key: row.messageKey,
+					value: row.payload,
+					headers: { "content-type": CLOUDEVENTS_CONTENT_TYPE },
+				})),
+			);
+			await sequelize.query("UPDATE outbox SET sent_at = :now WHERE id IN (:ids)", {
+				transaction,
+				replacements: { now: new Date(), ids: ready.map((row) => row.id) },
+			});
+			for (const row of ready) metrics.increment(PUBLISHED_METRIC, { topic: row.topic });
+			return ready.length;
+		});
+	}
+
+	private async purge(): Promise<void> {
+		const { sequelize, retentionMs } = this.options;
+		await sequelize.query("DELETE FROM outbox WHERE sent_at < :before", {
+			replacements: { before: new Date(Date.now() - retentionMs) },
+		});
+	}
+}

@@ -1,0 +1,182 @@
+import { DataTypes, type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import {
+	BOOKING_EVENT_TYPES,
+	type BookingEventData,
+	type CloudEvent,
+	InvalidEventError,
+	SLOT_EVENT_TYPES,
+	type SlotEventData,
+} from "../../lib/events/contract.ts";
+
+export interface AgendaItem {
+	bookingId: string;
+	status: BookingEventData["status"];
+	start: string;
+	end: string;
+	serviceType: string;
+	vehicle: BookingEventData["vehicle"];
+	location: BookingEventData["location"];
+	notes: string | null;
+}
+
+interface AgendaRow {
+	bookingId: string;
+	cleanerId: string;
+	startAt: Date | null;
+	endAt: Date | null;
+	reserved: boolean;
+	status: BookingEventData["status"] | null;
+	serviceType: string | null;
+	vehicle: BookingEventData["vehicle"] | null;
+	location: BookingEventData["location"] | null;
+	notes: string | null;
+}
+
+type AgendaModel = ModelStatic<Model<AgendaRow, Partial<AgendaRow>>>;
+const models = new WeakMap<Sequelize, AgendaModel>();
+
+function agendaModel(sequelize: Sequelize): AgendaModel {
+	let model = models.get(sequelize);
+	if (!model) {
+		model = sequelize.define<Model<AgendaRow, Partial<AgendaRow>>>(
+			"agenda",
+			{
+				bookingId: { type: DataTypes.STRING(36), primaryKey: true },
+				cleanerId: DataTypes.STRING(36),
+				startAt: DataTypes.DATE,
+				endAt: DataTypes.DATE,
+				reserved: DataTypes.BOOLEAN,
+				status: DataTypes.STRING(12),
+				serviceType: DataTypes.STRING(40),
+				vehicle: DataTypes.JSON,
+				location: DataTypes.JSON,
+				notes: DataTypes.STRING(500),
+			},
+			{ timestamps: false },
+		);
+		models.set(sequelize, model);
+	}
+	return model;
+}
+
+/** The counters on a cleaner's profile that booking-events drive. */
+interface CleanerCounters {
+	id: string;
+	jobsCompleted: number;
+	ratingSum: number;
+	ratingCount: number;
+}
+
+const BOOKING_TYPES = new Set<string>(Object.values(BOOKING_EVENT_TYPES));
+
+async function upsert(
+	agenda: AgendaModel,
+	row: Partial<AgendaRow> & { bookingId: string },
+	transaction: Transaction,
+) {
+	const existing = await agenda.findByPk(row.bookingId, { transaction });
+	if (existing) await existing.update(row, { transaction });
+	else await agenda.create(row, { transaction });
+}
+
+/**
+ * Applies one event of booking-events or cleaner-availability-updates to the cleaner's agenda and counters.
+ * The cleaner's row is locked first, so one cleaner's events apply one at a time across instances. An event
+ * for a cleaner this service does not know is refused (cleaners are never deleted, so it is an inconsistency
+ * for a person to look at: it goes to the dead-letter topic). Returns whether the public profile changed.
+ */
+export async function applyToAgenda(
+	sequelize: Sequelize,
+	cleaners: ModelStatic<Model>,
+	event: CloudEvent,
+	transaction: Transaction,
+): Promise<boolean> {
+	const isBookingEvent = BOOKING_TYPES.has(event.type);
+	const isSlotEvent = event.type === SLOT_EVENT_TYPES.reserved || event.type === SLOT_EVENT_TYPES.released;
+	if (!isBookingEvent && !isSlotEvent) return false;
+	const { cleanerId, bookingId } = event.data as { cleanerId?: unknown; bookingId?: unknown };
+	if (typeof cleanerId !== "string" || typeof bookingId !== "string") {
+		throw new InvalidEventError("the event names no cleanerId and bookingId");
+	}
+	const cleaner = (await cleaners.findByPk(cleanerId, { transaction, lock: transaction.LOCK.UPDATE })) as
+		| (Model & CleanerCounters)
+		| null;
+	if (!cleaner) throw new Error(`unknown cleaner ${cleanerId}`);
+	const agenda = agendaModel(sequelize);
+
+	if (event.type === SLOT_EVENT_TYPES.reserved) {
+		const slot = event.data as SlotEventData;
+		await upsert(
+			agenda,
+			{ bookingId, cleanerId, startAt: new Date(slot.start), endAt: new Date(slot.end), reserved: true },
+			transaction,
+		);
+		return false;
+	}
+	if (event.type === SLOT_EVENT_TYPES.released) {
+		// Only the interval it names: a release never gives back a newer reservation of the same booking.
+		const slot = event.data as SlotEventData;
+		await agenda.update(
+			{ reserved: false },
+			{ where: { bookingId, startAt: new Date(slot.start) }, transaction },
+		);
+		return false;
+	}
+
+	const booking = event.data as BookingEventData;
+	await upsert(
+		agenda,
+		{
+			bookingId,
+			cleanerId,
+			status: booking.status,
+			serviceType: booking.serviceType,
+			vehicle: booking.vehicle,
+			location: booking.location,
+			notes: booking.notes,
+		},
+		transaction,
+	);
+	if (event.type === BOOKING_EVENT_TYPES.completed) {
+		await cleaner.increment({ jobsCompleted: 1 }, { transaction });
+		return true;
+	}
+	if (event.type === BOOKING_EVENT_TYPES.rated) {
+		if (!booking.rating) throw new InvalidEventError("booking.rated.v1 without a rating");
+		await cleaner.increment({ ratingSum: booking.rating.score, ratingCount: 1 }, { transaction });
+		return true;
+	}
+	return false;
+}
+
+/** The cleaner's reserved jobs starting in [from, to), once both topics have reported them. */
+export async function agendaOf(
+	sequelize: Sequelize,
+	cleanerId: string,
+	from: Date,
+	to: Date,
+): Promise<AgendaItem[]> {
+	const rows = await agendaModel(sequelize).findAll({
+		where: {
+			cleanerId,
+			reserved: true,
+			status: { [Op.ne]: null },
+			startAt: { [Op.gte]: from, [Op.lt]: to },
+		},
+		order: [["startAt", "ASC"]],
+		limit: 500,
+	});
+	return rows.map((model) => {
+		const row = model.get();
+		return {
+			bookingId: row.bookingId,
+			status: row.status as AgendaItem["status"],
+			start: new Date(row.startAt as Date).toISOString(),
+			end: new Date(row.endAt as Date).toISOString(),
+			serviceType: row.serviceType as string,
+			vehicle: row.vehicle as AgendaItem["vehicle"],
+			location: row.location as AgendaItem["location"],
+			notes: row.notes,
+		};
+	});
+}

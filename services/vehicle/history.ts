@@ -1,0 +1,89 @@
+import { DataTypes, type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import {
+	BOOKING_EVENT_TYPES,
+	type BookingEventData,
+	type CloudEvent,
+	InvalidEventError,
+} from "../../lib/events/contract.ts";
+
+interface VehicleBookingRow {
+	bookingId: string;
+	vehicleId: string;
+	startAt: Date;
+	status: BookingEventData["status"];
+}
+
+type VehicleBookingModel = ModelStatic<Model<VehicleBookingRow>>;
+const models = new WeakMap<Sequelize, VehicleBookingModel>();
+
+function vehicleBookings(sequelize: Sequelize): VehicleBookingModel {
+	let model = models.get(sequelize);
+	if (!model) {
+		model = sequelize.define<Model<VehicleBookingRow>>(
+			"vehicle_bookings",
+			{
+				bookingId: { type: DataTypes.STRING(36), primaryKey: true },
+				vehicleId: DataTypes.STRING(36),
+				startAt: DataTypes.DATE,
+				status: DataTypes.STRING(12),
+			},
+			{ timestamps: false },
+		);
+		models.set(sequelize, model);
+	}
+	return model;
+}
+
+/** The history fields of a vehicle that booking-events drive. */
+interface VehicleHistory {
+	lastCleanedAt: Date | null;
+	cleanings: number;
+	upcomingBookingId: string | null;
+}
+
+const BOOKING_TYPES = new Set<string>(Object.values(BOOKING_EVENT_TYPES));
+const OPEN_STATUSES: BookingEventData["status"][] = ["confirmed", "in_progress"];
+
+/**
+ * Applies one booking event to the vehicle's history: cleanings and last cleaned at (on completion), and the
+ * upcoming booking (the earliest one still confirmed or in progress). The vehicle's row is locked first, so
+ * that events of different bookings of one vehicle, read from different partitions, apply one at a time.
+ * A vehicle its owner has removed keeps no history: its events are passed over.
+ */
+export async function applyToHistory(
+	sequelize: Sequelize,
+	vehicles: ModelStatic<Model>,
+	event: CloudEvent,
+	transaction: Transaction,
+): Promise<void> {
+	if (!BOOKING_TYPES.has(event.type)) return;
+	const booking = event.data as BookingEventData;
+	if (typeof booking.vehicle?.id !== "string" || typeof booking.bookingId !== "string") {
+		throw new InvalidEventError("the event names no vehicle.id and bookingId");
+	}
+	const vehicle = (await vehicles.findByPk(booking.vehicle.id, {
+		transaction,
+		lock: transaction.LOCK.UPDATE,
+	})) as (Model & VehicleHistory) | null;
+	if (!vehicle) return;
+
+	const history = vehicleBookings(sequelize);
+	const row = { vehicleId: booking.vehicle.id, startAt: new Date(booking.start), status: booking.status };
+	const existing = await history.findByPk(booking.bookingId, { transaction });
+	if (existing) await existing.update(row, { transaction });
+	else await history.create({ bookingId: booking.bookingId, ...row }, { transaction });
+
+	const upcoming = await history.findOne({
+		where: { vehicleId: booking.vehicle.id, status: { [Op.in]: OPEN_STATUSES } },
+		order: [["startAt", "ASC"]],
+		transaction,
+	});
+	const changes: Partial<VehicleHistory> = { upcomingBookingId: upcoming?.get().bookingId ?? null };
+	if (event.type === BOOKING_EVENT_TYPES.completed) {
+		const cleanedAt = new Date(event.time);
+		changes.cleanings = vehicle.cleanings + 1;
+		changes.lastCleanedAt =
+			vehicle.lastCleanedAt && vehicle.lastCleanedAt > cleanedAt ? vehicle.lastCleanedAt : cleanedAt;
+	}
+	await vehicle.update(changes, { transaction });
+}

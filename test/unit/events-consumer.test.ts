@@ -1,0 +1,203 @@
+import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it, mock } from "node:test";
+import type { Logger, ServiceBroker } from "moleculer";
+import type { Sequelize } from "sequelize";
+import { createSequelize } from "../../lib/database.ts";
+import { type BusRecord, eventBus } from "../../lib/events/bus.ts";
+import { consumeReliably, createProcessedEventsTable, DLQ_HEADERS } from "../../lib/events/consumer.ts";
+import { type CloudEvent, cloudEvent, TOPICS } from "../../lib/events/contract.ts";
+import { dlqReplCommand, listDeadLetters } from "../../lib/events/dlq.ts";
+import { MemoryBus } from "../../lib/events/memory-bus.ts";
+import { eventually } from "../support/eventually.ts";
+
+const logger = { fatal() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {} } as unknown as Logger;
+const topic = TOPICS.bookingEvents;
+
+let database: Sequelize;
+before(async () => {
+	// A file, not :memory: (one connection shared by every transaction): partitions are consumed side by side.
+	const dir = await mkdtemp(join(tmpdir(), "events-consumer-"));
+	database = createSequelize({ dialect: "sqlite", storage: join(dir, "consumer.sqlite"), poolMax: 1 });
+	await createProcessedEventsTable(database.getQueryInterface());
+});
+after(async () => {
+	await database.close();
+});
+
+const event = (subject: string, data: Record<string, unknown> = {}) =>
+	cloudEvent("/test", "test.happened.v1", subject, data, new Date());
+const record = (key: string, payload: CloudEvent): BusRecord => ({
+	topic,
+	key,
+	value: JSON.stringify(payload),
+	headers: { "content-type": "application/cloudevents+json", "x-trace": "t-1" },
+});
+
+/** Consumes with `apply`, runs `scenario`, stops. */
+async function consuming(
+	bus: MemoryBus,
+	apply: (event: CloudEvent) => Promise<void>,
+	scenario: () => Promise<void>,
+	maxAttempts = 3,
+) {
+	const subscription = consumeReliably(bus, {
+		group: `group-${Math.random()}`,
+		topics: [topic],
+		database,
+		maxAttempts,
+		logger,
+		apply: (payload) => apply(payload),
+	});
+	try {
+		await scenario();
+	} finally {
+		await subscription.stop();
+	}
+}
+
+describe("consumeReliably", () => {
+	it("applies an event once, however often it is delivered", async () => {
+		const bus = new MemoryBus(3);
+		const applied: string[] = [];
+		const once = event("k1");
+		await consuming(
+			bus,
+			async (payload) => {
+				applied.push(payload.id);
+			},
+			async () => {
+				await bus.publish([record("k1", once), record("k1", once), record("k2", event("k2"))]);
+				await eventually("both events", async () => (applied.length === 2 ? true : undefined));
+			},
+		);
+		assert.equal(applied.filter((id) => id === once.id).length, 1);
+	});
+
+	it("retries a failing event in place, then dead-letters it with the error, key and headers; later events of the key wait for it", async () => {
+		const bus = new MemoryBus(1);
+		const poison = event("k", { poison: true });
+		const next = event("k");
+		const seen: string[] = [];
+		await consuming(
+			bus,
+			async (payload) => {
+				seen.push(payload.id);
+				if ((payload.data as { poison?: boolean }).poison) throw new Error("cannot apply this");
+			},
+			async () => {
+				await bus.publish([record("k", poison), record("k", next)]);
+				await eventually("the next event", async () => (seen.includes(next.id) ? true : undefined));
+			},
+		);
+		assert.deepEqual(seen, [poison.id, poison.id, poison.id, next.id]);
+		const [letter] = await bus.readAll(`${topic}.dlq`);
+		assert.equal(letter.key, "k");
+		assert.equal(letter.value, JSON.stringify(poison));
+		assert.equal(letter.headers["x-trace"], "t-1");
+		assert.equal(letter.headers[DLQ_HEADERS.error], "Error: cannot apply this");
+		assert.equal(letter.headers[DLQ_HEADERS.attempts], "3");
+	});
+
+	it("keeps retrying a failed dead-letter publish, and only then moves on", async () => {
+		const bus = new MemoryBus(1);
+		let refusals = 2;
+		const publish = bus.publish.bind(bus);
+		bus.publish = async (records) => {
+			if (records[0].topic.endsWith(".dlq") && refusals-- > 0) throw new Error("Kafka unavailable");
+			await publish(records);
+		};
+		const poison = event("k", { poison: true });
+		const next = event("k");
+		const seen: string[] = [];
+		await consuming(
+			bus,
+			async (payload) => {
+				seen.push(payload.id);
+				if ((payload.data as { poison?: boolean }).poison) throw new Error("cannot apply this");
+			},
+			async () => {
+				await bus.publish([record("k", poison), record("k", next)]);
+				await eventually("the next event", async () => (seen.includes(next.id) ? true : undefined));
+			},
+			1,
+		);
+		assert.equal(refusals, -1, "two refused publishes, then the third went through");
+		assert.equal((await bus.readAll(`${topic}.dlq`)).length, 1);
+	});
+
+	it("does not count a database outage as an attempt", async () => {
+		const bus = new MemoryBus(1);
+		let outages = 3;
+		let applied = 0;
+		await consuming(
+			bus,
+			async () => {
+				if (outages-- > 0)
+					throw Object.assign(new Error("connect ECONNREFUSED"), { name: "SequelizeConnectionRefusedError" });
+				applied++;
+			},
+			async () => {
+				await bus.publish([record("k", event("k"))]);
+				await eventually("applied after the outage", async () => (applied === 1 ? true : undefined));
+			},
+			1,
+		);
+		assert.equal((await bus.readAll(`${topic}.dlq`)).length, 0);
+	});
+
+	it("shares a group between members: a standby takes over where the first one stopped", async () => {
+		const bus = new MemoryBus(2);
+		const seen: string[] = [];
+		const member = () =>
+			bus.consume("shared", [topic], async (delivery) => {
+				seen.push(JSON.parse(delivery.record.value).id);
+			});
+		const first = member();
+		const second = member();
+		const [a, b] = [event("a"), event("b")];
+		await bus.publish([record("a", a)]);
+		await eventually("first event", async () => (seen.length === 1 ? true : undefined));
+		await first.stop();
+		await bus.publish([record("b", b)]);
+		await eventually("second event", async () => (seen.length === 2 ? true : undefined));
+		await second.stop();
+		assert.deepEqual(seen, [a.id, b.id]);
+	});
+});
+
+describe("the dlq REPL command", () => {
+	it("lists a dead-letter topic and re-drives chosen events to the main topic", async (t) => {
+		// Without EVENTS_KAFKA_URL the process's bus is the in-process one: the command works on it as on Kafka.
+		const bus = eventBus(logger);
+		const parked = event("booking-1");
+		await bus.publish([
+			{
+				...record("booking-1", parked),
+				topic: `${topic}.dlq`,
+				headers: { [DLQ_HEADERS.error]: "Error: boom" },
+			},
+		]);
+		const printed = t.mock.method(console, "log", () => {});
+		const broker = { logger } as unknown as ServiceBroker;
+		const run = (line: string) =>
+			dlqReplCommand.action(broker, { rawCommand: line } as unknown as string[], {});
+
+		await run(`dlq list ${topic}`);
+		assert.equal((await listDeadLetters(bus, topic))[0].error, "Error: boom");
+		assert.equal((printed.mock.calls[0].arguments[0] as Array<{ eventId: string }>)[0].eventId, parked.id);
+
+		await run(`dlq redrive ${topic}.dlq ${parked.id} missing-id`);
+		assert.deepEqual(printed.mock.calls[1].arguments[0], { redriven: [parked.id], notFound: ["missing-id"] });
+		const [main] = await bus.readAll(topic);
+		assert.equal(main.key, "booking-1");
+		assert.equal(main.value, JSON.stringify(parked));
+		assert.equal(main.headers[DLQ_HEADERS.error], undefined, "the dead-letter headers are dropped");
+
+		await run("dlq redrive");
+		assert.match(String(printed.mock.calls[2].arguments[0]), /usage/);
+		mock.restoreAll();
+	});
+});
