@@ -25,6 +25,7 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
 			transactionType: Transaction.TYPES.IMMEDIATE,
 		});
 		waitWhenSqliteIsBusy(sequelize, 10_000);
+		oneTransactionAtATime(sequelize);
 		return sequelize;
 	}
 	return new Sequelize(db.database, db.username, db.password, {
@@ -102,4 +103,25 @@ function waitWhenSqliteIsBusy(sequelize: Sequelize, milliseconds: number): void 
 export function isDeadlock(error: unknown): boolean {
 	const code = (error as { original?: { code?: string } })?.original?.code;
 	return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
+}
+
+/**
+ * SQLite takes one writer at a time, and a transaction waiting for the lock blocks a libuv thread in the busy
+ * handler. With more waiting transactions than threads, the holder cannot run its next statement and every
+ * one stalls until the busy timeout. Queueing the process's transactions in JavaScript avoids that; nested
+ * calls (savepoints, which pass their parent transaction) join the running one instead of queueing.
+ */
+function oneTransactionAtATime(sequelize: Sequelize): void {
+	const begin = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
+	let queue: Promise<unknown> = Promise.resolve();
+	(sequelize as unknown as { transaction: (...args: unknown[]) => Promise<unknown> }).transaction = (
+		...args
+	) => {
+		const options = typeof args[0] === "object" ? (args[0] as { transaction?: unknown } | null) : null;
+		const isManaged = args.some((arg) => typeof arg === "function");
+		if (options?.transaction || !isManaged) return begin(...args);
+		const run = queue.then(() => begin(...args));
+		queue = run.catch(() => undefined);
+		return run;
+	};
 }
