@@ -79,7 +79,20 @@ async function deleteEventTopics(): Promise<void> {
 	try {
 		const ours = (names: string[]) => names.filter((name) => name.startsWith(EVENTS_PREFIX));
 		const groups = ours((await admin.listGroups()).groups.map((group) => group.groupId));
-		if (groups.length > 0) await admin.deleteGroups(groups);
+		// A group still holding members of a previous run's killed processes cannot be deleted until their
+		// sessions expire (error 68, NON_EMPTY_GROUP): wait for that rather than reuse its offsets.
+		const groupsDeadline = Date.now() + 60_000;
+		for (let left = groups; left.length > 0; ) {
+			try {
+				await admin.deleteGroups(left);
+				left = [];
+			} catch (error) {
+				const failed = (error as { groups?: Array<{ groupId: string; errorCode: number }> }).groups ?? [];
+				left = failed.filter((group) => group.errorCode === 68).map((group) => group.groupId);
+				if (left.length < failed.length || Date.now() > groupsDeadline) throw error;
+				await sleep(1000);
+			}
+		}
 		const topics = ours(await admin.listTopics());
 		if (topics.length === 0) return;
 		await admin.deleteTopics({ topics });
