@@ -191,8 +191,13 @@ export async function startCluster(): Promise<Cluster> {
 	const waitForDiscovery = async () => {
 		const deadline = Date.now() + 30_000;
 		while (Date.now() < deadline) {
-			const online = metricValue(await metricsOf("gateway-1"), "moleculer_registry_nodes_online_total");
-			if (online >= TOPOLOGY.length) return;
+			const metrics = await metricsOf("gateway-1");
+			const online = metricValue(metrics, "moleculer_registry_nodes_online_total");
+			// A node is online before its services are registered: wait for both instances' actions too.
+			const endpoints = (action: string) =>
+				metricValue(metrics, "moleculer_registry_action_endpoints_total", { action });
+			if (online >= TOPOLOGY.length && endpoints("bookings.create") >= 2 && endpoints("cleaners.me") >= 2)
+				return;
 			await sleep(250);
 		}
 		throw new Error("the gateway did not discover every node within 30 s");
