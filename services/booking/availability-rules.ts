@@ -1,16 +1,8 @@
 import { DateTime } from "luxon";
+import { WEEKDAYS, type Weekday } from "../../lib/weekdays.ts";
 import { RESERVATION_UNIT_MINUTES } from "../configuration/settings.ts";
 
-export const WEEKDAYS = [
-	"monday",
-	"tuesday",
-	"wednesday",
-	"thursday",
-	"friday",
-	"saturday",
-	"sunday",
-] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, type Weekday };
 export type WeeklyHours = Partial<Record<Weekday, Array<{ start: string; end: string }>>>;
 
 /** Half-open interval [start, end) in epoch milliseconds. */

@@ -2,17 +2,9 @@
 import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
 import { UnprocessableError } from "../../lib/errors.ts";
+import { WEEKDAYS, type Weekday } from "../../lib/weekdays.ts";
 
-export const WEEKDAYS = [
-	"monday",
-	"tuesday",
-	"wednesday",
-	"thursday",
-	"friday",
-	"saturday",
-	"sunday",
-] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
+export { WEEKDAYS, type Weekday };
 
 /** A working interval in the platform's time zone, "HH:MM" (00:00 to 23:59). */
 export interface WorkingInterval {
