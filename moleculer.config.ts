@@ -4,6 +4,7 @@ import { closeEventBus } from "./lib/events/bus.ts";
 import { dlqReplCommand } from "./lib/events/dlq.ts";
 import { OpsEndpointReporter } from "./lib/ops-endpoint.ts";
 import { FAIL_FAST_REDIS, ResilientRedisCacher } from "./lib/resilient-redis-cacher.ts";
+import { RetryElsewhereStrategy } from "./lib/retry-elsewhere.strategy.ts";
 import { TransportFailureMiddleware } from "./lib/transport-failure.middleware.ts";
 
 function kafkaTransporter(url: string): TransporterConfig {
@@ -70,7 +71,7 @@ const brokerConfig: BrokerOptions = {
 		windowTime: 60,
 		halfOpenTime: 10_000,
 	},
-	registry: { strategy: "RoundRobin", preferLocal: true },
+	registry: { strategy: RetryElsewhereStrategy, preferLocal: true },
 	// A node that vanished without saying goodbye (SIGKILL, lost pod) is dropped from the registry within about
 	// 5 s: before the first request sent to it times out, so the gateway's retry of a read lands on a live node.
 	heartbeatInterval: 1,
