@@ -417,34 +417,34 @@ async function worker(backend: Backend): Promise<void> {
 
 		const uncached = argNumber("uncached", 300);
 		const cached = argNumber("cached", 2000);
-		// This broker's cacher counts its own look-ups only; in the cluster, cleaners.candidates is cached (and
-		// its look-up counted) on the cleaner node, so only the availability entry shows here.
-		const candidatesLookups = backend === "cluster" ? 0 : 1;
+		// This broker's cacher counts its own look-ups only. Every search looks up its inputs (the vehicle's size
+		// class, catalog.get) and its result; a miss looks up the candidates cached on the booking side, and
+		// when those miss too, cleaners.candidates looks up its own entry: on this broker in one process, on the
+		// cleaner node (not counted here) in the cluster.
+		const cleanerNodeLookups = backend === "cluster" ? 0 : 1;
+		const inputLookups = 2;
 		const phases = [
-			// Nothing cached: the availability entry and the cleaner candidates are both looked up and missed.
+			// Nothing cached: every entry is looked up and missed.
 			await runPhase(
 				"uncached-cold",
-				"cache emptied before each call (availability + candidates miss)",
+				"cache emptied before each call (everything misses)",
 				uncached,
 				() => broker.cacher?.clean() ?? Promise.resolve(),
-				{ getsPerCall: 1 + candidatesLookups, hitsPerCall: 0 },
+				{ getsPerCall: 1 + inputLookups + 1 + cleanerNodeLookups, hitsPerCall: 0 },
 			),
 			// What follows a booking: the day's generation moved on, so the availability entry is missed, while
-			// the cleaner profiles (which no booking changes) are still cached.
+			// the inputs and the candidates (which no booking changes) are still cached.
 			await runPhase(
 				"uncached-new-generation",
-				"generation bumped before each call (availability miss, candidates hit)",
+				"generation bumped before each call (availability miss, inputs and candidates hit)",
 				uncached,
 				bump,
-				{ getsPerCall: 1 + candidatesLookups, hitsPerCall: candidatesLookups },
+				{ getsPerCall: 1 + inputLookups + 1, hitsPerCall: inputLookups + 1 },
 			),
-			await runPhase(
-				"cached",
-				"same day and generation (availability hit)",
-				cached,
-				() => Promise.resolve(),
-				{ getsPerCall: 1, hitsPerCall: 1 },
-			),
+			await runPhase("cached", "same day and generation (everything hits)", cached, () => Promise.resolve(), {
+				getsPerCall: 1 + inputLookups,
+				hitsPerCall: 1 + inputLookups,
+			}),
 		];
 
 		// The steps of an uncached search one by one, with the same inputs the action uses.

@@ -64,9 +64,10 @@ export function workingIntervals(day: string, timeZone: string, weeklyHours: Wee
  * does not exist (the hour skipped in spring) is dropped rather than shifted, so no odd start times appear.
  */
 export function candidateStarts(day: string, timeZone: string, granularityMinutes: number): number[] {
+	const midnight = DateTime.fromISO(day, { zone: timeZone });
 	const starts: number[] = [];
 	for (let minute = 0; minute < 24 * 60; minute += granularityMinutes) {
-		const wall = DateTime.fromISO(day, { zone: timeZone }).set({
+		const wall = midnight.set({
 			hour: Math.floor(minute / 60),
 			minute: minute % 60,
 		});
@@ -100,8 +101,18 @@ export function cleanerCanTake(
 /** Free start times of the day, each with the cleaners who can take the job then. */
 export function freeSlots(search: DaySearch): Slot[] {
 	const duration = search.durationMinutes * MINUTE;
+	// Most cleaners share a few weekly schedules: each distinct one is turned into instants once.
+	const bySchedule = new Map<string, Interval[]>();
 	const working = new Map(
-		search.cleaners.map((c) => [c.id, workingIntervals(search.day, search.timeZone, c.weeklyHours)]),
+		search.cleaners.map((c) => {
+			const schedule = JSON.stringify(c.weeklyHours);
+			let intervals = bySchedule.get(schedule);
+			if (!intervals) {
+				intervals = workingIntervals(search.day, search.timeZone, c.weeklyHours);
+				bySchedule.set(schedule, intervals);
+			}
+			return [c.id, intervals];
+		}),
 	);
 	const slots: Slot[] = [];
 	for (const start of candidateStarts(search.day, search.timeZone, search.granularityMinutes)) {

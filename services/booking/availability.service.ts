@@ -1,12 +1,15 @@
 import { DateTime } from "luxon";
 import type { Service } from "moleculer";
 import type { ModelStatic } from "sequelize";
+import { config } from "../../config/index.ts";
 import { UnprocessableError } from "../../lib/errors.ts";
-import type { RequestContext } from "../../lib/request-context.ts";
+import { readThrough } from "../../lib/read-through.ts";
+import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type BusinessSettingsHolder, businessSettingsMixin } from "../../mixins/business-settings.mixin.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import type { Vehicle } from "../vehicle/vehicle.service.ts";
+import type { SizeClass } from "../vehicle/vehicle-rules.ts";
 import {
 	type CleanerDay,
 	cleanerCanTake,
@@ -65,11 +68,26 @@ interface CleanerDayQuery {
 	excludeBookingId?: string;
 }
 
+interface Location {
+	latitude: number;
+	longitude: number;
+}
+
+/** Keys of the answers of other services that the search caches on this side (see `readThrough`). */
+const VEHICLE_SIZE_KEY = "vehicle-size";
+const defaultLocationKey = (subject: string) => `default-location:${subject}`;
+
 type Self = Service &
 	DatabaseService &
 	BusinessSettingsHolder & {
 		bookings(): ModelStatic<Row<BookingRow>>;
-		cleanerDays(ctx: RequestContext, query: CleanerDayQuery): Promise<CleanerDay[]>;
+		cleanerDays(
+			ctx: RequestContext,
+			query: CleanerDayQuery,
+			candidates: "cached" | "fresh",
+		): Promise<CleanerDay[]>;
+		vehicleSizeClass(ctx: RequestContext, vehicleId: string): Promise<SizeClass>;
+		defaultLocation(ctx: RequestContext): Promise<Location | null>;
 	};
 
 const coordinate = (max: number) => ({ type: "number", min: -max, max, convert: true, optional: true });
@@ -107,31 +125,32 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				if ((ctx.params.latitude === undefined) !== (ctx.params.longitude === undefined)) {
 					throw new UnprocessableError("latitude", "give latitude and longitude together");
 				}
-				const [vehicle, service] = await Promise.all([
-					ctx.call<Vehicle, { id: string }>("vehicles.get", { id: ctx.params.vehicleId }),
+				// Everything the cache key needs, at once; the size class and default location are cached here
+				// (see vehicleSizeClass), so a cached search crosses no transporter.
+				const [sizeClass, service, location, generation] = await Promise.all([
+					this.vehicleSizeClass(ctx, ctx.params.vehicleId),
 					ctx.call<ServiceType, { code: string }>("catalog.get", { code: serviceType }),
-				]);
-				if (!service.active) throw new UnprocessableError("serviceType", `${serviceType} is not offered`);
-				const location =
 					ctx.params.latitude !== undefined && ctx.params.longitude !== undefined
 						? { latitude: ctx.params.latitude, longitude: ctx.params.longitude }
-						: await ctx.call<{ latitude: number; longitude: number } | null>("customers.defaultLocation");
+						: this.defaultLocation(ctx),
+					generationOf(this.database(), date),
+				]);
+				if (!service.active) throw new UnprocessableError("serviceType", `${serviceType} is not offered`);
 				if (!location) {
 					throw new UnprocessableError("latitude", "give latitude and longitude, or set a default address");
 				}
 
-				const durationMinutes = service.durationsMinutes[vehicle.sizeClass];
+				const durationMinutes = service.durationsMinutes[sizeClass];
 				const result: AvailabilityResult = {
 					date,
 					timeZone: settings.timeZone,
 					serviceType,
-					sizeClass: vehicle.sizeClass,
+					sizeClass,
 					durationMinutes,
-					price: { amountMinor: service.pricesMinor[vehicle.sizeClass], currency: service.currency },
+					price: { amountMinor: service.pricesMinor[sizeClass], currency: service.currency },
 					slots: [],
 				};
 
-				const generation = await generationOf(this.database(), date);
 				const cacheKey = [
 					"availability",
 					date,
@@ -147,7 +166,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				const cached = (await this.broker.cacher?.get(cacheKey)) as Slot[] | null | undefined;
 				if (cached) return { ...result, slots: cached };
 
-				const cleaners = await this.cleanerDays(ctx, { serviceType, ...location, day: date });
+				const cleaners = await this.cleanerDays(ctx, { serviceType, ...location, day: date }, "cached");
 				result.slots = freeSlots({
 					day: date,
 					timeZone: settings.timeZone,
@@ -178,7 +197,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				const settings = this.businessSettings;
 				const start = Date.parse(ctx.params.start);
 				const day = DateTime.fromMillis(start, { zone: settings.timeZone }).toISODate() as string;
-				const cleaners = await this.cleanerDays(ctx, { ...ctx.params, day });
+				const cleaners = await this.cleanerDays(ctx, { ...ctx.params, day }, "fresh");
 				const job = { start, end: start + ctx.params.durationMinutes * 60_000 };
 				const free = cleaners.filter((cleaner) =>
 					cleanerCanTake(
@@ -200,27 +219,82 @@ const AvailabilityService: ServiceDefinition<Self> = {
 	},
 
 	events: {
-		// Working hours, time off, skills or area changed: any day's cached availability may be wrong now.
+		// Working hours, time off, skills or area changed: any day's cached availability (and the candidates
+		// cached for it) may be wrong now.
 		async "cleaners.changed"(this: Self) {
 			await this.broker.cacher?.clean("availability:**");
+		},
+		"vehicles.changed": {
+			params: { id: { type: "uuid" } },
+			async handler(this: Self, ctx: RequestContext<{ id: string }>) {
+				await this.broker.cacher?.clean(`${VEHICLE_SIZE_KEY}:${ctx.params.id}:**`);
+			},
+		},
+		"customers.changed": {
+			params: { subject: { type: "string", min: 1 } },
+			async handler(this: Self, ctx: RequestContext<{ subject: string }>) {
+				await this.broker.cacher?.del(defaultLocationKey(ctx.params.subject));
+			},
 		},
 	},
 
 	methods: {
+		/**
+		 * The vehicle's size class as the vehicle service answers it to this caller (ownership is checked there),
+		 * cached per vehicle and caller until the vehicle service broadcasts `vehicles.changed`. Only the search
+		 * uses it: a booking reads the vehicle afresh, so its price and duration are never stale.
+		 */
+		async vehicleSizeClass(this: Self, ctx: RequestContext, vehicleId: string): Promise<SizeClass> {
+			const key = `${VEHICLE_SIZE_KEY}:${vehicleId}:${currentUser(ctx).id}`;
+			return readThrough(this.broker.cacher, key, config.cacheTtlSeconds, async () => {
+				const vehicle = await ctx.call<Vehicle, { id: string }>("vehicles.get", { id: vehicleId });
+				return vehicle.sizeClass;
+			});
+		},
+
+		/** The caller's default address, cached until the customer service broadcasts `customers.changed`. */
+		async defaultLocation(this: Self, ctx: RequestContext): Promise<Location | null> {
+			const key = defaultLocationKey(currentUser(ctx).id);
+			return readThrough(this.broker.cacher, key, config.cacheTtlSeconds, () =>
+				ctx.call<Location | null>("customers.defaultLocation"),
+			);
+		},
+
 		bookings(this: Self) {
 			return this.adapter.model as unknown as ModelStatic<Row<BookingRow>>;
 		},
 
-		/** One round trip to the cleaner service, one query for the candidates' booked jobs around the day. */
-		async cleanerDays(this: Self, ctx: RequestContext, query: CleanerDayQuery): Promise<CleanerDay[]> {
-			const bounds = dayBounds(query.day, this.businessSettings.timeZone);
-			const { items } = await ctx.call<{ items: CleanerCandidate[] }, object>("cleaners.candidates", {
+		/**
+		 * The cleaner service's candidates and one query for their booked jobs around the day. A search may take
+		 * the candidates cached on this side (cleaned on `cleaners.changed`, like the search results): 200 profiles
+		 * cost a noticeable transporter hop even when the cleaner node has them cached. Bookings ask afresh.
+		 */
+		async cleanerDays(
+			this: Self,
+			ctx: RequestContext,
+			query: CleanerDayQuery,
+			candidates: "cached" | "fresh",
+		): Promise<CleanerDay[]> {
+			const settings = this.businessSettings;
+			const bounds = dayBounds(query.day, settings.timeZone);
+			const params = {
 				serviceType: query.serviceType,
 				latitude: query.latitude,
 				longitude: query.longitude,
 				from: new Date(bounds.start).toISOString(),
 				to: new Date(bounds.end).toISOString(),
-			});
+			};
+			const load = () =>
+				ctx.call<{ items: CleanerCandidate[] }, typeof params>("cleaners.candidates", params);
+			const { items } =
+				candidates === "fresh"
+					? await load()
+					: await readThrough(
+							this.broker.cacher,
+							`availability:candidates:${Object.values(params).join(":")}`,
+							settings.availabilityCacheTtlSeconds,
+							load,
+						);
 			const margin = 24 * 3_600_000;
 			const busy = await busyIntervals(
 				this.bookings(),

@@ -94,6 +94,7 @@ const CatalogService: ServiceDefinition<Self> = {
 
 		get: {
 			params: { $$strict: true, code: { type: "string", max: 40 } },
+			cache: { keys: ["code"], ttl: config.cacheTtlSeconds },
 			async handler(this: Self, ctx: RequestContext<{ code: string }>): Promise<ServiceType> {
 				const row = await this.adapter.model.findByPk(ctx.params.code);
 				if (!row) throw new NotFoundError("service type", ctx.params.code);

@@ -134,6 +134,7 @@ type Self = Service &
 	DatabaseService & {
 		findBySubject(subject: string): Promise<CustomerModel | null>;
 		findOwnProfile(ctx: RequestContext): Promise<CustomerModel>;
+		customerChanged(subject: string): Promise<void>;
 	};
 
 /**
@@ -213,6 +214,7 @@ const CustomerService: ServiceDefinition<Self> = {
 				const row = await this.findOwnProfile(ctx);
 				assertNotDeleted(rowOf(row));
 				await row.update(storedFields(ctx.params, row.addresses));
+				await this.customerChanged(row.subject);
 				return toCustomer(rowOf(row));
 			},
 		},
@@ -232,6 +234,7 @@ const CustomerService: ServiceDefinition<Self> = {
 					});
 					// Other services hold data keyed by the subject (vehicles, bookings) and may erase theirs.
 					this.broker.emit("customers.deleted", { id: row.id, subject: row.subject });
+					await this.customerChanged(row.subject);
 				}
 				return toCustomer(rowOf(row));
 			},
@@ -282,6 +285,11 @@ const CustomerService: ServiceDefinition<Self> = {
 	},
 
 	methods: {
+		/** Other services cache what they read of a customer (the availability search: the default address). */
+		async customerChanged(this: Self, subject: string) {
+			await this.broker.broadcast("customers.changed", { subject });
+		},
+
 		async findBySubject(this: Self, subject: string) {
 			return (await this.adapter.model.findOne({ where: { subject } })) as CustomerModel | null;
 		},

@@ -88,6 +88,7 @@ type Self = Service &
 	DatabaseService & {
 		consumer: Subscription;
 		findOwned(ctx: RequestContext, id: string): Promise<Model & VehicleRow>;
+		vehicleChanged(id: string): Promise<void>;
 	};
 
 /** Customers' vehicles: plate, size class (drives booking price and duration) and cleaning history. */
@@ -210,6 +211,7 @@ const VehicleService: ServiceDefinition<Self> = {
 					}
 					throw error;
 				}
+				await this.vehicleChanged(row.id);
 				return toVehicle(row.get() as VehicleRow);
 			},
 		},
@@ -219,12 +221,18 @@ const VehicleService: ServiceDefinition<Self> = {
 			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<{ id: string; removed: true }> {
 				const row = await this.findOwned(ctx, ctx.params.id);
 				await row.destroy();
+				await this.vehicleChanged(ctx.params.id);
 				return { id: ctx.params.id, removed: true };
 			},
 		},
 	},
 
 	methods: {
+		/** Other services cache what they read of a vehicle (the availability search: its size class). */
+		async vehicleChanged(this: Self, id: string) {
+			await this.broker.broadcast("vehicles.changed", { id });
+		},
+
 		/** The vehicle if the caller owns it (or is an admin); another owner's vehicle is "not found". */
 		async findOwned(this: Self, ctx: RequestContext, id: string) {
 			const user = currentUser(ctx);

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Admin } from "@platformatic/kafka";
 import { type Cluster, infra, NAMESPACE, startCluster } from "../support/cluster.ts";
+import { eventually } from "../support/eventually.ts";
 import {
 	at,
 	createCleaner,
@@ -62,6 +63,37 @@ describe("cluster: services in separate processes over Kafka, Redis and MariaDB"
 		);
 		const cancelled = await cluster.api("POST", `/bookings/${booked.body.id}/cancel`, { as: "alice" });
 		expectStatus(cancelled, 200, "cancel");
+	});
+
+	it("a vehicle changed on its own node reaches the searches cached on the booking nodes", async () => {
+		const { area, vehicle, day } = await bookingScenario("small");
+		const query = new URLSearchParams({
+			serviceType: "exterior-wash",
+			vehicleId: vehicle.id,
+			date: day,
+			latitude: String(area.latitude),
+			longitude: String(area.longitude),
+		});
+		const durationNow = async () => {
+			const response = await cluster.api("GET", `/availability?${query}`, { as: "alice" });
+			expectStatus(response, 200, "availability");
+			return response.body.durationMinutes as number;
+		};
+		// Twice: both booking instances may have cached the small size class.
+		assert.equal(await durationNow(), 30);
+		assert.equal(await durationNow(), 30);
+		const resized = await cluster.api("PATCH", `/vehicles/${vehicle.id}`, {
+			as: "alice",
+			body: { sizeClass: "van" },
+		});
+		expectStatus(resized, 200, "resize");
+		// The broadcast crosses Kafka after the answer; a second is far more than it takes.
+		await eventually(
+			"the new size class in the search",
+			async () => ((await durationNow()) === 75 ? true : undefined),
+			1_000,
+		);
+		for (let i = 0; i < 4; i++) assert.equal(await durationNow(), 75, "every instance answers the new size");
 	});
 
 	it("never double-books across two booking instances: 50 simultaneous requests, exactly one wins", async () => {

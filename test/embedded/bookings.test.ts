@@ -111,6 +111,36 @@ describe("availability", () => {
 		assert.equal(forVan.slots.at(-1)?.start, at(day, "10:30"));
 	});
 
+	it("follows a vehicle's changes although the search caches its size class", async () => {
+		const area = freshArea();
+		await createCleaner(platform, {
+			homeBase: area,
+			weeklyHours: { monday: [{ start: "09:00", end: "12:00" }] },
+		});
+		const day = nextWeekday(MONDAY);
+		const vehicle = await createVehicle(platform, "alice", "small");
+		assert.equal((await slotsOf(vehicle.id, "exterior-wash", day, area)).durationMinutes, 30);
+
+		// The owner's cached answer is not another customer's: ownership is checked per caller.
+		const query = new URLSearchParams({
+			serviceType: "exterior-wash",
+			vehicleId: vehicle.id,
+			date: day,
+			...toStrings(area),
+		});
+		assert.equal((await platform.api("GET", `/availability?${query}`, { as: "bob" })).status, 404);
+
+		const resized = await platform.api("PATCH", `/vehicles/${vehicle.id}`, {
+			as: "alice",
+			body: { sizeClass: "van" },
+		});
+		expectStatus(resized, 200, "resize the vehicle");
+		assert.equal((await slotsOf(vehicle.id, "exterior-wash", day, area)).durationMinutes, 75);
+
+		expectStatus(await platform.api("DELETE", `/vehicles/${vehicle.id}`, { as: "alice" }), 200, "remove it");
+		assert.equal((await platform.api("GET", `/availability?${query}`, { as: "alice" })).status, 404);
+	});
+
 	it("leaves out cleaners without the skill, outside their area, or on time off", async () => {
 		const area = freshArea();
 		const vehicle = await createVehicle(platform, "alice", "small");

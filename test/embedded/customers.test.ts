@@ -222,6 +222,19 @@ describe("default location (customers.defaultLocation, used by availability sear
 			{ as: "olga" },
 		);
 		assertRejected(response, "latitude");
+
+		// The search caches the default address (here: none); a new one is used by the next search.
+		const withAddress = await platform.api("PATCH", "/customers/me", {
+			as: "olga",
+			body: { addresses: [HOME] },
+		});
+		expectStatus(withAddress, 200, "add a default address");
+		const again = await platform.api(
+			"GET",
+			`/availability?serviceType=exterior-wash&vehicleId=${vehicle.id}&date=${nextWeekday(2)}`,
+			{ as: "olga" },
+		);
+		expectStatus(again, 200, "availability at the new default address");
 	});
 });
 
