@@ -8,6 +8,7 @@ import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type BusinessSettingsHolder, businessSettingsMixin } from "../../mixins/business-settings.mixin.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import type { CleanerCandidate } from "../cleaner/cleaner.service.ts";
 import type { Vehicle } from "../vehicle/vehicle.service.ts";
 import type { SizeClass } from "../vehicle/vehicle-rules.ts";
 import {
@@ -18,20 +19,12 @@ import {
 	isValidDay,
 	rankByLoad,
 	type Slot,
-	type WeeklyHours,
 	workingIntervals,
 } from "./availability-rules.ts";
 import type { ServiceType } from "./catalog.service.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
 import { BOOKING_MODEL, type BookingRow, type Row } from "./models.ts";
 import { busyIntervals, generationOf } from "./reservations.ts";
-
-/** What the cleaner service answers to `cleaners.candidates`. */
-interface CleanerCandidate {
-	id: string;
-	weeklyHours: WeeklyHours;
-	timeOff: Array<{ start: string; end: string }>;
-}
 
 export interface AvailabilityResult {
 	date: string;

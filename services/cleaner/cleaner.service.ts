@@ -16,8 +16,10 @@ import { CLEANER_MIGRATIONS } from "./migrations/index.ts";
 import {
 	emptyWeeklyHours,
 	type GeoPoint,
+	homeBaseSearchBox,
 	isWithinServiceArea,
 	MAX_INTERVALS_PER_DAY,
+	MAX_RADIUS_KM,
 	MAX_TIME_OFF_PERIODS,
 	normaliseTimeOff,
 	normaliseWeeklyHours,
@@ -58,12 +60,9 @@ export interface Cleaner {
 export type PublicCleaner = Omit<Cleaner, "subject" | "email" | "phone" | "homeBase" | "timeOff">;
 
 /** What the booking service needs to compute availability, for one search. */
+/** What the availability search needs of a cleaner who can take jobs at the point. */
 export interface CleanerCandidate {
 	id: string;
-	displayName: string;
-	homeBase: GeoPoint;
-	radiusKm: number;
-	skills: string[];
 	weeklyHours: WeeklyHours;
 	timeOff: Array<Omit<TimeOffPeriod, "reason">>;
 }
@@ -123,7 +122,7 @@ const profileFields = {
 	phone: PHONE_RULE,
 	skills: { type: "array", min: 1, max: 20, unique: true, items: serviceTypeCode },
 	homeBase: { type: "object", strict: true, props: { latitude: LATITUDE_RULE, longitude: LONGITUDE_RULE } },
-	radiusKm: { type: "number", min: 1, max: 100 },
+	radiusKm: { type: "number", min: 1, max: MAX_RADIUS_KM },
 	weeklyHours: {
 		type: "object",
 		strict: true,
@@ -463,8 +462,15 @@ const CleanerService: ServiceDefinition<Self> = {
 				const from = parseInstant(ctx.params.from, "from");
 				const to = parseInstant(ctx.params.to, "to");
 				if (Date.parse(to) <= Date.parse(from)) throw new UnprocessableError("to", "must be after from");
+				const box = homeBaseSearchBox({ latitude, longitude });
 				const rows = await this.adapter.model.findAll({
-					where: { active: true, [Op.and]: [withSkill(serviceType)] },
+					attributes: ["id", "homeLatitude", "homeLongitude", "radiusKm", "weeklyHours", "timeOff"],
+					where: {
+						active: true,
+						homeLatitude: { [Op.between]: [box.latitude.min, box.latitude.max] },
+						...(box.longitude && { homeLongitude: { [Op.between]: [box.longitude.min, box.longitude.max] } }),
+						[Op.and]: [withSkill(serviceType)],
+					},
 					order: [["id", "ASC"]],
 				});
 				const items = rows
@@ -477,10 +483,6 @@ const CleanerService: ServiceDefinition<Self> = {
 					)
 					.map((row) => ({
 						id: row.id,
-						displayName: row.displayName,
-						homeBase: { latitude: row.homeLatitude, longitude: row.homeLongitude },
-						radiusKm: row.radiusKm,
-						skills: row.skills,
 						weeklyHours: row.weeklyHours,
 						timeOff: timeOffWithin(row.timeOff, from, to).map(({ id, start, end }) => ({ id, start, end })),
 					}));

@@ -163,3 +163,28 @@ export function distanceKm(a: GeoPoint, b: GeoPoint): number {
 export function isWithinServiceArea(homeBase: GeoPoint, radiusKm: number, point: GeoPoint): boolean {
 	return distanceKm(homeBase, point) <= radiusKm;
 }
+
+/** The largest service area a cleaner may have. */
+export const MAX_RADIUS_KM = 100;
+
+export interface SearchBox {
+	latitude: { min: number; max: number };
+	/** null: every longitude (near a pole, or across the antimeridian). */
+	longitude: { min: number; max: number } | null;
+}
+
+/**
+ * Where the home base of a cleaner who can reach the point may be: within MAX_RADIUS_KM, widened to a
+ * latitude/longitude box a database can filter on before the exact distance check.
+ */
+export function homeBaseSearchBox(point: GeoPoint): SearchBox {
+	const degrees = (radians: number) => (radians * 180) / Math.PI;
+	const latitudeDelta = degrees(MAX_RADIUS_KM / EARTH_MEAN_RADIUS_KM);
+	const latitude = { min: point.latitude - latitudeDelta, max: point.latitude + latitudeDelta };
+	const cosine = Math.cos((Math.max(Math.abs(latitude.min), Math.abs(latitude.max)) * Math.PI) / 180);
+	if (latitude.max >= 90 || latitude.min <= -90 || cosine < 0.01) return { latitude, longitude: null };
+	const longitudeDelta = latitudeDelta / cosine;
+	const longitude = { min: point.longitude - longitudeDelta, max: point.longitude + longitudeDelta };
+	if (longitude.min < -180 || longitude.max > 180) return { latitude, longitude: null };
+	return { latitude, longitude };
+}

@@ -4,10 +4,13 @@ import { UnprocessableError } from "../../lib/errors.ts";
 import {
 	distanceKm,
 	emptyWeeklyHours,
+	homeBaseSearchBox,
 	isWithinServiceArea,
+	MAX_RADIUS_KM,
 	normaliseTimeOff,
 	normaliseWeeklyHours,
 	parseInstant,
+	type SearchBox,
 	type TimeOffPeriod,
 	timeOffWithin,
 	WEEKDAYS,
@@ -225,5 +228,47 @@ describe("distanceKm and isWithinServiceArea", () => {
 		assert.equal(isWithinServiceArea(AMSTERDAM, 60, ROTTERDAM), true);
 		assert.equal(isWithinServiceArea(AMSTERDAM, 50, ROTTERDAM), false);
 		assert.equal(isWithinServiceArea(AMSTERDAM, distance, ROTTERDAM), true);
+	});
+});
+
+describe("homeBaseSearchBox", () => {
+	const inside = (box: SearchBox, home: { latitude: number; longitude: number }) =>
+		box.latitude.min <= home.latitude &&
+		home.latitude <= box.latitude.max &&
+		(box.longitude === null || (box.longitude.min <= home.longitude && home.longitude <= box.longitude.max));
+
+	test("holds every home base from which the largest service area reaches the point", () => {
+		for (const point of [
+			AMSTERDAM,
+			{ latitude: -33.9, longitude: 18.4 },
+			{ latitude: 64.1, longitude: -21.9 },
+		]) {
+			const box = homeBaseSearchBox(point);
+			for (let bearing = 0; bearing < 360; bearing += 15) {
+				// The farthest home in this direction whose area still reaches the point (a small-step walk, so
+				// that no spherical formula is trusted).
+				const step = 0.001;
+				let home = point;
+				for (;;) {
+					const next = {
+						latitude: home.latitude + step * Math.cos((bearing * Math.PI) / 180),
+						longitude:
+							home.longitude +
+							(step * Math.sin((bearing * Math.PI) / 180)) / Math.cos((home.latitude * Math.PI) / 180),
+					};
+					if (!isWithinServiceArea(next, MAX_RADIUS_KM, point)) break;
+					home = next;
+				}
+				assert.ok(distanceKm(point, home) > MAX_RADIUS_KM - 0.2);
+				assert.ok(inside(box, home), `bearing ${bearing} from ${JSON.stringify(point)}`);
+			}
+			assert.equal(inside(box, { latitude: point.latitude + 1.5, longitude: point.longitude }), false);
+		}
+	});
+
+	test("filters on latitude only near a pole or across the antimeridian", () => {
+		assert.equal(homeBaseSearchBox({ latitude: 89.5, longitude: 10 }).longitude, null);
+		assert.equal(homeBaseSearchBox({ latitude: -17.7, longitude: 179.5 }).longitude, null);
+		assert.notEqual(homeBaseSearchBox(AMSTERDAM).longitude, null);
 	});
 });
