@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every service: a container runs the services named in SERVICES (e.g. SERVICES=booking) in
+# cluster mode; docker-compose.yml and k8s/ set the environment (docs/deployment.md). Node 24 runs the .ts
+# sources directly (type stripping), so there is no build step and no TypeScript in the image.
+#
+#   docker build -t cleaning-platform:local .
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---------------------------------------------------------------------------------------- dependencies
+FROM ${NODE_IMAGE} AS deps
+# sqlite3 (used by embedded mode only, but a regular dependency) downloads a prebuilt binary at install and
+# builds from source when it cannot: give node-gyp a toolchain for that case. This stage is thrown away.
+RUN apt-get update \
+	&& apt-get install -y --no-install-recommends python3 make g++ \
+	&& rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=dev: the runtime needs nothing from devDependencies (typescript, biome, @types, ajv, yaml, and the
+# `node` package, which only fetches a Node 24 binary for machines without one: this image has Node 24).
+# Install scripts run as package.json's allowScripts says (sqlite3 yes, es5-ext's postinstall no).
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --------------------------------------------------------------------------------------------- runtime
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+	SERVICEDIR=services
+WORKDIR /app
+# Root-owned and read-only for the app user: the process cannot change its own code. Cluster mode writes
+# nothing to disk (databases are MySQL, logs go to stdout), so the root filesystem can be mounted read-only.
+COPY --from=deps /app/node_modules ./node_modules
+COPY . .
+# The `node` user of the official image, by number so that Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+# 3000: the gateway's HTTP API (PORT). 3001: every process's /health/live, /health/ready and
+# /actuator/prometheus (OPS_PORT).
+EXPOSE 3000 3001
+# What `npm start` runs (moleculer-runner-esm is this file), without npm and a shell in between, so that
+# SIGTERM reaches node itself (PID 1 in Kubernetes; behind tini with compose's `init: true`): the broker
+# finishes in-flight requests and stops its services before exiting. No HEALTHCHECK here: compose and
+# Kubernetes declare their own probes on OPS_PORT.
+CMD ["node", "node_modules/moleculer/bin/moleculer-runner.mjs", "--config", "moleculer.config.ts", "--mask", "**/*.service.ts"]

@@ -1,0 +1,732 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, it } from "node:test";
+import { METRIC } from "moleculer";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
+import type { Env } from "../../config/env.ts";
+import { type AppConfig, DATABASE_OWNERS, parseConfig, SERVICE_NAMES } from "../../config/index.ts";
+
+/**
+ * The deployment files (Dockerfile, docker-compose.yml and its infra/ configs, k8s/) checked against the code,
+ * so that neither can drift silently: every variable they set is one config/index.ts reads and every value
+ * passes its validation (a process would otherwise exit 78 at start), every deployable service runs somewhere,
+ * probes and scrapes use the ops port and its real paths, and the dashboard asks for metrics that exist.
+ * No Docker engine or cluster is needed: the files are read, and k8s/ is also rendered by kubectl when present.
+ */
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
+
+/** `identity` is the development OIDC provider: deployments use Keycloak. */
+const DEPLOYED = SERVICE_NAMES.filter((name) => name !== "identity");
+/** Names config/index.ts reads only to refuse them (moleculer-runner would apply them as broker options). */
+const REFUSED = ["TRANSPORTER", "CACHER"];
+const dbVariable = (owner: string) => `${owner.toUpperCase()}_DB_URL`;
+
+/** Loads on first use, inside a test: a broken file fails the tests that need it, with its message. */
+function lazy<T>(load: () => T): () => T {
+	let value: T | undefined;
+	return () => {
+		value ??= load();
+		return value;
+	};
+}
+
+/** The environment variable names parseConfig reads for `env`, observed rather than copied from the source. */
+function namesReadBy(env: Env): Set<string> {
+	const names = new Set<string>();
+	const spy = new Proxy(
+		{ ...env },
+		{
+			get(target, key) {
+				if (typeof key === "string") names.add(key);
+				return Reflect.get(target, key);
+			},
+		},
+	);
+	parseConfig(spy);
+	return names;
+}
+
+/** Embedded defaults plus a complete cluster environment: between them, every branch that reads a name. */
+const CONFIG_VARIABLES = new Set(
+	[
+		...namesReadBy({}),
+		...namesReadBy({
+			MODE: "cluster",
+			SERVICES: DEPLOYED.join(","),
+			TRANSPORTER_URL: "kafka://kafka:9092",
+			CACHER_URL: "redis://redis:6379",
+			EVENTS_KAFKA_URL: "kafka://kafka:9092",
+			...Object.fromEntries(
+				DATABASE_OWNERS.map((owner) => [dbVariable(owner), `mysql://u:p@db:3306/${owner}`]),
+			),
+		}),
+	].filter((name) => !REFUSED.includes(name)),
+);
+
+/** parseConfig, with the ConfigError message (what the process would print before exiting 78) in the failure. */
+function acceptedConfig(env: Env, where: string): AppConfig {
+	try {
+		return parseConfig(env);
+	} catch (error) {
+		assert.fail(`${where}: the process would exit 78: ${(error as Error).message}`);
+	}
+}
+
+function assertKnownVariables(names: Iterable<string>, where: string): void {
+	for (const name of names) {
+		assert.ok(CONFIG_VARIABLES.has(name), `${where} sets ${name}, which config/index.ts does not read`);
+	}
+}
+
+function mebibytes(quantity: string): number {
+	const match = /^(\d+(?:\.\d+)?)(Mi|Gi|M|G)?$/.exec(quantity);
+	assert.ok(match, `unexpected memory quantity ${quantity}`);
+	const factor = { Mi: 1, Gi: 1024, M: 1e6 / 2 ** 20, G: 1e9 / 2 ** 20 }[match[2] ?? ""] ?? 1 / 2 ** 20;
+	return Number(match[1]) * factor;
+}
+
+/** Highest measured RSS of a service process (docs/deployment.md), in MiB. */
+const MEASURED_RSS_MIB = 290;
+/** The broker's graceful-shutdown window for in-flight requests (moleculer.config.ts). */
+const shutdownTimeoutSeconds = lazy(() => {
+	const match = /shutdownTimeout:\s*([\d_]+)/.exec(read("moleculer.config.ts"));
+	assert.ok(match, "moleculer.config.ts: tracking.shutdownTimeout not found");
+	return Number(match[1].replaceAll("_", "")) / 1000;
+});
+const DEFAULTS = parseConfig({});
+
+// ------------------------------------------------------------------------------------------ docker compose
+
+interface ComposeService {
+	build?: unknown;
+	image?: string;
+	environment?: Record<string, unknown> | string[];
+	depends_on?: Record<string, { condition?: string }> | string[];
+	healthcheck?: { test: string[] | string };
+	volumes?: string[];
+	command?: string[] | string;
+}
+
+const compose = lazy(
+	() =>
+		parseYaml(read("docker-compose.yml"), { merge: true }) as { services: Record<string, ComposeService> },
+);
+
+/** Compose's own interpolation, for the forms used here: `${NAME:-default}`, `${NAME-default}`, `$$`. */
+function interpolate(value: string, where: string): string {
+	return value.replace(
+		/\$\$|\$\{([A-Za-z0-9_]+)(?::?-([^}]*))?\}/g,
+		(match, name: string, fallback?: string) => {
+			if (match === "$$") return "$";
+			assert.ok(
+				fallback !== undefined,
+				`${where}: \${${name}} has no default, so a bare \`docker compose up\` fails`,
+			);
+			return fallback;
+		},
+	);
+}
+
+function composeEnv(name: string, service: ComposeService): Record<string, string> {
+	const raw = service.environment ?? {};
+	const entries = Array.isArray(raw)
+		? raw.map((item) => {
+				const at = item.indexOf("=");
+				return [item.slice(0, at), item.slice(at + 1)];
+			})
+		: Object.entries(raw).map(([key, value]) => [key, String(value ?? "")]);
+	return Object.fromEntries(entries.map(([key, value]) => [key, interpolate(value, `${name}.${key}`)]));
+}
+
+/** The app containers: the ones built from this repository's Dockerfile. */
+const apps = lazy(() =>
+	Object.entries(compose().services)
+		.filter(([, service]) => service.build !== undefined)
+		.map(([name, service]) => {
+			const env = composeEnv(name, service);
+			return { name, service, env, config: acceptedConfig(env, `docker-compose.yml ${name}`) };
+		}),
+);
+
+function composeService(name: string): ComposeService {
+	const service = compose().services[name];
+	assert.ok(service, `docker-compose.yml has no service ${name}`);
+	return service;
+}
+
+/** host:port of a URL the app is given, as a compose service name and port. */
+function hostPort(value: string): { host: string; port: string } {
+	const url = new URL(value);
+	return { host: url.hostname, port: url.port };
+}
+
+describe("docker-compose.yml", () => {
+	it("runs every deployable service in its own container, and never the development identity provider", () => {
+		assert.ok(apps().length > 0, "no service builds the app image");
+		const run = apps().flatMap((app) => app.config.services);
+		assert.deepEqual([...new Set(run)].sort(), [...DEPLOYED].sort());
+		assert.ok(!run.includes("identity"), "identity (the dev OIDC provider) is not deployed: Keycloak is");
+		for (const app of apps()) {
+			assert.equal(app.env.SERVICES, app.config.services.join(","), `${app.name}: SERVICES`);
+			assert.equal(app.config.mode, "cluster", `${app.name}: MODE`);
+		}
+	});
+
+	it("sets only variables that config/index.ts reads, with values it accepts", () => {
+		for (const app of apps()) assertKnownVariables(Object.keys(app.env), `docker-compose.yml ${app.name}`);
+	});
+
+	it("gives every process its own explicit NODE_ID", () => {
+		const ids = apps().map((app) => app.env.NODE_ID);
+		for (const [i, id] of ids.entries()) assert.ok(id, `${apps()[i].name} has no NODE_ID`);
+		assert.equal(new Set(ids).size, ids.length, `NODE_IDs repeat: ${ids.join(", ")}`);
+	});
+
+	it("points the app at the compose Kafka, Redis and MySQL, with the users and passwords MySQL is given", () => {
+		const kafka = composeEnv("kafka", composeService("kafka"));
+		const mysql = composeEnv("mysql", composeService("mysql"));
+		const initScript = read("infra/mysql/init/01-service-databases.sh");
+		const initOwners = /for svc in ([a-z ]+); do/.exec(initScript)?.[1].split(" ");
+		assert.deepEqual(
+			initOwners,
+			[...DATABASE_OWNERS],
+			"the MySQL init script creates one database per owner",
+		);
+		for (const app of apps()) {
+			for (const variable of ["TRANSPORTER_URL", "EVENTS_KAFKA_URL"]) {
+				if (app.env[variable] === undefined) continue;
+				const { host, port } = hostPort(app.env[variable]);
+				composeService(host);
+				assert.match(
+					kafka.KAFKA_ADVERTISED_LISTENERS,
+					new RegExp(`//${host}:${port}\\b`),
+					`${app.name}: ${variable}`,
+				);
+			}
+			composeService(hostPort(app.env.CACHER_URL).host);
+			if (app.config.services.some((name) => ["booking", "cleaner", "vehicle"].includes(name))) {
+				assert.ok(app.config.events.kafkaBrokers, `${app.name} needs EVENTS_KAFKA_URL`);
+			}
+			for (const owner of DATABASE_OWNERS) {
+				const database = app.config.databases[owner];
+				if (!app.config.services.includes(owner)) {
+					assert.equal(app.env[dbVariable(owner)], undefined, `${app.name} gets ${owner}'s database URL`);
+					continue;
+				}
+				assert.equal(database.dialect, "mysql", `${app.name}: ${dbVariable(owner)}`);
+				if (database.dialect !== "mysql") continue;
+				composeService(database.host);
+				assert.equal(database.database, `${owner}_db`, `${app.name}: database name`);
+				assert.equal(database.username, `${owner}_svc`, `${app.name}: database user`);
+				assert.equal(database.password, mysql[`${owner.toUpperCase()}_DB_PASSWORD`], `${app.name}: password`);
+			}
+		}
+	});
+
+	it("points the gateway at the imported Keycloak realm, as issuer and audience", () => {
+		const realm = JSON.parse(read("infra/keycloak/cleaning-platform-realm.json"));
+		const keycloak = composeService("keycloak");
+		const keycloakEnv = composeEnv("keycloak", keycloak);
+		assert.ok(
+			keycloak.volumes?.some((volume) =>
+				volume.startsWith("./infra/keycloak/cleaning-platform-realm.json:/opt/keycloak/data/import/"),
+			),
+			"keycloak imports infra/keycloak's realm",
+		);
+		const audiences = new Set(
+			realm.clients.flatMap((client: any) =>
+				(client.protocolMappers ?? []).map((mapper: any) => mapper.config?.["included.custom.audience"]),
+			),
+		);
+		const gateways = apps().filter((app) => app.config.services.includes("gateway"));
+		assert.ok(gateways.length > 0);
+		for (const gateway of gateways) {
+			assert.equal(gateway.config.oidc.issuer, `${keycloakEnv.KC_HOSTNAME}/realms/${realm.realm}`);
+			assert.ok(audiences.has(gateway.config.oidc.audience), `audience ${gateway.config.oidc.audience}`);
+		}
+	});
+
+	it("starts each process after Kafka, Redis and its database are healthy, and checks its readiness", () => {
+		for (const app of apps()) {
+			const dependsOn = app.service.depends_on;
+			assert.ok(dependsOn && !Array.isArray(dependsOn), `${app.name}: depends_on with conditions`);
+			const needed = ["kafka", "redis"];
+			if (app.config.services.some((name) => (DATABASE_OWNERS as readonly string[]).includes(name))) {
+				needed.push("mysql");
+			}
+			for (const dependency of needed) {
+				assert.equal(dependsOn[dependency]?.condition, "service_healthy", `${app.name} → ${dependency}`);
+			}
+			for (const dependency of Object.keys(dependsOn)) {
+				assert.ok(composeService(dependency).healthcheck, `${dependency} has no healthcheck to wait for`);
+			}
+			const test = [app.service.healthcheck?.test ?? []].flat().join(" ");
+			assert.match(test, /\/health\/ready(?![\w-])/, `${app.name}: healthcheck path`);
+			assert.ok(
+				test.includes("process.env.OPS_PORT") || test.includes(`:${app.config.opsPort}/`),
+				`${app.name}: healthcheck port`,
+			);
+		}
+	});
+
+	it("mounts only files and folders that exist", () => {
+		for (const [name, service] of Object.entries(compose().services)) {
+			for (const volume of service.volumes ?? []) {
+				if (!volume.startsWith("./")) continue;
+				assert.ok(existsSync(join(ROOT, volume.split(":")[0])), `${name} mounts ${volume}`);
+			}
+		}
+	});
+
+	it("has Prometheus scrape exactly every app container's ops port at the metrics path", () => {
+		const prometheus = parseYaml(read("infra/observability/prometheus.yml"));
+		const jobs = prometheus.scrape_configs as {
+			metrics_path?: string;
+			static_configs: { targets: string[] }[];
+		}[];
+		const targets = jobs.flatMap((job) => {
+			assert.equal(job.metrics_path, "/actuator/prometheus");
+			return job.static_configs.flatMap((group) => group.targets);
+		});
+		const expected = apps().map((app) => `${app.name}:${app.config.opsPort}`);
+		assert.deepEqual([...targets].sort(), [...expected].sort());
+	});
+});
+
+// ----------------------------------------------------------------------------------------- observability
+
+/** Every metric name a node can expose: Moleculer's own (with histogram series) and the project's counters. */
+const knownMetrics = lazy(() => {
+	const names = new Set<string>();
+	const add = (name: string) => {
+		for (const suffix of ["", "_bucket", "_sum", "_count"]) names.add(`${name}${suffix}`);
+	};
+	for (const value of Object.values(METRIC)) {
+		if (typeof value === "string" && value.includes(".")) add(value.replace(/[.-]/g, "_"));
+	}
+	const sources = (dir: string): string[] =>
+		readdirSync(join(ROOT, dir)).flatMap((entry) => {
+			const path = join(dir, entry);
+			if (statSync(join(ROOT, path)).isDirectory()) return sources(path);
+			return path.endsWith(".ts") ? [path] : [];
+		});
+	let project = 0;
+	for (const file of ["lib", "services", "mixins"].flatMap(sources)) {
+		for (const match of read(file).matchAll(/_METRIC = "([a-z_:][a-z0-9_:]*)"/g)) {
+			add(match[1]);
+			project++;
+		}
+	}
+	assert.ok(project >= 3, "the project's own metric names were not found in lib/ and services/");
+	return names;
+});
+
+/** Metric names in a PromQL expression: identifiers left after removing strings, matchers, ranges, groupings. */
+function metricNames(expr: string): string[] {
+	const stripped = expr
+		.replace(/"[^"]*"/g, "")
+		.replace(/\{[^}]*\}/g, "")
+		.replace(/\[[^\]]*\]/g, "")
+		.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "");
+	const keywords = new Set(["and", "or", "unless", "bool", "offset"]);
+	return [...stripped.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)]
+		.map((match) => match[1])
+		.filter((name) => !keywords.has(name));
+}
+
+describe("Grafana provisioning", () => {
+	const dashboardDir = "infra/observability/grafana/dashboards";
+	const dashboards = readdirSync(join(ROOT, dashboardDir)).map((file) => ({
+		file,
+		json: JSON.parse(read(join(dashboardDir, file))),
+	}));
+	const datasources = parseYaml(read("infra/observability/grafana/provisioning/datasources/datasources.yml"))
+		.datasources as { uid: string; type: string }[];
+	const targets = dashboards.flatMap(({ file, json }) =>
+		(json.panels as any[]).flatMap((panel) =>
+			(panel.targets ?? []).map((target: any) => ({ file, panel, target })),
+		),
+	);
+
+	it("has a dashboard with request rate, errors, p95 latency, cache hit ratio and logs", () => {
+		const exprs = targets.map(({ target }) => String(target.expr));
+		assert.ok(
+			exprs.some((expr) => /rate\(moleculer_request_total/.test(expr)),
+			"request rate",
+		);
+		assert.ok(
+			exprs.some((expr) => /moleculer_request_error_total/.test(expr)),
+			"error rate",
+		);
+		assert.ok(
+			exprs.some((expr) => /histogram_quantile\(0\.95,.*moleculer_request_time_bucket/.test(expr)),
+			"p95",
+		);
+		assert.ok(
+			exprs.some((expr) => /moleculer_cacher_found_total.*\/.*moleculer_cacher_get_total/.test(expr)),
+		);
+		assert.ok(
+			targets.some(({ panel }) => panel.type === "logs"),
+			"logs panel",
+		);
+	});
+
+	it("queries only data sources that are provisioned, and only metrics the nodes expose", () => {
+		const uids = new Map(datasources.map((source) => [source.uid, source.type]));
+		for (const { file, panel, target } of targets) {
+			const datasource = target.datasource ?? panel.datasource;
+			assert.equal(uids.get(datasource?.uid), datasource?.type, `${file} "${panel.title}": data source`);
+			if (datasource.type !== "prometheus") continue;
+			for (const name of metricNames(target.expr)) {
+				assert.ok(
+					knownMetrics().has(name),
+					`${file} "${panel.title}" queries ${name}, which no node exposes`,
+				);
+			}
+		}
+	});
+
+	it("selects log streams by labels that Promtail sets", () => {
+		const promtail = parseYaml(read("infra/observability/promtail.yml"));
+		const text = JSON.stringify(promtail);
+		const labels = new Set([
+			...[...text.matchAll(/"target_label":"([a-z_]+)"/g)].map((match) => match[1]),
+			...[...text.matchAll(/"labels":\{"([a-z_]+)"/g)].map((match) => match[1]),
+		]);
+		for (const { file, panel, target } of targets) {
+			if ((target.datasource ?? panel.datasource)?.type !== "loki") continue;
+			const selector = /^\{([^}]*)\}/.exec(target.expr)?.[1] ?? "";
+			for (const [, label] of selector.matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)) {
+				assert.ok(labels.has(label), `${file} "${panel.title}": Promtail sets no label ${label}`);
+			}
+		}
+	});
+});
+
+// ---------------------------------------------------------------------------------------------------- k8s
+
+interface Resource {
+	apiVersion: string;
+	kind: string;
+	metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+	[field: string]: any;
+}
+
+function yamlDocuments(text: string, where: string): Resource[] {
+	return parseAllDocuments(text).map((document) => {
+		assert.equal(document.errors.length, 0, `${where}: ${document.errors.join("; ")}`);
+		return document.toJS() as Resource;
+	});
+}
+
+const kustomization = lazy(
+	() =>
+		parseYaml(read("k8s/kustomization.yaml")) as {
+			namespace: string;
+			resources: string[];
+			images?: { name: string; newName?: string; newTag?: string }[];
+		},
+);
+/** The resources kustomization.yaml lists, read file by file (no kubectl needed). */
+const resources = lazy(() =>
+	kustomization().resources.flatMap((file) => yamlDocuments(read(join("k8s", file)), file)),
+);
+const exampleSecret = lazy(() => yamlDocuments(read("k8s/secret.example.yaml"), "secret.example.yaml")[0]);
+const ofKind = (kind: string) => resources().filter((resource) => resource.kind === kind);
+
+function configMapData(name: string): Record<string, string> {
+	const map = ofKind("ConfigMap").find((resource) => resource.metadata.name === name);
+	assert.ok(map, `ConfigMap ${name} is not in k8s/`);
+	return map.data ?? {};
+}
+
+/** A Deployment's container environment as the kubelet would build it (the example Secret's values). */
+function podEnv(deployment: Resource): { names: string[]; env: Record<string, string> } {
+	const container = deployment.spec.template.spec.containers[0];
+	const names: string[] = [];
+	const env: Record<string, string> = {};
+	const set = (name: string, value: string) => {
+		names.push(name);
+		env[name] = value;
+	};
+	for (const source of container.envFrom ?? []) {
+		assert.ok(source.configMapRef, `${deployment.metadata.name}: envFrom only from ConfigMaps`);
+		for (const [name, value] of Object.entries(configMapData(source.configMapRef.name)))
+			set(name, String(value));
+	}
+	for (const variable of container.env ?? []) {
+		const from = variable.valueFrom;
+		if (from === undefined) set(variable.name, String(variable.value));
+		else if (from.fieldRef?.fieldPath === "metadata.name")
+			set(variable.name, `${deployment.metadata.name}-7c9f8d6b5-x2k4p`);
+		else if (from.secretKeyRef) {
+			assert.equal(from.secretKeyRef.name, exampleSecret().metadata.name, `${variable.name}: Secret name`);
+			const value = exampleSecret().stringData?.[from.secretKeyRef.key];
+			assert.ok(
+				value !== undefined,
+				`${variable.name}: the example Secret has no key ${from.secretKeyRef.key}`,
+			);
+			set(variable.name, value);
+		} else assert.fail(`${deployment.metadata.name}: unexpected valueFrom for ${variable.name}`);
+	}
+	return { names, env };
+}
+
+const pods = lazy(() =>
+	ofKind("Deployment").map((deployment) => {
+		const { names, env } = podEnv(deployment);
+		const config = acceptedConfig(env, `k8s Deployment ${deployment.metadata.name}`);
+		return { deployment, names, env, config, container: deployment.spec.template.spec.containers[0] };
+	}),
+);
+
+function containerPort(container: any, port: string | number): number {
+	if (typeof port === "number") return port;
+	const named = (container.ports ?? []).find((candidate: any) => candidate.name === port);
+	assert.ok(named, `${container.name}: no container port named ${port}`);
+	return named.containerPort;
+}
+
+const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+	Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+describe("k8s manifests", () => {
+	it("put everything in the namespace cleaning-platform", () => {
+		assert.equal(kustomization().namespace, "cleaning-platform");
+		assert.deepEqual(
+			ofKind("Namespace").map((namespace) => namespace.metadata.name),
+			["cleaning-platform"],
+		);
+		for (const resource of [...resources(), exampleSecret()]) {
+			const namespace = resource.metadata.namespace;
+			assert.ok(namespace === undefined || namespace === "cleaning-platform", `${resource.metadata.name}`);
+		}
+	});
+
+	it("have one Deployment per deployable service, and none for the development identity provider", () => {
+		const run = pods().flatMap((pod) => pod.config.services);
+		assert.deepEqual([...run].sort(), [...DEPLOYED].sort());
+		for (const pod of pods()) {
+			assert.deepEqual(pod.config.services, [pod.deployment.metadata.name], "one service per Deployment");
+			assert.equal(pod.config.mode, "cluster");
+		}
+	});
+
+	it("set only variables that config/index.ts reads, with values it accepts", () => {
+		for (const pod of pods()) {
+			assertKnownVariables(pod.names, `k8s Deployment ${pod.deployment.metadata.name}`);
+			assert.equal(
+				new Set(pod.names).size,
+				pod.names.length,
+				`${pod.deployment.metadata.name}: a name set twice`,
+			);
+		}
+		for (const map of ofKind("ConfigMap"))
+			assertKnownVariables(Object.keys(map.data ?? {}), map.metadata.name);
+	});
+
+	it("give each pod its name as NODE_ID and only its own database URL", () => {
+		for (const pod of pods()) {
+			const nodeId = pod.container.env.find((variable: any) => variable.name === "NODE_ID");
+			assert.equal(nodeId?.valueFrom?.fieldRef?.fieldPath, "metadata.name", pod.deployment.metadata.name);
+			const urls = pod.names.filter((name) => name.endsWith("_DB_URL"));
+			const own = pod.config.services.filter((name) => (DATABASE_OWNERS as readonly string[]).includes(name));
+			assert.deepEqual(urls, own.map(dbVariable), `${pod.deployment.metadata.name}: database URLs`);
+		}
+	});
+
+	it("ship an example Secret with one placeholder URL per database owner, kept out of the kustomization", () => {
+		assert.equal(exampleSecret().kind, "Secret");
+		assert.deepEqual(Object.keys(exampleSecret().stringData).sort(), DATABASE_OWNERS.map(dbVariable).sort());
+		for (const value of Object.values(exampleSecret().stringData)) assert.match(String(value), /CHANGE_ME/);
+		assert.ok(
+			!kustomization().resources.includes("secret.example.yaml"),
+			"applying it would overwrite real URLs",
+		);
+	});
+
+	it("probe liveness and readiness, and announce metrics, on the ops port's real paths", () => {
+		for (const pod of pods()) {
+			const name = pod.deployment.metadata.name;
+			const { livenessProbe, readinessProbe } = pod.container;
+			assert.equal(livenessProbe?.httpGet?.path, "/health/live", `${name}: liveness`);
+			assert.equal(readinessProbe?.httpGet?.path, "/health/ready", `${name}: readiness`);
+			for (const probe of [livenessProbe, readinessProbe, pod.container.startupProbe].filter(Boolean)) {
+				assert.equal(
+					containerPort(pod.container, probe.httpGet.port),
+					pod.config.opsPort,
+					`${name}: probe port`,
+				);
+			}
+			const annotations = pod.deployment.spec.template.metadata.annotations ?? {};
+			assert.equal(annotations["prometheus.io/scrape"], "true", `${name}: scrape`);
+			assert.equal(annotations["prometheus.io/port"], String(pod.config.opsPort), `${name}: scrape port`);
+			assert.equal(annotations["prometheus.io/path"], "/actuator/prometheus", `${name}: scrape path`);
+		}
+	});
+
+	it("run non-root, read-only, with memory sized from the measured RSS and time to shut down", () => {
+		for (const pod of pods()) {
+			const name = pod.deployment.metadata.name;
+			const spec = pod.deployment.spec.template.spec;
+			assert.equal(spec.securityContext?.runAsNonRoot, true, `${name}: runAsNonRoot`);
+			assert.notEqual(spec.securityContext?.runAsUser, 0, `${name}: runAsUser`);
+			assert.equal(pod.container.securityContext?.allowPrivilegeEscalation, false, `${name}`);
+			assert.equal(pod.container.securityContext?.readOnlyRootFilesystem, true, `${name}`);
+			assert.ok(
+				spec.terminationGracePeriodSeconds > shutdownTimeoutSeconds(),
+				`${name}: terminationGracePeriodSeconds`,
+			);
+			const { requests, limits } = pod.container.resources ?? {};
+			assert.ok(
+				mebibytes(requests?.memory) >= MEASURED_RSS_MIB,
+				`${name}: memory request below measured RSS`,
+			);
+			assert.ok(mebibytes(limits?.memory) > mebibytes(requests.memory), `${name}: memory limit`);
+		}
+	});
+
+	it("run booking and cleaner twice, under a PodDisruptionBudget", () => {
+		for (const name of ["booking", "cleaner"]) {
+			const pod = pods().find((candidate) => candidate.deployment.metadata.name === name);
+			assert.ok(pod, name);
+			assert.ok(pod.deployment.spec.replicas >= 2, `${name}: replicas`);
+			const labels = pod.deployment.spec.template.metadata.labels;
+			const budgets = ofKind("PodDisruptionBudget").filter((pdb) =>
+				matches(pdb.spec.selector.matchLabels, labels),
+			);
+			assert.equal(budgets.length, 1, `${name}: PodDisruptionBudget`);
+			assert.ok(budgets[0].spec.minAvailable >= 1 || budgets[0].spec.maxUnavailable !== undefined);
+		}
+		for (const pod of pods()) {
+			assert.ok(
+				matches(pod.deployment.spec.selector.matchLabels, pod.deployment.spec.template.metadata.labels),
+			);
+		}
+	});
+
+	it("route the Ingress to the gateway Service, and the Service to the gateway's HTTP port", () => {
+		const gateway = pods().find((pod) => pod.config.services.includes("gateway"));
+		assert.ok(gateway);
+		const [ingress] = ofKind("Ingress");
+		assert.ok(ingress, "an Ingress");
+		assert.equal(ingress.spec.ingressClassName, "nginx");
+		assert.ok(ingress.spec.tls?.[0]?.secretName, "TLS secret name");
+		const backends = ingress.spec.rules.flatMap((rule: any) =>
+			rule.http.paths.map((path: any) => path.backend),
+		);
+		assert.ok(backends.length > 0);
+		for (const backend of backends) {
+			const service = ofKind("Service").find((candidate) => candidate.metadata.name === backend.service.name);
+			assert.ok(service, `Service ${backend.service.name}`);
+			assert.ok(matches(service.spec.selector, gateway.deployment.spec.template.metadata.labels), "selector");
+			const port = service.spec.ports.find(
+				(candidate: any) =>
+					candidate.name === backend.service.port.name || candidate.port === backend.service.port.number,
+			);
+			assert.ok(port, `the Ingress names a port the Service lacks: ${JSON.stringify(backend.service.port)}`);
+			assert.equal(
+				containerPort(gateway.container, port.targetPort),
+				gateway.config.http.port,
+				"target port",
+			);
+		}
+	});
+
+	it("render with kubectl kustomize into the same resources, all namespaced, with the configured image", (t) => {
+		const kubectl = spawnSync("kubectl", ["kustomize", join(ROOT, "k8s")], { encoding: "utf8" });
+		if (kubectl.error) {
+			t.skip(`kubectl not available (${kubectl.error.message}); the files were checked one by one above`);
+			return;
+		}
+		assert.equal(kubectl.status, 0, kubectl.stderr);
+		const rendered = yamlDocuments(kubectl.stdout, "kubectl kustomize k8s/");
+		const ids = (list: Resource[]) =>
+			list.map((resource) => `${resource.kind}/${resource.metadata.name}`).sort();
+		assert.deepEqual(ids(rendered), ids(resources()));
+		const image = kustomization().images?.find((entry) => entry.name === pods()[0].container.image);
+		assert.ok(image?.newName, "kustomization().yaml sets the image");
+		for (const resource of rendered) {
+			if (resource.kind !== "Namespace") assert.equal(resource.metadata.namespace, "cleaning-platform");
+			if (resource.kind !== "Deployment") continue;
+			const container = resource.spec.template.spec.containers[0];
+			assert.equal(container.image, `${image.newName}:${image.newTag}`, resource.metadata.name);
+		}
+	});
+});
+
+// ------------------------------------------------------------------------------------------------- image
+
+describe("Dockerfile", () => {
+	const dockerfile = read("Dockerfile");
+	const pkg = JSON.parse(read("package.json"));
+	const instructions = (keyword: string) =>
+		[...dockerfile.matchAll(new RegExp(`^${keyword}\\s+(.+)$`, "gm"))].map((match) => match[1].trim());
+
+	it("builds on Node 24 with production dependencies only, which are all the runtime imports", () => {
+		assert.match(dockerfile, /^ARG NODE_IMAGE=node:24[-.\w]*$/m);
+		assert.equal(read(".nvmrc").trim(), "24");
+		assert.ok(
+			instructions("FROM").every((from) => /^\$\{NODE_IMAGE\}(\s|$)/.test(from)),
+			"every stage on Node 24",
+		);
+		assert.match(dockerfile, /npm ci --omit=dev/);
+		const runtimeFiles = ["config", "lib", "mixins", "services", "identity", "scripts"]
+			.flatMap((dir) =>
+				readdirSync(join(ROOT, dir), { recursive: true }).map((entry) => join(dir, String(entry))),
+			)
+			.filter((file) => file.endsWith(".ts"))
+			.concat("moleculer.config.ts");
+		for (const file of runtimeFiles) {
+			for (const [, specifier] of read(file).matchAll(/^import (?!type )[^"]*from "([^".][^"]*)"/gm)) {
+				if (specifier.startsWith("node:")) continue;
+				const name = specifier.startsWith("@")
+					? specifier.split("/").slice(0, 2).join("/")
+					: specifier.split("/")[0];
+				assert.ok(pkg.dependencies[name], `${file} imports ${name}, which --omit=dev leaves out`);
+			}
+		}
+	});
+
+	it("runs as a non-root user, exposes the HTTP and ops ports, and starts like `npm start`", () => {
+		const users = instructions("USER");
+		assert.ok(users.length > 0 && !/^(root|0)(:|$)/.test(users.at(-1) ?? ""), "USER is not root");
+		const exposed = instructions("EXPOSE")
+			.flatMap((line) => line.split(/\s+/))
+			.map(Number);
+		assert.ok(exposed.includes(DEFAULTS.http.port) && exposed.includes(DEFAULTS.opsPort), "EXPOSE 3000 3001");
+		const start = /^SERVICEDIR=(\S+) moleculer-runner-esm (.+)$/.exec(pkg.scripts.start);
+		assert.ok(start, "package.json start script changed: update the Dockerfile CMD and this test");
+		assert.match(dockerfile, new RegExp(`SERVICEDIR=${start[1]}\\b`));
+		const cmd = JSON.parse(instructions("CMD").at(-1) ?? "[]") as string[];
+		const runner = JSON.parse(read("node_modules/moleculer/package.json")).bin["moleculer-runner-esm"];
+		assert.deepEqual(cmd.slice(0, 2), ["node", join("node_modules/moleculer", runner)]);
+		assert.deepEqual(
+			cmd.slice(2),
+			start[2].match(/"[^"]*"|\S+/g)?.map((arg) => arg.replace(/^"|"$/g, "")),
+		);
+	});
+
+	it("leaves tests and tooling out of the build context, but nothing the runtime loads", () => {
+		const ignored = read(".dockerignore")
+			.split("\n")
+			.map((line) => line.trim())
+			.filter((line) => line !== "" && !line.startsWith("#"));
+		for (const needed of [
+			"package.json",
+			"package-lock.json",
+			"moleculer.config.ts",
+			"config",
+			"lib",
+			"mixins",
+		]) {
+			assert.ok(!ignored.includes(needed), `.dockerignore drops ${needed}`);
+		}
+		for (const needed of ["services", "identity", "scripts"]) assert.ok(!ignored.includes(needed), needed);
+		for (const dropped of ["node_modules", ".git", "test"]) assert.ok(ignored.includes(dropped), dropped);
+	});
+});
