@@ -15,6 +15,28 @@ export interface ReadinessProbe {
 	checkReadiness(): Promise<ComponentHealth>;
 }
 
+/**
+ * Components that are not a service of their own (event consumer groups, the outbox relay) report their state
+ * here, per broker. They are reported as degraded when failing: the node still serves its API, and restarting
+ * it would not bring Kafka back; the state tells the operator where events are waiting.
+ */
+const reporters = new WeakMap<ServiceBroker, Map<string, () => ComponentHealth>>();
+
+/** Adds a component to the node's /health/ready; the returned function removes it. */
+export function reportHealth(
+	broker: ServiceBroker,
+	component: string,
+	read: () => ComponentHealth,
+): () => void {
+	let own = reporters.get(broker);
+	if (!own) {
+		own = new Map();
+		reporters.set(broker, own);
+	}
+	own.set(component, read);
+	return () => own.delete(component);
+}
+
 const PROBE_TIMEOUT_MS = 1500;
 
 async function probeWithTimeout(
@@ -59,6 +81,7 @@ export async function nodeHealth(
 			probeWithTimeout(service.name, () => (service as unknown as ReadinessProbe).checkReadiness()),
 		);
 	components.push(...(await Promise.all(probes)));
+	for (const read of reporters.get(broker)?.values() ?? []) components.push(read());
 
 	return { ready: components.every((c) => c.ok || c.degraded), components };
 }

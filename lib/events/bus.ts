@@ -29,6 +29,8 @@ export interface Delivery {
 
 export interface Subscription {
 	stop(): Promise<void>;
+	/** Whether the member is in its group and consuming; why not, when it is not. */
+	state(): { consuming: boolean; detail?: string };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 import { config } from "../../config/index.ts";
 import { type DatabaseService, isDatabaseUnavailable } from "../../mixins/database.mixin.ts";
 import { isDeadlock } from "../database.ts";
+import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, sleep } from "./backoff.ts";
 import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
 import { type CloudEvent, deadLetterTopic, parseCloudEvent } from "./contract.ts";
@@ -181,7 +182,7 @@ export function consumeForService(
 	topics: readonly string[],
 	apply: ConsumerOptions["apply"],
 ): Subscription {
-	return consumeReliably(eventBus(service.logger), {
+	const subscription = consumeReliably(eventBus(service.logger), {
 		group,
 		topics,
 		apply,
@@ -190,4 +191,16 @@ export function consumeForService(
 		logger: service.logger,
 		metrics: service.broker.metrics,
 	});
+	const component = `events:${group}`;
+	const unreport = reportHealth(service.broker, component, () => {
+		const { consuming, detail } = subscription.state();
+		return { component, ok: consuming, degraded: !consuming, detail };
+	});
+	return {
+		state: subscription.state,
+		stop: async () => {
+			unreport();
+			await subscription.stop();
+		},
+	};
 }

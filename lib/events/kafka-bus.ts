@@ -164,6 +164,7 @@ export class KafkaBus implements EventBus {
 		const { logger, partitions, prefix } = this.options;
 		let stopping = false;
 		let current: Consumer | undefined;
+		let state: ReturnType<Subscription["state"]> = { consuming: false, detail: "joining its group" };
 		const join = async (): Promise<void> => {
 			for (let attempt = 1; !stopping; attempt++) {
 				const member = this.kafka.consumer({
@@ -177,7 +178,11 @@ export class KafkaBus implements EventBus {
 				current = member;
 				// kafkajs stops a consumer for good on errors it deems non-retriable, some of them passing ones
 				// ("Failed to find group coordinator" right after a broker restart): the group is joined afresh.
+				member.on(member.events.GROUP_JOIN, () => {
+					state = { consuming: true };
+				});
 				member.on(member.events.CRASH, ({ payload }) => {
+					state = { consuming: false, detail: `${payload.error.message} (rejoining)` };
 					if (payload.restart || stopping) return;
 					logger.warn(`Consumer group ${group} stopped by kafkajs (${payload.error.message}), joining again`);
 					running = member
@@ -208,6 +213,7 @@ export class KafkaBus implements EventBus {
 					});
 					return;
 				} catch (error) {
+					state = { consuming: false, detail: `cannot start: ${(error as Error).message}` };
 					logger.warn(`Consumer group ${group} could not start, retrying: ${(error as Error).message}`);
 					await member.disconnect().catch(() => undefined);
 					if (!stopping) await sleep(backoff(attempt, 500, 10_000));
@@ -216,6 +222,7 @@ export class KafkaBus implements EventBus {
 		};
 		let running = join();
 		return {
+			state: () => state,
 			stop: async () => {
 				stopping = true;
 				await running;

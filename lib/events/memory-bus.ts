@@ -82,6 +82,7 @@ export class MemoryBus implements EventBus {
 		joined.members.push(member);
 		if (joined.members.length === 1) this.activate(joined, member);
 		return {
+			state: () => ({ consuming: !member.stopped }),
 			stop: async () => {
 				member.stopped = true;
 				this.wakeReaders();

@@ -7,6 +7,7 @@ import { isDeadlock, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import { eventBus } from "../../lib/events/bus.ts";
 import type { OutgoingEvent } from "../../lib/events/contract.ts";
+import { reportHealth } from "../../lib/ops-endpoint.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type BusinessSettingsHolder, businessSettingsMixin } from "../../mixins/business-settings.mixin.ts";
@@ -136,6 +137,7 @@ type Self = Service &
 	DatabaseService &
 	BusinessSettingsHolder & {
 		relay: OutboxRelay;
+		unreportRelay: () => void;
 		bookings(): ModelStatic<Row<BookingRow>>;
 		recordEvents(transaction: Transaction, events: OutgoingEvent[]): Promise<void>;
 		actorFor(ctx: RequestContext): Promise<Actor>;
@@ -623,9 +625,11 @@ const BookingService: ServiceDefinition<Self> = {
 			metrics: this.broker.metrics,
 		});
 		this.relay.start();
+		this.unreportRelay = reportHealth(this.broker, "outbox-relay", () => this.relay.health());
 	},
 
 	async stopped(this: Self) {
+		this.unreportRelay();
 		await this.relay.stop();
 	},
 };

@@ -3,6 +3,7 @@ import { DataTypes, type Model, type ModelStatic, QueryTypes, type Sequelize, Tr
 import { backoff } from "../../lib/events/backoff.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
+import type { ComponentHealth } from "../../lib/ops-endpoint.ts";
 
 interface OutboxRow {
 	id: number;
@@ -93,6 +94,7 @@ export class OutboxRelay {
 	/** A local commit asked for a round while one was running. */
 	private nudged = false;
 	private wake?: () => void;
+	private lastError = "";
 
 	constructor(options: RelayOptions) {
 		this.options = options;
@@ -108,6 +110,18 @@ export class OutboxRelay {
 
 	start(): void {
 		this.running ??= this.loop();
+	}
+
+	/** For /health/ready: failing rounds mean events wait in the outbox (they are not lost). */
+	health(): ComponentHealth {
+		const component = "outbox-relay";
+		if (this.failures === 0) return { component, ok: true };
+		return {
+			component,
+			ok: false,
+			degraded: true,
+			detail: `${this.failures} failed rounds, events wait in the outbox: ${this.lastError}`,
+		};
 	}
 
 	/** Publishes right after a local commit instead of at the next poll (ignored while Kafka is failing). */
@@ -139,6 +153,7 @@ export class OutboxRelay {
 				}
 			} catch (error) {
 				this.failures++;
+				this.lastError = (error as Error).message;
 				if (this.failures === 1 || this.failures % 20 === 0) {
 					logger.warn(
 						`Outbox relay could not publish (${this.failures} rounds), events wait: ${(error as Error).message}`,

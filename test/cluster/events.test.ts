@@ -263,10 +263,31 @@ describe("domain events on Kafka: outbox, idempotent consumers, dead letters", (
 					[[...ids, cleaner.id]],
 				);
 				assert.equal(Number(waiting), 40, "20 booking.created and 20 slot.reserved wait in the outbox");
+				// The operator sees where they wait: the relay and the consumer groups report degraded.
+				const degraded = await eventually(
+					"the relay and the consumers report degraded",
+					async () => {
+						const { body } = await cluster.ready("allinone-1");
+						const failing = (body.components as Array<{ component: string; degraded?: boolean }>)
+							.filter((c) => c.degraded)
+							.map((c) => c.component);
+						return failing.includes("outbox-relay") && failing.includes("events:cleaner-service")
+							? failing
+							: undefined;
+					},
+					20_000,
+					250,
+				);
+				assert.ok(degraded.includes("events:vehicle-service"), degraded.join(", "));
 			} finally {
 				await infra("kafka-start");
 			}
 			await allApplied([...ids, cleaner.id], 120_000);
+			await eventually("every component healthy again", async () => {
+				const { status, body } = await cluster.ready("allinone-1");
+				const unhealthy = (body.components as Array<{ ok: boolean }>).filter((c) => !c.ok);
+				return status === 200 && unhealthy.length === 0 ? true : undefined;
+			});
 			const entries = await agenda(cleaner.id);
 			assert.equal(
 				entries.filter((entry) => entry.status === "confirmed" && entry.reserved === 1).length,

@@ -32,6 +32,9 @@ describe("the embedded platform", () => {
 			"cleaner-db",
 			"booking-db",
 			"configuration-db",
+			"events:cleaner-service",
+			"events:vehicle-service",
+			"outbox-relay",
 		]) {
 			assert.ok(
 				body.components.some((c) => c.component === component && c.ok),
