@@ -6,14 +6,21 @@ import { describe, it } from "node:test";
 import { METRIC } from "moleculer";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import type { Env } from "../../config/env.ts";
-import { type AppConfig, DATABASE_OWNERS, parseConfig, SERVICE_NAMES } from "../../config/index.ts";
+import {
+	type AppConfig,
+	DATABASE_OWNERS,
+	type DatabaseOwner,
+	parseConfig,
+	SERVICE_NAMES,
+} from "../../config/index.ts";
 
 /**
  * The deployment files (Dockerfile, docker-compose.yml and its infra/ configs, k8s/) checked against the code,
  * so that neither can drift silently: every variable they set is one config/index.ts reads and every value
  * passes its validation (a process would otherwise exit 78 at start), every deployable service runs somewhere,
  * probes and scrapes use the ops port and its real paths, and the dashboard asks for metrics that exist.
- * No Docker engine or cluster is needed: the files are read, and k8s/ is also rendered by kubectl when present.
+ * No Docker engine or cluster is needed: the files are read, and k8s/ is checked as `kubectl kustomize` renders
+ * it (those checks are skipped, saying why, where kubectl is not installed).
  */
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -431,11 +438,37 @@ const kustomization = lazy(
 			images?: { name: string; newName?: string; newTag?: string }[];
 		},
 );
-/** The resources kustomization.yaml lists, read file by file (no kubectl needed). */
-const resources = lazy(() =>
-	kustomization().resources.flatMap((file) => yamlDocuments(read(join("k8s", file)), file)),
-);
 const exampleSecret = lazy(() => yamlDocuments(read("k8s/secret.example.yaml"), "secret.example.yaml")[0]);
+
+/**
+ * What `kubectl apply -k k8s/` would create: `kubectl kustomize k8s/`, which merges the settings every service
+ * shares (k8s/common/service-pod.yaml) into each Deployment. The files alone are not what runs, so the
+ * checks below read this; where kubectl is not installed they are skipped, saying so.
+ */
+const kustomizeBuild = lazy((): { resources: Resource[] } | { missing: string } => {
+	const kubectl = spawnSync("kubectl", ["kustomize", join(ROOT, "k8s")], { encoding: "utf8" });
+	if ((kubectl.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+		return { missing: "kubectl is not installed, so k8s/ cannot be rendered (kubectl kustomize k8s/)" };
+	}
+	assert.ifError(kubectl.error);
+	assert.equal(kubectl.status, 0, `kubectl kustomize k8s/ failed: ${kubectl.stderr}`);
+	return { resources: yamlDocuments(kubectl.stdout, "kubectl kustomize k8s/") };
+});
+
+/** A check on the rendered manifests: skipped, with the reason, only where kubectl is not installed. */
+function itRendered(name: string, check: () => void): void {
+	it(name, (t) => {
+		const build = kustomizeBuild();
+		if ("missing" in build) t.skip(build.missing);
+		else check();
+	});
+}
+
+const resources = (): Resource[] => {
+	const build = kustomizeBuild();
+	assert.ok("resources" in build, "missing" in build ? build.missing : "");
+	return build.resources;
+};
 const ofKind = (kind: string) => resources().filter((resource) => resource.kind === kind);
 
 function configMapData(name: string): Record<string, string> {
@@ -478,9 +511,15 @@ function podEnv(deployment: Resource): { names: string[]; env: Record<string, st
 
 const pods = lazy(() =>
 	ofKind("Deployment").map((deployment) => {
+		const containers = deployment.spec.template.spec.containers;
+		assert.equal(
+			containers.length,
+			1,
+			`${deployment.metadata.name}: one container (is it named like the one in k8s/common/service-pod.yaml?)`,
+		);
 		const { names, env } = podEnv(deployment);
 		const config = acceptedConfig(env, `k8s Deployment ${deployment.metadata.name}`);
-		return { deployment, names, env, config, container: deployment.spec.template.spec.containers[0] };
+		return { deployment, names, env, config, container: containers[0] };
 	}),
 );
 
@@ -494,20 +533,24 @@ function containerPort(container: any, port: string | number): number {
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
 	Object.entries(selector).every(([key, value]) => labels[key] === value);
 
-describe("k8s manifests", () => {
-	it("put everything in the namespace cleaning-platform", () => {
+describe("k8s manifests, as kubectl kustomize renders them", () => {
+	itRendered("put everything in the namespace cleaning-platform", () => {
 		assert.equal(kustomization().namespace, "cleaning-platform");
 		assert.deepEqual(
 			ofKind("Namespace").map((namespace) => namespace.metadata.name),
 			["cleaning-platform"],
 		);
-		for (const resource of [...resources(), exampleSecret()]) {
-			const namespace = resource.metadata.namespace;
-			assert.ok(namespace === undefined || namespace === "cleaning-platform", `${resource.metadata.name}`);
+		for (const resource of resources()) {
+			if (resource.kind === "Namespace") continue;
+			assert.equal(
+				resource.metadata.namespace,
+				"cleaning-platform",
+				`${resource.kind}/${resource.metadata.name}`,
+			);
 		}
 	});
 
-	it("have one Deployment per deployable service, and none for the development identity provider", () => {
+	itRendered("have one Deployment per deployable service, none for the development identity provider", () => {
 		const run = pods().flatMap((pod) => pod.config.services);
 		assert.deepEqual([...run].sort(), [...DEPLOYED].sort());
 		for (const pod of pods()) {
@@ -516,7 +559,7 @@ describe("k8s manifests", () => {
 		}
 	});
 
-	it("set only variables that config/index.ts reads, with values it accepts", () => {
+	itRendered("set only variables that config/index.ts reads, with values it accepts", () => {
 		for (const pod of pods()) {
 			assertKnownVariables(pod.names, `k8s Deployment ${pod.deployment.metadata.name}`);
 			assert.equal(
@@ -529,27 +572,26 @@ describe("k8s manifests", () => {
 			assertKnownVariables(Object.keys(map.data ?? {}), map.metadata.name);
 	});
 
-	it("give each pod its name as NODE_ID and only its own database URL", () => {
+	itRendered("give each pod its name as NODE_ID and only its own database URL", () => {
 		for (const pod of pods()) {
+			const name = pod.deployment.metadata.name;
 			const nodeId = pod.container.env.find((variable: any) => variable.name === "NODE_ID");
-			assert.equal(nodeId?.valueFrom?.fieldRef?.fieldPath, "metadata.name", pod.deployment.metadata.name);
-			const urls = pod.names.filter((name) => name.endsWith("_DB_URL"));
-			const own = pod.config.services.filter((name) => (DATABASE_OWNERS as readonly string[]).includes(name));
-			assert.deepEqual(urls, own.map(dbVariable), `${pod.deployment.metadata.name}: database URLs`);
+			assert.equal(nodeId?.valueFrom?.fieldRef?.fieldPath, "metadata.name", name);
+			const urls = pod.names.filter((variable) => variable.endsWith("_DB_URL"));
+			const own = pod.config.services.filter((service) =>
+				(DATABASE_OWNERS as readonly string[]).includes(service),
+			) as DatabaseOwner[];
+			assert.deepEqual(urls, own.map(dbVariable), `${name}: database URLs`);
+			for (const owner of own) {
+				const variable = pod.container.env.find((candidate: any) => candidate.name === dbVariable(owner));
+				assert.equal(variable?.valueFrom?.secretKeyRef?.key, dbVariable(owner), `${name}: the Secret's key`);
+				const database = pod.config.databases[owner];
+				assert.ok(database.dialect === "mysql" && database.database === `${owner}_db`, `${name}: database`);
+			}
 		}
 	});
 
-	it("ship an example Secret with one placeholder URL per database owner, kept out of the kustomization", () => {
-		assert.equal(exampleSecret().kind, "Secret");
-		assert.deepEqual(Object.keys(exampleSecret().stringData).sort(), DATABASE_OWNERS.map(dbVariable).sort());
-		for (const value of Object.values(exampleSecret().stringData)) assert.match(String(value), /CHANGE_ME/);
-		assert.ok(
-			!kustomization().resources.includes("secret.example.yaml"),
-			"applying it would overwrite real URLs",
-		);
-	});
-
-	it("probe liveness and readiness, and announce metrics, on the ops port's real paths", () => {
+	itRendered("probe liveness and readiness, and announce metrics, on the ops port's real paths", () => {
 		for (const pod of pods()) {
 			const name = pod.deployment.metadata.name;
 			const { livenessProbe, readinessProbe } = pod.container;
@@ -569,7 +611,7 @@ describe("k8s manifests", () => {
 		}
 	});
 
-	it("run non-root, read-only, with memory sized from the measured RSS and time to shut down", () => {
+	itRendered("run non-root, read-only, with memory sized from the measured RSS and time to shut down", () => {
 		for (const pod of pods()) {
 			const name = pod.deployment.metadata.name;
 			const spec = pod.deployment.spec.template.spec;
@@ -590,7 +632,7 @@ describe("k8s manifests", () => {
 		}
 	});
 
-	it("run booking and cleaner twice, under a PodDisruptionBudget", () => {
+	itRendered("run booking and cleaner twice, under a PodDisruptionBudget", () => {
 		for (const name of ["booking", "cleaner"]) {
 			const pod = pods().find((candidate) => candidate.deployment.metadata.name === name);
 			assert.ok(pod, name);
@@ -609,7 +651,7 @@ describe("k8s manifests", () => {
 		}
 	});
 
-	it("route the Ingress to the gateway Service, and the Service to the gateway's HTTP port", () => {
+	itRendered("route the Ingress to the gateway Service, and the Service to the gateway's HTTP port", () => {
 		const gateway = pods().find((pod) => pod.config.services.includes("gateway"));
 		assert.ok(gateway);
 		const [ingress] = ofKind("Ingress");
@@ -637,25 +679,28 @@ describe("k8s manifests", () => {
 		}
 	});
 
-	it("render with kubectl kustomize into the same resources, all namespaced, with the configured image", (t) => {
-		const kubectl = spawnSync("kubectl", ["kustomize", join(ROOT, "k8s")], { encoding: "utf8" });
-		if (kubectl.error) {
-			t.skip(`kubectl not available (${kubectl.error.message}); the files were checked one by one above`);
-			return;
-		}
-		assert.equal(kubectl.status, 0, kubectl.stderr);
-		const rendered = yamlDocuments(kubectl.stdout, "kubectl kustomize k8s/");
+	itRendered("hold every resource the listed files define, and run the configured image", () => {
+		const listed = kustomization().resources.flatMap((file) => yamlDocuments(read(join("k8s", file)), file));
 		const ids = (list: Resource[]) =>
 			list.map((resource) => `${resource.kind}/${resource.metadata.name}`).sort();
-		assert.deepEqual(ids(rendered), ids(resources()));
-		const image = kustomization().images?.find((entry) => entry.name === pods()[0].container.image);
-		assert.ok(image?.newName, "kustomization().yaml sets the image");
-		for (const resource of rendered) {
-			if (resource.kind !== "Namespace") assert.equal(resource.metadata.namespace, "cleaning-platform");
-			if (resource.kind !== "Deployment") continue;
-			const container = resource.spec.template.spec.containers[0];
-			assert.equal(container.image, `${image.newName}:${image.newTag}`, resource.metadata.name);
+		assert.deepEqual(ids(resources()), ids(listed));
+		const [image, ...more] = kustomization().images ?? [];
+		assert.ok(image?.newName && more.length === 0, "kustomization.yaml sets the one image");
+		for (const pod of pods()) {
+			assert.equal(pod.container.image, `${image.newName}:${image.newTag}`, pod.deployment.metadata.name);
 		}
+	});
+
+	it("ship an example Secret with one placeholder URL per database owner, kept out of the kustomization", () => {
+		assert.equal(exampleSecret().kind, "Secret");
+		const namespace = exampleSecret().metadata.namespace;
+		assert.ok(namespace === undefined || namespace === "cleaning-platform", "the example Secret's namespace");
+		assert.deepEqual(Object.keys(exampleSecret().stringData).sort(), DATABASE_OWNERS.map(dbVariable).sort());
+		for (const value of Object.values(exampleSecret().stringData)) assert.match(String(value), /CHANGE_ME/);
+		assert.ok(
+			!kustomization().resources.includes("secret.example.yaml"),
+			"applying it would overwrite real URLs",
+		);
 	});
 });
 
