@@ -295,6 +295,7 @@ describe("domain events on Kafka: outbox, idempotent consumers, dead letters", (
 			);
 		} finally {
 			await cluster.kill("allinone-1", "SIGTERM");
+			await cluster.settled();
 		}
 	});
 

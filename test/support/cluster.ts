@@ -96,7 +96,7 @@ async function deleteEventTopics(): Promise<void> {
 		const topics = ours(await admin.listTopics());
 		if (topics.length === 0) return;
 		await admin.deleteTopics({ topics });
-		const deadline = Date.now() + 30_000;
+		const deadline = Date.now() + 60_000;
 		while (ours(await admin.listTopics()).length > 0) {
 			if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} still there after 30 s`);
 			await sleep(250);
@@ -122,6 +122,11 @@ export interface Cluster extends ApiClient {
 	restart(name: string): Promise<void>;
 	/** Starts one more node (beyond the topology) with extra environment, e.g. its own HTTP PORT. */
 	addNode(name: string, services: string, env?: Record<string, string>): Promise<ClusterNode>;
+	/**
+	 * Waits until the gateway sees every node and both instances' actions again: after Kafka comes back, nodes
+	 * dropped for missed heartbeats take several seconds to be rediscovered.
+	 */
+	settled(): Promise<void>;
 	stop(): Promise<void>;
 }
 
@@ -189,7 +194,7 @@ export async function startCluster(): Promise<Cluster> {
 	};
 	/** Ready is per node; the gateway also has to have discovered every node before tests start. */
 	const waitForDiscovery = async () => {
-		const deadline = Date.now() + 30_000;
+		const deadline = Date.now() + 60_000;
 		while (Date.now() < deadline) {
 			const metrics = await metricsOf("gateway-1");
 			const online = metricValue(metrics, "moleculer_registry_nodes_online_total");
@@ -200,7 +205,7 @@ export async function startCluster(): Promise<Cluster> {
 				return;
 			await sleep(250);
 		}
-		throw new Error("the gateway did not discover every node within 30 s");
+		throw new Error("the gateway did not discover every node within 60 s");
 	};
 	await waitForDiscovery();
 
@@ -238,6 +243,7 @@ export async function startCluster(): Promise<Cluster> {
 			await waitForDiscovery();
 			return node;
 		},
+		settled: waitForDiscovery,
 		stop: async () => {
 			await Promise.all(nodes.map((n) => stopNode(n.child)));
 			await customerDbProxy.down();
