@@ -442,7 +442,7 @@ const exampleSecret = lazy(() => yamlDocuments(read("k8s/secret.example.yaml"), 
 
 /**
  * What `kubectl apply -k k8s/` would create: `kubectl kustomize k8s/`, which merges the settings every service
- * shares (k8s/common/service-pod.yaml) into each Deployment. The files alone are not what runs, so the
+ * shares (k8s/common/service-pod.yaml) into each StatefulSet. The files alone are not what runs, so the
  * checks below read this; where kubectl is not installed they are skipped, saying so.
  */
 const kustomizeBuild = lazy((): { resources: Resource[] } | { missing: string } => {
@@ -477,25 +477,27 @@ function configMapData(name: string): Record<string, string> {
 	return map.data ?? {};
 }
 
-/** A Deployment's container environment as the kubelet would build it (the example Secret's values). */
-function podEnv(deployment: Resource): { names: string[]; env: Record<string, string> } {
-	const container = deployment.spec.template.spec.containers[0];
+/** A StatefulSet's pod: `<name>-<ordinal>`, kept across restarts and rollouts (the NODE_ID it gets). */
+const podName = (set: Resource, ordinal: number) => `${set.metadata.name}-${ordinal}`;
+
+/** The environment of a StatefulSet's pod 0 as the kubelet would build it (the example Secret's values). */
+function podEnv(set: Resource): { names: string[]; env: Record<string, string> } {
+	const container = set.spec.template.spec.containers[0];
 	const names: string[] = [];
 	const env: Record<string, string> = {};
-	const set = (name: string, value: string) => {
+	const add = (name: string, value: string) => {
 		names.push(name);
 		env[name] = value;
 	};
 	for (const source of container.envFrom ?? []) {
-		assert.ok(source.configMapRef, `${deployment.metadata.name}: envFrom only from ConfigMaps`);
+		assert.ok(source.configMapRef, `${set.metadata.name}: envFrom only from ConfigMaps`);
 		for (const [name, value] of Object.entries(configMapData(source.configMapRef.name)))
-			set(name, String(value));
+			add(name, String(value));
 	}
 	for (const variable of container.env ?? []) {
 		const from = variable.valueFrom;
-		if (from === undefined) set(variable.name, String(variable.value));
-		else if (from.fieldRef?.fieldPath === "metadata.name")
-			set(variable.name, `${deployment.metadata.name}-7c9f8d6b5-x2k4p`);
+		if (from === undefined) add(variable.name, String(variable.value));
+		else if (from.fieldRef?.fieldPath === "metadata.name") add(variable.name, podName(set, 0));
 		else if (from.secretKeyRef) {
 			assert.equal(from.secretKeyRef.name, exampleSecret().metadata.name, `${variable.name}: Secret name`);
 			const value = exampleSecret().stringData?.[from.secretKeyRef.key];
@@ -503,23 +505,26 @@ function podEnv(deployment: Resource): { names: string[]; env: Record<string, st
 				value !== undefined,
 				`${variable.name}: the example Secret has no key ${from.secretKeyRef.key}`,
 			);
-			set(variable.name, value);
-		} else assert.fail(`${deployment.metadata.name}: unexpected valueFrom for ${variable.name}`);
+			add(variable.name, value);
+		} else assert.fail(`${set.metadata.name}: unexpected valueFrom for ${variable.name}`);
 	}
 	return { names, env };
 }
 
+/** The kinds that run pods: the services run as StatefulSets only (stable pod names, so stable node ids). */
+const WORKLOAD_KINDS = ["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job", "CronJob", "Pod"];
+
 const pods = lazy(() =>
-	ofKind("Deployment").map((deployment) => {
-		const containers = deployment.spec.template.spec.containers;
+	ofKind("StatefulSet").map((set) => {
+		const containers = set.spec.template.spec.containers;
 		assert.equal(
 			containers.length,
 			1,
-			`${deployment.metadata.name}: one container (is it named like the one in k8s/common/service-pod.yaml?)`,
+			`${set.metadata.name}: one container (is it named like the one in k8s/common/service-pod.yaml?)`,
 		);
-		const { names, env } = podEnv(deployment);
-		const config = acceptedConfig(env, `k8s Deployment ${deployment.metadata.name}`);
-		return { deployment, names, env, config, container: containers[0] };
+		const { names, env } = podEnv(set);
+		const config = acceptedConfig(env, `k8s StatefulSet ${set.metadata.name}`);
+		return { set, names, env, config, container: containers[0] };
 	}),
 );
 
@@ -550,33 +555,114 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 		}
 	});
 
-	itRendered("have one Deployment per deployable service, none for the development identity provider", () => {
-		const run = pods().flatMap((pod) => pod.config.services);
-		assert.deepEqual([...run].sort(), [...DEPLOYED].sort());
-		for (const pod of pods()) {
-			assert.deepEqual(pod.config.services, [pod.deployment.metadata.name], "one service per Deployment");
-			assert.equal(pod.config.mode, "cluster");
+	itRendered(
+		"have one StatefulSet per deployable service, none for the development identity provider",
+		() => {
+			const run = pods().flatMap((pod) => pod.config.services);
+			assert.deepEqual([...run].sort(), [...DEPLOYED].sort());
+			for (const pod of pods()) {
+				assert.deepEqual(pod.config.services, [pod.set.metadata.name], "one service per StatefulSet");
+				assert.equal(pod.config.mode, "cluster");
+			}
+		},
+	);
+
+	itRendered(
+		"run every service as a StatefulSet, started in parallel and rolled pod by pod, with no volumes",
+		() => {
+			const others = resources().filter(
+				(resource) => WORKLOAD_KINDS.includes(resource.kind) && resource.kind !== "StatefulSet",
+			);
+			assert.deepEqual(
+				others.map((resource) => `${resource.kind}/${resource.metadata.name}`),
+				[],
+				"a Deployment's pod names change at every restart: NODE_ID, and with it the node's Kafka topics and group",
+			);
+			assert.ok(pods().length > 0, "no StatefulSet");
+			// StatefulSetSpec's fields: anything else (a Deployment's strategy or progressDeadlineSeconds left in
+			// the patch) renders fine but is refused by `kubectl apply`.
+			const specFields = [
+				"replicas",
+				"selector",
+				"template",
+				"serviceName",
+				"podManagementPolicy",
+				"updateStrategy",
+				"revisionHistoryLimit",
+				"minReadySeconds",
+				"volumeClaimTemplates",
+				"persistentVolumeClaimRetentionPolicy",
+				"ordinals",
+			];
+			for (const { set } of pods()) {
+				const name = set.metadata.name;
+				assert.equal(set.apiVersion, "apps/v1", `${name}: apiVersion`);
+				for (const field of Object.keys(set.spec)) {
+					assert.ok(specFields.includes(field), `${name}: spec.${field} is not a StatefulSet field`);
+				}
+				assert.equal(set.spec.podManagementPolicy, "Parallel", `${name}: podManagementPolicy`);
+				assert.equal(set.spec.updateStrategy?.type, "RollingUpdate", `${name}: updateStrategy`);
+				assert.equal(set.spec.volumeClaimTemplates, undefined, `${name}: the services keep no state`);
+				assert.equal(set.spec.ordinals, undefined, `${name}: pods numbered from 0`);
+			}
+		},
+	);
+
+	itRendered("govern each StatefulSet by a headless Service of its own, selecting its pods", () => {
+		const services = ofKind("Service");
+		for (const { set } of pods()) {
+			const name = set.metadata.name;
+			assert.ok(set.spec.serviceName, `${name}: serviceName`);
+			const service = services.find((candidate) => candidate.metadata.name === set.spec.serviceName);
+			assert.ok(service, `${name}: serviceName ${set.spec.serviceName} is not a Service in k8s/`);
+			assert.equal(
+				service.spec.clusterIP,
+				"None",
+				`${name}: Service ${service.metadata.name} is not headless`,
+			);
+			assert.ok(
+				matches(service.spec.selector ?? {}, set.spec.template.metadata.labels),
+				`${name}: Service ${service.metadata.name} does not select its pods`,
+			);
+			assert.equal(
+				pods().filter((other) => other.set.spec.serviceName === set.spec.serviceName).length,
+				1,
+				`${name}: Service ${service.metadata.name} governs more than one StatefulSet`,
+			);
+		}
+		for (const service of services) {
+			const selected = pods().filter((pod) =>
+				matches(service.spec.selector ?? {}, pod.set.spec.template.metadata.labels),
+			);
+			assert.equal(
+				selected.length,
+				1,
+				`Service ${service.metadata.name} selects the pods of one StatefulSet`,
+			);
+			for (const port of service.spec.ports ?? []) {
+				containerPort(selected[0].container, port.targetPort ?? port.port);
+			}
 		}
 	});
 
 	itRendered("set only variables that config/index.ts reads, with values it accepts", () => {
 		for (const pod of pods()) {
-			assertKnownVariables(pod.names, `k8s Deployment ${pod.deployment.metadata.name}`);
-			assert.equal(
-				new Set(pod.names).size,
-				pod.names.length,
-				`${pod.deployment.metadata.name}: a name set twice`,
-			);
+			assertKnownVariables(pod.names, `k8s StatefulSet ${pod.set.metadata.name}`);
+			assert.equal(new Set(pod.names).size, pod.names.length, `${pod.set.metadata.name}: a name set twice`);
 		}
 		for (const map of ofKind("ConfigMap"))
 			assertKnownVariables(Object.keys(map.data ?? {}), map.metadata.name);
 	});
 
-	itRendered("give each pod its name as NODE_ID and only its own database URL", () => {
+	itRendered("give each pod its stable name as NODE_ID and only its own database URL", () => {
 		for (const pod of pods()) {
-			const name = pod.deployment.metadata.name;
+			const name = pod.set.metadata.name;
 			const nodeId = pod.container.env.find((variable: any) => variable.name === "NODE_ID");
 			assert.equal(nodeId?.valueFrom?.fieldRef?.fieldPath, "metadata.name", name);
+			for (let ordinal = 0; ordinal < (pod.set.spec.replicas ?? 1); ordinal++) {
+				const nodeIdOf = { ...pod.env, NODE_ID: podName(pod.set, ordinal) };
+				assert.equal(acceptedConfig(nodeIdOf, name).nodeId, podName(pod.set, ordinal), `${name}: NODE_ID`);
+			}
 			const urls = pod.names.filter((variable) => variable.endsWith("_DB_URL"));
 			const own = pod.config.services.filter((service) =>
 				(DATABASE_OWNERS as readonly string[]).includes(service),
@@ -593,7 +679,7 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 
 	itRendered("probe liveness and readiness, and announce metrics, on the ops port's real paths", () => {
 		for (const pod of pods()) {
-			const name = pod.deployment.metadata.name;
+			const name = pod.set.metadata.name;
 			const { livenessProbe, readinessProbe } = pod.container;
 			assert.equal(livenessProbe?.httpGet?.path, "/health/live", `${name}: liveness`);
 			assert.equal(readinessProbe?.httpGet?.path, "/health/ready", `${name}: readiness`);
@@ -604,7 +690,7 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 					`${name}: probe port`,
 				);
 			}
-			const annotations = pod.deployment.spec.template.metadata.annotations ?? {};
+			const annotations = pod.set.spec.template.metadata.annotations ?? {};
 			assert.equal(annotations["prometheus.io/scrape"], "true", `${name}: scrape`);
 			assert.equal(annotations["prometheus.io/port"], String(pod.config.opsPort), `${name}: scrape port`);
 			assert.equal(annotations["prometheus.io/path"], "/actuator/prometheus", `${name}: scrape path`);
@@ -613,8 +699,8 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 
 	itRendered("run non-root, read-only, with memory sized from the measured RSS and time to shut down", () => {
 		for (const pod of pods()) {
-			const name = pod.deployment.metadata.name;
-			const spec = pod.deployment.spec.template.spec;
+			const name = pod.set.metadata.name;
+			const spec = pod.set.spec.template.spec;
 			assert.equal(spec.securityContext?.runAsNonRoot, true, `${name}: runAsNonRoot`);
 			assert.notEqual(spec.securityContext?.runAsUser, 0, `${name}: runAsUser`);
 			assert.equal(pod.container.securityContext?.allowPrivilegeEscalation, false, `${name}`);
@@ -632,12 +718,12 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 		}
 	});
 
-	itRendered("run booking and cleaner twice, under a PodDisruptionBudget", () => {
-		for (const name of ["booking", "cleaner"]) {
-			const pod = pods().find((candidate) => candidate.deployment.metadata.name === name);
+	itRendered("run the gateway, booking and cleaner twice, under a PodDisruptionBudget", () => {
+		for (const name of ["gateway", "booking", "cleaner"]) {
+			const pod = pods().find((candidate) => candidate.set.metadata.name === name);
 			assert.ok(pod, name);
-			assert.ok(pod.deployment.spec.replicas >= 2, `${name}: replicas`);
-			const labels = pod.deployment.spec.template.metadata.labels;
+			assert.ok(pod.set.spec.replicas >= 2, `${name}: replicas`);
+			const labels = pod.set.spec.template.metadata.labels;
 			const budgets = ofKind("PodDisruptionBudget").filter((pdb) =>
 				matches(pdb.spec.selector.matchLabels, labels),
 			);
@@ -645,9 +731,7 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 			assert.ok(budgets[0].spec.minAvailable >= 1 || budgets[0].spec.maxUnavailable !== undefined);
 		}
 		for (const pod of pods()) {
-			assert.ok(
-				matches(pod.deployment.spec.selector.matchLabels, pod.deployment.spec.template.metadata.labels),
-			);
+			assert.ok(matches(pod.set.spec.selector.matchLabels, pod.set.spec.template.metadata.labels));
 		}
 	});
 
@@ -665,7 +749,8 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 		for (const backend of backends) {
 			const service = ofKind("Service").find((candidate) => candidate.metadata.name === backend.service.name);
 			assert.ok(service, `Service ${backend.service.name}`);
-			assert.ok(matches(service.spec.selector, gateway.deployment.spec.template.metadata.labels), "selector");
+			assert.notEqual(service.spec.clusterIP, "None", "the Ingress's Service balances over the gateway pods");
+			assert.ok(matches(service.spec.selector, gateway.set.spec.template.metadata.labels), "selector");
 			const port = service.spec.ports.find(
 				(candidate: any) =>
 					candidate.name === backend.service.port.name || candidate.port === backend.service.port.number,
@@ -687,7 +772,7 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 		const [image, ...more] = kustomization().images ?? [];
 		assert.ok(image?.newName && more.length === 0, "kustomization.yaml sets the one image");
 		for (const pod of pods()) {
-			assert.equal(pod.container.image, `${image.newName}:${image.newTag}`, pod.deployment.metadata.name);
+			assert.equal(pod.container.image, `${image.newName}:${image.newTag}`, pod.set.metadata.name);
 		}
 	});
 
