@@ -21,6 +21,9 @@ function kafkaTransporter(url: string): TransporterConfig {
 				sessionTimeout: 10_000,
 				rebalanceTimeout: 10_000,
 				heartbeatInterval: 1_000,
+				// The client's default (3 retries, 1 s apart) ends the consumer stream for good when Kafka is away
+				// for more than a few seconds, and the transporter never restarts it: the node would stay deaf.
+				retries: true,
 			},
 		},
 	};
