@@ -23,7 +23,7 @@ import {
 } from "./availability-rules.ts";
 import type { ServiceType } from "./catalog.service.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
-import { BOOKING_MODEL, type BookingRow, type Row } from "./models.ts";
+import { BOOKING_MODEL, type BookingRow, type Location, type Row } from "./models.ts";
 import { busyIntervals, generationOf } from "./reservations.ts";
 
 export interface AvailabilityResult {
@@ -59,11 +59,6 @@ interface CleanerDayQuery {
 	longitude: number;
 	day: string;
 	excludeBookingId?: string;
-}
-
-interface Location {
-	latitude: number;
-	longitude: number;
 }
 
 /** Keys of the answers of other services that the search caches on this side (see `readThrough`). */

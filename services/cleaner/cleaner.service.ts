@@ -59,7 +59,6 @@ export interface Cleaner {
 /** What any signed-in user may see: no login, contact details, home location or time off (which may say why). */
 export type PublicCleaner = Omit<Cleaner, "subject" | "email" | "phone" | "homeBase" | "timeOff">;
 
-/** What the booking service needs to compute availability, for one search. */
 /** What the availability search needs of a cleaner who can take jobs at the point. */
 export interface CleanerCandidate {
 	id: string;
