@@ -26,14 +26,24 @@ export interface ApiOptions {
 	headers?: Record<string, string>;
 }
 
+/** Below Linux's ephemeral range (32768-60999), where the kernel never hands a port to an outgoing connection. */
+const TEST_PORTS = { from: 20_000, to: 32_000 };
+
+/**
+ * A port that is free now, for a server a child process will open. Not port 0's pick: that comes from the
+ * ephemeral range, and between this check and the child's listen an outgoing connection (to Kafka, MariaDB)
+ * can take it, which failed a CI run with EADDRINUSE.
+ */
 export async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.listen(0, "127.0.0.1", () => {
-			const address = server.address();
-			server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+	for (;;) {
+		const port = TEST_PORTS.from + Math.floor(Math.random() * (TEST_PORTS.to - TEST_PORTS.from));
+		const free = await new Promise<boolean>((resolve) => {
+			const server = createServer();
+			server.once("error", () => resolve(false));
+			server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
 		});
-	});
+		if (free) return port;
+	}
 }
 
 /** Starts one Moleculer node as its own process with the project's runner, like `npm start` does. */
