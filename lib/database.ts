@@ -125,3 +125,27 @@ function oneTransactionAtATime(sequelize: Sequelize): void {
 		return run;
 	};
 }
+
+/** Errors that mean "the database is not reachable right now", as opposed to a bad query. */
+const CONNECTION_ERRORS = new Set([
+	"SequelizeConnectionError",
+	"SequelizeConnectionRefusedError",
+	"SequelizeConnectionTimedOutError",
+	"SequelizeConnectionAcquireTimeoutError",
+	"SequelizeHostNotReachableError",
+	"SequelizeHostNotFoundError",
+	"SequelizeAccessDeniedError",
+]);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+	const name = (error as { name?: string; original?: { code?: string } })?.name ?? "";
+	const code = (error as { original?: { code?: string } })?.original?.code ?? "";
+	return (
+		CONNECTION_ERRORS.has(name) || ["PROTOCOL_CONNECTION_LOST", "ECONNREFUSED", "ETIMEDOUT"].includes(code)
+	);
+}
+
+/** What a service with its own database offers the modules that work on it (events, seeding). */
+export interface DatabaseHolder {
+	database(): Sequelize;
+}

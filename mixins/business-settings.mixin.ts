@@ -1,6 +1,6 @@
 import type { Context, Service } from "moleculer";
 import { defineMixin } from "../lib/service-definition.ts";
-import type { BusinessSettings } from "../services/configuration/settings.ts";
+import type { BusinessSettings } from "../services/configuration/contract.ts";
 
 export interface BusinessSettingsHolder {
 	businessSettings: BusinessSettings;

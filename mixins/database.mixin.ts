@@ -3,7 +3,13 @@ import DbService from "moleculer-db";
 import SequelizeAdapter from "moleculer-db-adapter-sequelize";
 import type { ModelAttributes, ModelOptions, Sequelize } from "sequelize";
 import { config, type DatabaseOwner } from "../config/index.ts";
-import { createSequelize, type Migration, migrate } from "../lib/database.ts";
+import {
+	createSequelize,
+	type DatabaseHolder,
+	isDatabaseUnavailable,
+	type Migration,
+	migrate,
+} from "../lib/database.ts";
 import { DependencyUnavailableError } from "../lib/errors.ts";
 import type { ComponentHealth } from "../lib/ops-endpoint.ts";
 import { defineMixin } from "../lib/service-definition.ts";
@@ -14,25 +20,6 @@ export interface DatabaseMixinOptions {
 	/** The service's main table, managed by moleculer-db. */
 	model: { name: string; define: ModelAttributes; options?: ModelOptions };
 	migrations: readonly Migration[];
-}
-
-/** Errors that mean "the database is not reachable right now", as opposed to a bad query. */
-const CONNECTION_ERRORS = new Set([
-	"SequelizeConnectionError",
-	"SequelizeConnectionRefusedError",
-	"SequelizeConnectionTimedOutError",
-	"SequelizeConnectionAcquireTimeoutError",
-	"SequelizeHostNotReachableError",
-	"SequelizeHostNotFoundError",
-	"SequelizeAccessDeniedError",
-]);
-
-export function isDatabaseUnavailable(error: unknown): boolean {
-	const name = (error as { name?: string; original?: { code?: string } })?.name ?? "";
-	const code = (error as { original?: { code?: string } })?.original?.code ?? "";
-	return (
-		CONNECTION_ERRORS.has(name) || ["PROTOCOL_CONNECTION_LOST", "ECONNREFUSED", "ETIMEDOUT"].includes(code)
-	);
 }
 
 /**
@@ -99,7 +86,6 @@ export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSch
 }
 
 /** What a service using the mixin can reach on `this`. */
-export interface DatabaseService {
+export interface DatabaseService extends DatabaseHolder {
 	adapter: { model: import("sequelize").ModelStatic<import("sequelize").Model> };
-	database(): Sequelize;
 }

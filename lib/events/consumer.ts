@@ -8,8 +8,7 @@ import {
 	Transaction,
 } from "sequelize";
 import { config } from "../../config/index.ts";
-import { type DatabaseService, isDatabaseUnavailable } from "../../mixins/database.mixin.ts";
-import { isDeadlock } from "../database.ts";
+import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock } from "../database.ts";
 import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, sleep } from "./backoff.ts";
 import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
@@ -177,7 +176,7 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 
 /** A service's consumer group on its process's bus, applying events to the service's own database. */
 export function consumeForService(
-	service: Service & DatabaseService,
+	service: Service & DatabaseHolder,
 	group: string,
 	topics: readonly string[],
 	apply: ConsumerOptions["apply"],

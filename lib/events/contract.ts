@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 
 /**
- * The domain-event contract shared by producers and consumers. docs/asyncapi.json is the published form of
- * the same contract; the cluster tests validate what goes over Kafka against it.
+ * The domain-event envelope and topics shared by producers and consumers. The payloads are their producer's
+ * contract (services/booking/contract.ts); docs/asyncapi.json is the published form of both, and the cluster
+ * tests validate what goes over Kafka against it.
  */
 
 export const TOPICS = {
@@ -19,20 +20,6 @@ export const ALL_TOPICS: readonly string[] = Object.values(TOPICS).flatMap((topi
 	deadLetterTopic(topic),
 ]);
 
-export const BOOKING_EVENT_TYPES = {
-	created: "booking.created.v1",
-	rescheduled: "booking.rescheduled.v1",
-	started: "booking.started.v1",
-	completed: "booking.completed.v1",
-	cancelled: "booking.cancelled.v1",
-	rated: "booking.rated.v1",
-} as const;
-
-export const SLOT_EVENT_TYPES = {
-	reserved: "cleaner.slot.reserved.v1",
-	released: "cleaner.slot.released.v1",
-} as const;
-
 /** A CloudEvents 1.0 envelope in structured JSON mode. */
 export interface CloudEvent<T = unknown> {
 	specversion: "1.0";
@@ -43,42 +30,6 @@ export interface CloudEvent<T = unknown> {
 	time: string;
 	datacontenttype: "application/json";
 	data: T;
-}
-
-/** The state of a booking after the change an event reports: consumers never need to call back. */
-export interface BookingEventData {
-	bookingId: string;
-	version: number;
-	status: "confirmed" | "in_progress" | "completed" | "cancelled";
-	customerId: string;
-	cleanerId: string;
-	vehicle: { id: string; plate: string; sizeClass: string };
-	serviceType: string;
-	start: string;
-	end: string;
-	price: { amountMinor: number; currency: string };
-	location: {
-		latitude: number;
-		longitude: number;
-		label?: string;
-		street?: string;
-		postcode?: string;
-		city?: string;
-		country?: string;
-	};
-	notes: string | null;
-	cancellation: { by: string; late: boolean; feeMinor: number | null } | null;
-	rating: { score: number; comment: string | null } | null;
-	/** booking.rescheduled.v1 only: the job's time before the change. */
-	previous?: { start: string; end: string };
-}
-
-/** A cleaner's job interval taken or given back. */
-export interface SlotEventData {
-	cleanerId: string;
-	bookingId: string;
-	start: string;
-	end: string;
 }
 
 /** Headers of every record: the CloudEvents Kafka binding's structured mode. */

@@ -1,6 +1,7 @@
 import { DateTime } from "luxon";
 import { WEEKDAYS, type Weekday } from "../../lib/weekdays.ts";
-import { RESERVATION_UNIT_MINUTES } from "../configuration/settings.ts";
+import { RESERVATION_UNIT_MINUTES } from "../configuration/contract.ts";
+import type { Slot } from "./contract.ts";
 
 export { WEEKDAYS, type Weekday };
 export type WeeklyHours = Partial<Record<Weekday, Array<{ start: string; end: string }>>>;
@@ -29,12 +30,6 @@ export interface DaySearch {
 	cleaners: CleanerDay[];
 	/** Starts before this instant are not offered (the past). */
 	notBefore: number;
-}
-
-export interface Slot {
-	start: string;
-	end: string;
-	cleanerIds: string[];
 }
 
 const MINUTE = 60_000;

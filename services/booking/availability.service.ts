@@ -3,14 +3,15 @@ import type { Service } from "moleculer";
 import type { ModelStatic } from "sequelize";
 import { config } from "../../config/index.ts";
 import { UnprocessableError } from "../../lib/errors.ts";
+import { COORDINATE_PROPS, LATITUDE_RULE, LONGITUDE_RULE } from "../../lib/input-rules.ts";
 import { readThrough } from "../../lib/read-through.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type BusinessSettingsHolder, businessSettingsMixin } from "../../mixins/business-settings.mixin.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
-import type { CleanerCandidate } from "../cleaner/cleaner.service.ts";
-import type { Vehicle } from "../vehicle/vehicle.service.ts";
-import type { SizeClass } from "../vehicle/vehicle-rules.ts";
+import type { CandidatesParams, CleanerCandidate } from "../cleaner/contract.ts";
+import type { Address } from "../customer/contract.ts";
+import type { SizeClass, Vehicle } from "../vehicle/contract.ts";
 import {
 	type CleanerDay,
 	cleanerCanTake,
@@ -18,23 +19,19 @@ import {
 	freeSlots,
 	isValidDay,
 	rankByLoad,
-	type Slot,
 	workingIntervals,
 } from "./availability-rules.ts";
-import type { ServiceType } from "./catalog.service.ts";
+import type {
+	AvailabilityResult,
+	FreeCleaners,
+	FreeCleanersParams,
+	Location,
+	ServiceType,
+	Slot,
+} from "./contract.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
-import { BOOKING_MODEL, type BookingRow, type Location, type Row } from "./models.ts";
+import { BOOKING_MODEL, type BookingRow, type Row } from "./models.ts";
 import { busyIntervals, generationOf } from "./reservations.ts";
-
-export interface AvailabilityResult {
-	date: string;
-	timeZone: string;
-	serviceType: string;
-	sizeClass: Vehicle["sizeClass"];
-	durationMinutes: number;
-	price: { amountMinor: number; currency: string };
-	slots: Slot[];
-}
 
 interface SearchParams {
 	serviceType: string;
@@ -42,15 +39,6 @@ interface SearchParams {
 	date: string;
 	latitude?: number;
 	longitude?: number;
-}
-
-interface FreeCleanersParams {
-	serviceType: string;
-	durationMinutes: number;
-	start: string;
-	latitude: number;
-	longitude: number;
-	excludeBookingId?: string;
 }
 
 interface CleanerDayQuery {
@@ -78,8 +66,6 @@ type Self = Service &
 		defaultLocation(ctx: RequestContext): Promise<Location | null>;
 	};
 
-const coordinate = (max: number) => ({ type: "number", min: -max, max, convert: true, optional: true });
-
 /**
  * Availability search: the free start times of a day for a service, each with the cleaners who can take it.
  * Results are cached (Redis in cluster mode) under the day's generation, which every booking change bumps in
@@ -103,8 +89,8 @@ const AvailabilityService: ServiceDefinition<Self> = {
 					pattern: /^\d{4}-\d{2}-\d{2}$/,
 					messages: { stringPattern: "date must be YYYY-MM-DD" },
 				},
-				latitude: coordinate(90),
-				longitude: coordinate(180),
+				latitude: { ...LATITUDE_RULE, convert: true, optional: true },
+				longitude: { ...LONGITUDE_RULE, convert: true, optional: true },
 			},
 			async handler(this: Self, ctx: RequestContext<SearchParams>): Promise<AvailabilityResult> {
 				const settings = this.businessSettings;
@@ -177,11 +163,10 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				serviceType: { type: "string", max: 40 },
 				durationMinutes: { type: "number", integer: true, positive: true },
 				start: { type: "string", max: 40 },
-				latitude: { type: "number", min: -90, max: 90 },
-				longitude: { type: "number", min: -180, max: 180 },
+				...COORDINATE_PROPS,
 				excludeBookingId: { type: "uuid", optional: true },
 			},
-			async handler(this: Self, ctx: RequestContext<FreeCleanersParams>): Promise<{ cleanerIds: string[] }> {
+			async handler(this: Self, ctx: RequestContext<FreeCleanersParams>): Promise<FreeCleaners> {
 				const settings = this.businessSettings;
 				const start = Date.parse(ctx.params.start);
 				const day = DateTime.fromMillis(start, { zone: settings.timeZone }).toISODate() as string;
@@ -244,7 +229,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 		async defaultLocation(this: Self, ctx: RequestContext): Promise<Location | null> {
 			const key = defaultLocationKey(currentUser(ctx).id);
 			return readThrough(this.broker.cacher, key, config.cacheTtlSeconds, () =>
-				ctx.call<Location | null>("customers.defaultLocation"),
+				ctx.call<Address | null>("customers.defaultLocation"),
 			);
 		},
 
@@ -265,7 +250,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 		): Promise<CleanerDay[]> {
 			const settings = this.businessSettings;
 			const bounds = dayBounds(query.day, settings.timeZone);
-			const params = {
+			const params: CandidatesParams = {
 				serviceType: query.serviceType,
 				latitude: query.latitude,
 				longitude: query.longitude,
@@ -273,7 +258,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				to: new Date(bounds.end).toISOString(),
 			};
 			const load = () =>
-				ctx.call<{ items: CleanerCandidate[] }, typeof params>("cleaners.candidates", params);
+				ctx.call<{ items: CleanerCandidate[] }, CandidatesParams>("cleaners.candidates", params);
 			const { items } =
 				candidates === "fresh"
 					? await load()

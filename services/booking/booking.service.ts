@@ -7,54 +7,37 @@ import { isDeadlock, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import { eventBus } from "../../lib/events/bus.ts";
 import type { OutgoingEvent } from "../../lib/events/contract.ts";
+import {
+	ADDRESS_PROPS,
+	COORDINATE_PROPS,
+	ID_PARAMS,
+	INSTANT_RULE,
+	PAGE_PARAMS,
+} from "../../lib/input-rules.ts";
 import { reportHealth } from "../../lib/ops-endpoint.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type BusinessSettingsHolder, businessSettingsMixin } from "../../mixins/business-settings.mixin.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
-import type { Vehicle } from "../vehicle/vehicle.service.ts";
+import type { Address } from "../customer/contract.ts";
+import type { Vehicle } from "../vehicle/contract.ts";
 import { isOnReservationGrid } from "./availability-rules.ts";
-import type { ServiceType } from "./catalog.service.ts";
-import { bookingEvents } from "./events.ts";
 import {
-	type Actor,
-	actorOf,
 	BOOKING_STATUSES,
+	type Booking,
+	type BookingPage,
 	type BookingStatus,
-	canSee,
-	decide,
-	type LifecycleAction,
-} from "./lifecycle.ts";
+	type FreeCleaners,
+	type FreeCleanersParams,
+	type Location,
+	type ServiceType,
+} from "./contract.ts";
+import { bookingEvents } from "./events.ts";
+import { type Actor, actorOf, canSee, decide, type LifecycleAction } from "./lifecycle.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
-import { BOOKING_MODEL, type BookingRow, bookingTables, type Location, type Row } from "./models.ts";
+import { BOOKING_MODEL, type BookingRow, bookingTables, type Row } from "./models.ts";
 import { OutboxRelay, writeOutbox } from "./outbox.ts";
 import { affectedDays, bumpGenerations, releaseUnits, reserveUnits } from "./reservations.ts";
-
-export interface Booking {
-	id: string;
-	status: BookingStatus;
-	customerId: string;
-	vehicle: { id: string; plate: string; sizeClass: string };
-	cleanerId: string;
-	serviceType: string;
-	start: string;
-	end: string;
-	price: { amountMinor: number; currency: string };
-	location: Location;
-	notes: string | null;
-	cancellation: { by: string; late: boolean; feeMinor: number | null } | null;
-	rating: { score: number; comment: string | null; ratedAt: string } | null;
-	version: number;
-	createdAt: string;
-	updatedAt: string;
-}
-
-export interface BookingPage {
-	items: Booking[];
-	total: number;
-	limit: number;
-	offset: number;
-}
 
 interface CreateParams {
 	vehicleId: string;
@@ -102,36 +85,6 @@ function toBooking(row: BookingRow): Booking {
 		updatedAt: new Date(row.updatedAt).toISOString(),
 	};
 }
-
-const locationProps = {
-	latitude: { type: "number", min: -90, max: 90 },
-	longitude: { type: "number", min: -180, max: 180 },
-};
-const addressProps = {
-	...locationProps,
-	label: { type: "string", max: 60, optional: true },
-	street: { type: "string", min: 1, max: 120 },
-	postcode: { type: "string", min: 1, max: 16 },
-	city: { type: "string", min: 1, max: 80 },
-	country: {
-		type: "string",
-		pattern: /^[A-Z]{2}$/,
-		messages: { stringPattern: "country: ISO 3166 alpha-2 code" },
-	},
-};
-const isoInstant = {
-	type: "string",
-	max: 40,
-	pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/,
-	messages: {
-		stringPattern: "'{field}' must be an ISO 8601 date-time with an offset, e.g. 2026-12-01T09:00:00Z",
-	},
-};
-const idParam = { id: { type: "uuid" } };
-const page = {
-	limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
-	offset: { type: "number", integer: true, min: 0, max: 100_000, default: 0, convert: true },
-};
 
 type Self = Service &
 	DatabaseService &
@@ -181,9 +134,9 @@ const BookingService: ServiceDefinition<Self> = {
 				$$strict: true,
 				vehicleId: { type: "uuid" },
 				serviceType: { type: "string", min: 1, max: 40 },
-				start: isoInstant,
-				location: { type: "object", strict: true, optional: true, props: locationProps },
-				address: { type: "object", strict: true, optional: true, props: addressProps },
+				start: INSTANT_RULE,
+				location: { type: "object", strict: true, optional: true, props: COORDINATE_PROPS },
+				address: { type: "object", strict: true, optional: true, props: ADDRESS_PROPS },
 				cleanerId: { type: "uuid", optional: true },
 				notes: { type: "string", max: 500, optional: true },
 			},
@@ -203,13 +156,13 @@ const BookingService: ServiceDefinition<Self> = {
 				]);
 				if (!service.active) throw new UnprocessableError("serviceType", `${service.code} is not offered`);
 				const location =
-					params.address ?? params.location ?? (await ctx.call<Location | null>("customers.defaultLocation"));
+					params.address ?? params.location ?? (await ctx.call<Address | null>("customers.defaultLocation"));
 				if (!location)
 					throw new UnprocessableError("address", "give an address or location, or set a default address");
 
 				const durationMinutes = service.durationsMinutes[vehicle.sizeClass];
 				const job = { start, end: start + durationMinutes * 60_000 };
-				const { cleanerIds: free } = await ctx.call<{ cleanerIds: string[] }, object>(
+				const { cleanerIds: free } = await ctx.call<FreeCleaners, FreeCleanersParams>(
 					"availability.freeCleaners",
 					{
 						serviceType: service.code,
@@ -285,7 +238,7 @@ const BookingService: ServiceDefinition<Self> = {
 		},
 
 		get: {
-			params: { $$strict: true, ...idParam },
+			params: { $$strict: true, ...ID_PARAMS },
 			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Booking> {
 				const { row } = await this.visibleBooking(ctx, ctx.params.id);
 				return toBooking(row.get() as BookingRow);
@@ -295,12 +248,12 @@ const BookingService: ServiceDefinition<Self> = {
 		list: {
 			params: {
 				$$strict: true,
-				...page,
+				...PAGE_PARAMS,
 				status: { type: "enum", values: BOOKING_STATUSES, optional: true },
 				cleanerId: { type: "uuid", optional: true },
 				customerId: { type: "string", max: 255, optional: true },
-				from: { ...isoInstant, optional: true },
-				to: { ...isoInstant, optional: true },
+				from: { ...INSTANT_RULE, optional: true },
+				to: { ...INSTANT_RULE, optional: true },
 			},
 			async handler(
 				this: Self,
@@ -343,21 +296,21 @@ const BookingService: ServiceDefinition<Self> = {
 		},
 
 		start: {
-			params: { $$strict: true, ...idParam },
+			params: { $$strict: true, ...ID_PARAMS },
 			handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Booking> {
 				return this.transition(ctx, "start", undefined, async () => ({ status: "in_progress" }));
 			},
 		},
 
 		complete: {
-			params: { $$strict: true, ...idParam },
+			params: { $$strict: true, ...ID_PARAMS },
 			handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Booking> {
 				return this.transition(ctx, "complete", undefined, async () => ({ status: "completed" }));
 			},
 		},
 
 		cancel: {
-			params: { $$strict: true, ...idParam },
+			params: { $$strict: true, ...ID_PARAMS },
 			handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Booking> {
 				const user = currentUser(ctx);
 				return this.transition(ctx, "cancel", undefined, async (row, transaction) => {
@@ -375,7 +328,7 @@ const BookingService: ServiceDefinition<Self> = {
 		},
 
 		reschedule: {
-			params: { $$strict: true, ...idParam, start: isoInstant },
+			params: { $$strict: true, ...ID_PARAMS, start: INSTANT_RULE },
 			handler(this: Self, ctx: RequestContext<{ id: string; start: string }>): Promise<Booking> {
 				const start = this.parseStart(ctx.params.start, "start");
 				let job = { start, end: start };
@@ -383,7 +336,7 @@ const BookingService: ServiceDefinition<Self> = {
 				const cleanerFreeAtNewTime = async (row: Row<BookingRow>) => {
 					const duration = new Date(row.endAt).getTime() - new Date(row.startAt).getTime();
 					job = { start, end: start + duration };
-					const { cleanerIds } = await ctx.call<{ cleanerIds: string[] }, object>(
+					const { cleanerIds } = await ctx.call<FreeCleaners, FreeCleanersParams>(
 						"availability.freeCleaners",
 						{
 							serviceType: row.serviceType,
@@ -426,7 +379,7 @@ const BookingService: ServiceDefinition<Self> = {
 		rate: {
 			params: {
 				$$strict: true,
-				...idParam,
+				...ID_PARAMS,
 				score: { type: "number", integer: true, min: 1, max: 5 },
 				comment: { type: "string", max: 1000, optional: true },
 			},

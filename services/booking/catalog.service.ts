@@ -1,28 +1,17 @@
 import type { Service } from "moleculer";
 import type { Model } from "sequelize";
 import { config } from "../../config/index.ts";
+import { DEMO_CATALOG } from "../../demo/catalog.ts";
 import { isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
-import { RESERVATION_UNIT_MINUTES } from "../configuration/settings.ts";
-import { SIZE_CLASSES } from "../vehicle/vehicle-rules.ts";
-import { DEMO_CATALOG } from "./demo-data.ts";
+import { RESERVATION_UNIT_MINUTES } from "../configuration/contract.ts";
+import { SIZE_CLASSES } from "../vehicle/contract.ts";
+import type { PerSizeClass, ServiceType } from "./contract.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
-import { type PerSizeClass, SERVICE_TYPE_MODEL, type ServiceTypeRow } from "./models.ts";
-
-export interface ServiceType {
-	code: string;
-	name: string;
-	description: string | null;
-	/** Money in minor units (cents) of `currency`; never floats. */
-	currency: string;
-	durationsMinutes: PerSizeClass<number>;
-	pricesMinor: PerSizeClass<number>;
-	active: boolean;
-	updatedAt: string;
-}
+import { SERVICE_TYPE_MODEL, type ServiceTypeRow } from "./models.ts";
 
 const perSizeClass = (rule: object) => ({
 	type: "object",

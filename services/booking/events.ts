@@ -1,12 +1,10 @@
+import { cloudEvent, type OutgoingEvent, TOPICS } from "../../lib/events/contract.ts";
 import {
 	BOOKING_EVENT_TYPES,
 	type BookingEventData,
-	cloudEvent,
-	type OutgoingEvent,
 	SLOT_EVENT_TYPES,
 	type SlotEventData,
-	TOPICS,
-} from "../../lib/events/contract.ts";
+} from "./contract.ts";
 import type { LifecycleAction } from "./lifecycle.ts";
 import type { BookingRow } from "./models.ts";
 

@@ -1,9 +1,6 @@
 import type { AuthUser } from "../../lib/auth.ts";
-import type { BusinessSettings } from "../configuration/settings.ts";
-
-/** confirmed → in_progress → completed; confirmed (or in_progress, by an admin) → cancelled. */
-export const BOOKING_STATUSES = ["confirmed", "in_progress", "completed", "cancelled"] as const;
-export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+import type { BusinessSettings } from "../configuration/contract.ts";
+import { type BookingStatus, OPEN_STATUSES } from "./contract.ts";
 
 export type LifecycleAction = "start" | "complete" | "cancel" | "reschedule" | "rate";
 
@@ -77,8 +74,7 @@ export function decide(
 		return { ok: false, reason: "forbidden", message: `you may not ${action} this booking` };
 	}
 
-	const allowed =
-		action === "cancel" && actor.kind === "admin" ? ["confirmed", "in_progress"] : ALLOWED_FROM[action];
+	const allowed = action === "cancel" && actor.kind === "admin" ? OPEN_STATUSES : ALLOWED_FROM[action];
 	if (!allowed.includes(booking.status)) {
 		return {
 			ok: false,

@@ -1,8 +1,6 @@
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
-import type { SizeClass } from "../vehicle/vehicle-rules.ts";
-import type { BookingStatus } from "./lifecycle.ts";
-
-export type PerSizeClass<T> = Record<SizeClass, T>;
+import type { SizeClass } from "../vehicle/contract.ts";
+import type { BookingStatus, Location, PerSizeClass } from "./contract.ts";
 
 export interface ServiceTypeRow {
 	code: string;
@@ -14,16 +12,6 @@ export interface ServiceTypeRow {
 	active: boolean;
 	createdAt: Date;
 	updatedAt: Date;
-}
-
-export interface Location {
-	latitude: number;
-	longitude: number;
-	label?: string;
-	street?: string;
-	postcode?: string;
-	city?: string;
-	country?: string;
 }
 
 export interface BookingRow {

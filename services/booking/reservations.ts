@@ -2,10 +2,8 @@ import { DateTime } from "luxon";
 import { Op, type Sequelize, type Transaction } from "sequelize";
 import type { Interval } from "./availability-rules.ts";
 import { reservationUnits } from "./availability-rules.ts";
+import { OPEN_STATUSES } from "./contract.ts";
 import { type BookingRow, bookingTables, type Row } from "./models.ts";
-
-/** Statuses that hold a cleaner's time. */
-export const ACTIVE_STATUSES = ["confirmed", "in_progress"] as const;
 
 type BookingModel = import("sequelize").ModelStatic<Row<BookingRow>>;
 
@@ -22,7 +20,7 @@ export async function busyIntervals(
 		attributes: ["id", "cleanerId", "startAt", "endAt"],
 		where: {
 			cleanerId: { [Op.in]: cleanerIds },
-			status: { [Op.in]: [...ACTIVE_STATUSES] },
+			status: { [Op.in]: [...OPEN_STATUSES] },
 			startAt: { [Op.lt]: new Date(window.end) },
 			endAt: { [Op.gt]: new Date(window.start) },
 			...(excludeBookingId ? { id: { [Op.ne]: excludeBookingId } } : {}),

@@ -1,12 +1,11 @@
 import { DataTypes, type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import {
 	BOOKING_EVENT_TYPES,
 	type BookingEventData,
-	type CloudEvent,
-	InvalidEventError,
 	SLOT_EVENT_TYPES,
 	type SlotEventData,
-} from "../../lib/events/contract.ts";
+} from "../booking/contract.ts";
 
 export interface AgendaItem {
 	bookingId: string;

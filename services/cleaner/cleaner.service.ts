@@ -7,15 +7,33 @@ import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/erro
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
 import { TOPICS } from "../../lib/events/contract.ts";
+import {
+	allOptional,
+	COORDINATE_PROPS,
+	LATITUDE_RULE,
+	LONGITUDE_RULE,
+	PAGE_PARAMS,
+	type Page,
+	PHONE_RULE,
+	SERVICE_TYPE_CODE_PATTERN,
+} from "../../lib/input-rules.ts";
 import { currentUser, isAdmin, type RequestContext, requireRole } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
-import { LATITUDE_RULE, LONGITUDE_RULE, PHONE_RULE } from "../customer/customer-rules.ts";
 import { type AgendaItem, agendaOf, applyToAgenda } from "./agenda.ts";
+import type {
+	CandidatesParams,
+	Cleaner,
+	CleanerCandidate,
+	CleanerChanged,
+	GeoPoint,
+	PublicCleaner,
+	TimeOffPeriod,
+	WeeklyHours,
+} from "./contract.ts";
 import { CLEANER_MIGRATIONS } from "./migrations/index.ts";
 import {
 	emptyWeeklyHours,
-	type GeoPoint,
 	homeBaseSearchBox,
 	isWithinServiceArea,
 	MAX_INTERVALS_PER_DAY,
@@ -24,47 +42,14 @@ import {
 	normaliseTimeOff,
 	normaliseWeeklyHours,
 	parseInstant,
-	SERVICE_TYPE_CODE_PATTERN,
 	TIME_OF_DAY_PATTERN,
 	TIME_OFF_REASON_MAX_LENGTH,
 	type TimeOffInput,
-	type TimeOffPeriod,
 	timeOffWithin,
 	WEEKDAYS,
-	type WeeklyHours,
 	type WeeklyHoursInput,
 } from "./schedule-rules.ts";
 import { demoCleanerRows } from "./seed.ts";
-
-export interface Cleaner {
-	id: string;
-	/** The OIDC subject of the cleaner's login. */
-	subject: string;
-	displayName: string;
-	email: string | null;
-	phone: string | null;
-	/** Service type codes of the catalog. */
-	skills: string[];
-	homeBase: GeoPoint;
-	radiusKm: number;
-	weeklyHours: WeeklyHours;
-	timeOff: TimeOffPeriod[];
-	active: boolean;
-	rating: { average: number | null; count: number };
-	jobsCompleted: number;
-	createdAt: string;
-	updatedAt: string;
-}
-
-/** What any signed-in user may see: no login, contact details, home location or time off (which may say why). */
-export type PublicCleaner = Omit<Cleaner, "subject" | "email" | "phone" | "homeBase" | "timeOff">;
-
-/** What the availability search needs of a cleaner who can take jobs at the point. */
-export interface CleanerCandidate {
-	id: string;
-	weeklyHours: WeeklyHours;
-	timeOff: Array<Omit<TimeOffPeriod, "reason">>;
-}
 
 interface CleanerRow {
 	id: string;
@@ -120,7 +105,7 @@ const profileFields = {
 	email: { type: "email", max: 254, normalize: true, optional: true, nullable: true },
 	phone: PHONE_RULE,
 	skills: { type: "array", min: 1, max: 20, unique: true, items: serviceTypeCode },
-	homeBase: { type: "object", strict: true, props: { latitude: LATITUDE_RULE, longitude: LONGITUDE_RULE } },
+	homeBase: { type: "object", strict: true, props: COORDINATE_PROPS },
 	radiusKm: { type: "number", min: 1, max: MAX_RADIUS_KM },
 	weeklyHours: {
 		type: "object",
@@ -154,13 +139,6 @@ const timeOffRule = {
 		},
 	},
 } as const;
-/** The same rules with every field optional, for partial updates. */
-function allOptional<T extends Record<string, object>>(
-	rules: T,
-): { [K in keyof T]: T[K] & { optional: true } } {
-	const entries = Object.entries(rules).map(([name, rule]) => [name, { ...rule, optional: true }]);
-	return Object.fromEntries(entries);
-}
 const changeableFields = { ...allOptional(profileFields), timeOff: timeOffRule };
 /** Email stays with the admins: it identifies the person behind the login. */
 const { email: _email, ...selfServiceFields } = changeableFields;
@@ -252,14 +230,6 @@ function storedFields(fields: ProfileChanges, currentTimeOff: readonly TimeOffPe
 /** What `catalog.list` (booking service) answers, as far as skills are concerned. */
 interface CatalogList {
 	items: Array<{ code: string }>;
-}
-
-interface CandidatesParams {
-	serviceType: string;
-	latitude: number;
-	longitude: number;
-	from: string;
-	to: string;
 }
 
 type Self = Service &
@@ -358,14 +328,13 @@ const CleanerService: ServiceDefinition<Self> = {
 				$$strict: true,
 				active: { type: "boolean", optional: true, convert: true },
 				skill: { ...serviceTypeCode, optional: true },
-				limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
-				offset: { type: "number", integer: true, min: 0, max: 100_000, default: 0, convert: true },
+				...PAGE_PARAMS,
 			},
 			cache: { ttl: config.cacheTtlSeconds, enabled: forAdmins },
 			async handler(
 				this: Self,
 				ctx: RequestContext<{ active?: boolean; skill?: string; limit: number; offset: number }>,
-			): Promise<{ items: Cleaner[]; total: number; limit: number; offset: number }> {
+			): Promise<Page<Cleaner>> {
 				requireRole(ctx, "admin");
 				const { active, skill, limit, offset } = ctx.params;
 				const { rows, count } = await this.adapter.model.findAndCountAll({
@@ -550,7 +519,7 @@ const CleanerService: ServiceDefinition<Self> = {
 		 */
 		async cleanerChanged(this: Self, id: string) {
 			await this.cleanCache(id);
-			await this.broker.broadcast("cleaners.changed", { id });
+			await this.broker.broadcast("cleaners.changed", { id } satisfies CleanerChanged);
 		},
 
 		async cleanCache(this: Self, id: string) {

@@ -3,20 +3,12 @@ import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
 import { UnprocessableError } from "../../lib/errors.ts";
 import { WEEKDAYS, type Weekday } from "../../lib/weekdays.ts";
+import type { GeoPoint, TimeOffPeriod, WeeklyHours, WorkingInterval } from "./contract.ts";
 
 export { WEEKDAYS, type Weekday };
 
-/** A working interval in the platform's time zone, "HH:MM" (00:00 to 23:59). */
-export interface WorkingInterval {
-	start: string;
-	end: string;
-}
-
 /** As clients send it: days without work may be left out. */
 export type WeeklyHoursInput = Partial<Record<Weekday, WorkingInterval[]>>;
-/** As stored and returned: every day present, intervals sorted. */
-export type WeeklyHours = Record<Weekday, WorkingInterval[]>;
-
 export interface TimeOffInput {
 	/** The id of a period the cleaner already has, to keep it; new periods get a new id. */
 	id?: string;
@@ -25,23 +17,7 @@ export interface TimeOffInput {
 	reason?: string | null;
 }
 
-export interface TimeOffPeriod {
-	id: string;
-	/** ISO 8601 UTC. */
-	start: string;
-	end: string;
-	reason: string | null;
-}
-
-export interface GeoPoint {
-	latitude: number;
-	longitude: number;
-}
-
 export const TIME_OF_DAY_PATTERN = /^(?:[01]\d|2[0-3]):[0-5]\d$/;
-
-/** Service type codes, as the catalog defines them. */
-export const SERVICE_TYPE_CODE_PATTERN = /^[a-z0-9-]{2,40}$/;
 
 export const MAX_INTERVALS_PER_DAY = 8;
 export const MAX_TIME_OFF_PERIODS = 100;

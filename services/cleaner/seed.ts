@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { DEMO_CATALOG } from "../../demo/catalog.ts";
 import { findDemoUser } from "../../identity/demo-directory.ts";
-import { DEMO_CATALOG } from "../booking/demo-data.ts";
-import { normaliseWeeklyHours, WEEKDAYS, type WeeklyHours, type WorkingInterval } from "./schedule-rules.ts";
+import type { WeeklyHours, WorkingInterval } from "./contract.ts";
+import { normaliseWeeklyHours, WEEKDAYS } from "./schedule-rules.ts";
 
 /** Every service type of the demo catalog, so that the seeded skills exist there. */
 const ALL_SKILLS = DEMO_CATALOG.map((serviceType) => serviceType.code);

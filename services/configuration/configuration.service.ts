@@ -5,25 +5,15 @@ import { UnprocessableError } from "../../lib/errors.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import type { BusinessSettings, SettingKey, SettingsView } from "./contract.ts";
 import { CONFIGURATION_MIGRATIONS } from "./migrations/index.ts";
-import {
-	type BusinessSettings,
-	defaultSettings,
-	SETTING_RULES,
-	type SettingKey,
-	settingsProblem,
-} from "./settings.ts";
+import { defaultSettings, SETTING_RULES, settingsProblem } from "./settings.ts";
 
 interface SettingRow {
 	key: SettingKey;
 	value: unknown;
 	updatedBy: string;
 	updatedAt: Date;
-}
-
-export interface SettingsView {
-	settings: BusinessSettings;
-	changes: Array<{ key: SettingKey; updatedBy: string; updatedAt: string }>;
 }
 
 type Self = Service & DatabaseService & { loadSettings(): Promise<BusinessSettings> };

@@ -1,25 +1,8 @@
 /**
- * Runtime business settings: changed by admins while the platform runs, pushed to every node.
- * (Start-up settings such as ports and database URLs live in config/ instead.)
+ * The rules of the runtime business settings: each setting's range, the defaults, and the checks a per-field
+ * schema cannot express. (The settings' shape is the service's contract.ts.)
  */
-export interface BusinessSettings {
-	/** Distance between offered start times. */
-	slotGranularityMinutes: number;
-	/** Free time a cleaner needs between two jobs to travel. */
-	travelBufferMinutes: number;
-	/** Customers cancel free of charge until this many hours before the start. */
-	cancellationCutoffHours: number;
-	/** Share of the price charged for a cancellation after the cut-off. */
-	lateCancellationFeePercent: number;
-	/** IANA zone of working hours and of the days searched. */
-	timeZone: string;
-	availabilityCacheTtlSeconds: number;
-}
-
-export type SettingKey = keyof BusinessSettings;
-
-/** The reservation grid: every duration, buffer and start time is a multiple of it. */
-export const RESERVATION_UNIT_MINUTES = 5;
+import { type BusinessSettings, RESERVATION_UNIT_MINUTES, type SettingKey } from "./contract.ts";
 
 const multipleOfUnit = { type: "number", integer: true, convert: false } as const;
 

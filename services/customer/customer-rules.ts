@@ -1,6 +1,7 @@
 /** Customer profile rules that need no broker or database. */
 import { randomUUID } from "node:crypto";
 import { UnprocessableError } from "../../lib/errors.ts";
+import type { Address } from "./contract.ts";
 
 export interface AddressInput {
 	/** The id of an address the customer already has, to keep it; new addresses get a new id. */
@@ -15,34 +16,7 @@ export interface AddressInput {
 	isDefault?: boolean;
 }
 
-export interface Address {
-	id: string;
-	label: string | null;
-	street: string;
-	postcode: string;
-	city: string;
-	/** ISO 3166-1 alpha-2, upper case. */
-	country: string;
-	latitude: number;
-	longitude: number;
-	isDefault: boolean;
-}
-
 export const MAX_ADDRESSES = 10;
-
-/** E.164: "+", country code, subscriber number; 15 digits at most. */
-export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
-
-/** Validator rules for contact details and positions, shared by the customer and cleaner profiles. */
-export const PHONE_RULE = {
-	type: "string",
-	pattern: E164_PATTERN,
-	optional: true,
-	nullable: true,
-	messages: { stringPattern: "phone must be in E.164 format, e.g. +31612345678" },
-} as const;
-export const LATITUDE_RULE = { type: "number", min: -90, max: 90 } as const;
-export const LONGITUDE_RULE = { type: "number", min: -180, max: 180 } as const;
 
 /** What a deleted customer's profile keeps of its personal data. */
 export const DELETED_CUSTOMER_NAME = "Deleted customer";

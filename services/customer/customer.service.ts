@@ -4,39 +4,21 @@ import { col, DataTypes, fn, type Model, Op, where } from "sequelize";
 import { config } from "../../config/index.ts";
 import { isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { ADDRESS_PROPS, ID_PARAMS, PAGE_PARAMS, type Page, PHONE_RULE } from "../../lib/input-rules.ts";
 import { currentUser, type RequestContext, requireRole } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import type { Address, Customer, CustomerChanged, CustomerDeleted } from "./contract.ts";
 import {
-	type Address,
 	type AddressInput,
 	canonicalLanguage,
 	DELETED_CUSTOMER_NAME,
 	defaultAddress,
-	LATITUDE_RULE,
-	LONGITUDE_RULE,
 	MAX_ADDRESSES,
 	normaliseAddresses,
-	PHONE_RULE,
 } from "./customer-rules.ts";
 import { CUSTOMER_MIGRATIONS } from "./migrations/index.ts";
 import { demoCustomers } from "./seed.ts";
-
-export interface Customer {
-	id: string;
-	/** The OIDC subject the profile belongs to. */
-	subject: string;
-	displayName: string;
-	email: string | null;
-	phone: string | null;
-	language: string;
-	addresses: Address[];
-	/** A deleted profile keeps its row (bookings refer to it) with the personal data erased. */
-	deleted: boolean;
-	deletedAt: string | null;
-	createdAt: string;
-	updatedAt: string;
-}
 
 interface CustomerRow {
 	id: string;
@@ -66,13 +48,7 @@ const addressRule = {
 	strict: true,
 	props: {
 		id: { type: "uuid", optional: true },
-		label: { type: "string", max: 40, trim: true, optional: true, nullable: true },
-		street: { type: "string", min: 1, max: 120, trim: true },
-		postcode: { type: "string", min: 1, max: 12, trim: true },
-		city: { type: "string", min: 1, max: 80, trim: true },
-		country: { type: "string", length: 2 },
-		latitude: LATITUDE_RULE,
-		longitude: LONGITUDE_RULE,
+		...ADDRESS_PROPS,
 		isDefault: { type: "boolean", optional: true },
 	},
 } as const;
@@ -84,10 +60,6 @@ const profileFields = {
 	addresses: { type: "array", max: MAX_ADDRESSES, items: addressRule, optional: true },
 } as const;
 const optional = <T extends object>(rule: T) => ({ ...rule, optional: true });
-const pageParams = {
-	limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
-	offset: { type: "number", integer: true, min: 0, max: 100_000, default: 0, convert: true },
-} as const;
 
 function toCustomer(row: CustomerRow): Customer {
 	return {
@@ -233,7 +205,10 @@ const CustomerService: ServiceDefinition<Self> = {
 						deletedAt: new Date(),
 					});
 					// Other services hold data keyed by the subject (vehicles, bookings) and may erase theirs.
-					this.broker.emit("customers.deleted", { id: row.id, subject: row.subject });
+					this.broker.emit("customers.deleted", {
+						id: row.id,
+						subject: row.subject,
+					} satisfies CustomerDeleted);
 					await this.customerChanged(row.subject);
 				}
 				return toCustomer(rowOf(row));
@@ -241,11 +216,11 @@ const CustomerService: ServiceDefinition<Self> = {
 		},
 
 		search: {
-			params: { $$strict: true, q: { type: "string", max: 100, trim: true, optional: true }, ...pageParams },
+			params: { $$strict: true, q: { type: "string", max: 100, trim: true, optional: true }, ...PAGE_PARAMS },
 			async handler(
 				this: Self,
 				ctx: RequestContext<{ q?: string; limit: number; offset: number }>,
-			): Promise<{ items: Customer[]; total: number; limit: number; offset: number }> {
+			): Promise<Page<Customer>> {
 				requireRole(ctx, "admin");
 				const { q, limit, offset } = ctx.params;
 				// INSTR instead of LIKE: no wildcard escaping, and the same function on SQLite and MySQL.
@@ -265,7 +240,7 @@ const CustomerService: ServiceDefinition<Self> = {
 		},
 
 		getById: {
-			params: { $$strict: true, id: { type: "uuid" } },
+			params: { $$strict: true, ...ID_PARAMS },
 			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Customer> {
 				requireRole(ctx, "admin");
 				const row = (await this.adapter.model.findByPk(ctx.params.id)) as CustomerModel | null;
@@ -287,7 +262,7 @@ const CustomerService: ServiceDefinition<Self> = {
 	methods: {
 		/** Other services cache what they read of a customer (the availability search: the default address). */
 		async customerChanged(this: Self, subject: string) {
-			await this.broker.broadcast("customers.changed", { subject });
+			await this.broker.broadcast("customers.changed", { subject } satisfies CustomerChanged);
 		},
 
 		async findBySubject(this: Self, subject: string) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { findDemoUser } from "../../identity/demo-directory.ts";
-import type { Address } from "./customer-rules.ts";
+import type { Address } from "./contract.ts";
 
 function demoCustomer(username: string, language: string, address: Omit<Address, "id" | "isDefault">) {
 	const user = findDemoUser(username);

@@ -1,10 +1,6 @@
 import { DataTypes, type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
-import {
-	BOOKING_EVENT_TYPES,
-	type BookingEventData,
-	type CloudEvent,
-	InvalidEventError,
-} from "../../lib/events/contract.ts";
+import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
+import { BOOKING_EVENT_TYPES, type BookingEventData, OPEN_STATUSES } from "../booking/contract.ts";
 
 interface VehicleBookingRow {
 	bookingId: string;
@@ -42,7 +38,6 @@ interface VehicleHistory {
 }
 
 const BOOKING_TYPES = new Set<string>(Object.values(BOOKING_EVENT_TYPES));
-const OPEN_STATUSES: BookingEventData["status"][] = ["confirmed", "in_progress"];
 
 /**
  * Applies one booking event to the vehicle's history: cleanings and last cleaned at (on completion), and the
@@ -74,7 +69,7 @@ export async function applyToHistory(
 	else await history.create({ bookingId: booking.bookingId, ...row }, { transaction });
 
 	const upcoming = await history.findOne({
-		where: { vehicleId: booking.vehicle.id, status: { [Op.in]: OPEN_STATUSES } },
+		where: { vehicleId: booking.vehicle.id, status: { [Op.in]: [...OPEN_STATUSES] } },
 		order: [["startAt", "ASC"]],
 		transaction,
 	});

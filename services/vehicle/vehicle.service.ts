@@ -6,26 +6,14 @@ import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
 import { TOPICS } from "../../lib/events/contract.ts";
+import { ID_PARAMS, PAGE_PARAMS, type Page } from "../../lib/input-rules.ts";
 import { currentUser, isAdmin, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
+import { SIZE_CLASSES, type SizeClass, type Vehicle, type VehicleChanged } from "./contract.ts";
 import { applyToHistory } from "./history.ts";
 import { VEHICLE_MIGRATIONS } from "./migrations/index.ts";
-import { normalisePlate, PLATE_PATTERN, SIZE_CLASSES, type SizeClass } from "./vehicle-rules.ts";
-
-export interface Vehicle {
-	id: string;
-	ownerId: string;
-	plate: string;
-	make: string;
-	model: string;
-	year: number | null;
-	colour: string | null;
-	sizeClass: SizeClass;
-	history: { lastCleanedAt: string | null; cleanings: number; upcomingBookingId: string | null };
-	createdAt: string;
-	updatedAt: string;
-}
+import { normalisePlate, PLATE_PATTERN } from "./vehicle-rules.ts";
 
 interface VehicleRow {
 	id: string;
@@ -146,14 +134,13 @@ const VehicleService: ServiceDefinition<Self> = {
 		list: {
 			params: {
 				$$strict: true,
-				limit: { type: "number", integer: true, min: 1, max: 100, default: 20, convert: true },
-				offset: { type: "number", integer: true, min: 0, max: 100_000, default: 0, convert: true },
+				...PAGE_PARAMS,
 				ownerId: { type: "string", max: 255, optional: true },
 			},
 			async handler(
 				this: Self,
 				ctx: RequestContext<{ limit: number; offset: number; ownerId?: string }>,
-			): Promise<{ items: Vehicle[]; total: number; limit: number; offset: number }> {
+			): Promise<Page<Vehicle>> {
 				const user = currentUser(ctx);
 				// Only admins may look at someone else's vehicles; for everyone else the owner is the caller.
 				const where = isAdmin(user)
@@ -177,7 +164,7 @@ const VehicleService: ServiceDefinition<Self> = {
 		},
 
 		get: {
-			params: { $$strict: true, id: { type: "uuid" } },
+			params: { $$strict: true, ...ID_PARAMS },
 			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Vehicle> {
 				return toVehicle((await this.findOwned(ctx, ctx.params.id)).get() as VehicleRow);
 			},
@@ -186,7 +173,7 @@ const VehicleService: ServiceDefinition<Self> = {
 		update: {
 			params: {
 				$$strict: true,
-				id: { type: "uuid" },
+				...ID_PARAMS,
 				plate: optional(editableFields.plate),
 				make: optional(editableFields.make),
 				model: optional(editableFields.model),
@@ -217,7 +204,7 @@ const VehicleService: ServiceDefinition<Self> = {
 		},
 
 		remove: {
-			params: { $$strict: true, id: { type: "uuid" } },
+			params: { $$strict: true, ...ID_PARAMS },
 			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<{ id: string; removed: true }> {
 				const row = await this.findOwned(ctx, ctx.params.id);
 				await row.destroy();
@@ -230,7 +217,7 @@ const VehicleService: ServiceDefinition<Self> = {
 	methods: {
 		/** Other services cache what they read of a vehicle (the availability search: its size class). */
 		async vehicleChanged(this: Self, id: string) {
-			await this.broker.broadcast("vehicles.changed", { id });
+			await this.broker.broadcast("vehicles.changed", { id } satisfies VehicleChanged);
 		},
 
 		/** The vehicle if the caller owns it (or is an admin); another owner's vehicle is "not found". */

@@ -5,9 +5,10 @@ import { after, before, describe, it } from "node:test";
 import { Ajv } from "ajv";
 import type { Logger } from "moleculer";
 import { type Connection, createConnection, type RowDataPacket } from "mysql2/promise";
-import { BOOKING_EVENT_TYPES, type CloudEvent, SLOT_EVENT_TYPES, TOPICS } from "../../lib/events/contract.ts";
+import { type CloudEvent, TOPICS } from "../../lib/events/contract.ts";
 import { listDeadLetters, redrive } from "../../lib/events/dlq.ts";
 import { KafkaBus } from "../../lib/events/kafka-bus.ts";
+import { BOOKING_EVENT_TYPES, SLOT_EVENT_TYPES } from "../../services/booking/contract.ts";
 import {
 	type Cluster,
 	databaseName,

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { UnprocessableError } from "../../lib/errors.ts";
+import { E164_PATTERN } from "../../lib/input-rules.ts";
 import {
 	type AddressInput,
 	canonicalLanguage,
 	defaultAddress,
-	E164_PATTERN,
 	isCountryCode,
 	MAX_ADDRESSES,
 	normaliseAddresses,

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AuthUser } from "../../lib/auth.ts";
+import { BOOKING_STATUSES, type BookingStatus } from "../../services/booking/contract.ts";
 import {
 	type Actor,
 	actorOf,
-	BOOKING_STATUSES,
 	type BookingFacts,
-	type BookingStatus,
 	canSee,
 	decide,
 	type LifecycleAction,

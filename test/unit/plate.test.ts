@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { normalisePlate, PLATE_PATTERN, SIZE_CLASSES } from "../../services/vehicle/vehicle-rules.ts";
+import { SIZE_CLASSES } from "../../services/vehicle/contract.ts";
+import { normalisePlate, PLATE_PATTERN } from "../../services/vehicle/vehicle-rules.ts";
 
 /** What the vehicle service does: normalise, then test the pattern. */
 const accepted = (plate: string): boolean => PLATE_PATTERN.test(normalisePlate(plate));

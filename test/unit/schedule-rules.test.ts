@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { UnprocessableError } from "../../lib/errors.ts";
+import type { TimeOffPeriod } from "../../services/cleaner/contract.ts";
 import {
 	distanceKm,
 	emptyWeeklyHours,
@@ -11,7 +12,6 @@ import {
 	normaliseWeeklyHours,
 	parseInstant,
 	type SearchBox,
-	type TimeOffPeriod,
 	timeOffWithin,
 	WEEKDAYS,
 } from "../../services/cleaner/schedule-rules.ts";

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-	defaultSettings,
-	RESERVATION_UNIT_MINUTES,
-	SETTING_RULES,
-	settingsProblem,
-} from "../../services/configuration/settings.ts";
+import { RESERVATION_UNIT_MINUTES } from "../../services/configuration/contract.ts";
+import { defaultSettings, SETTING_RULES, settingsProblem } from "../../services/configuration/settings.ts";
 
 describe("defaultSettings", () => {
 	it("gives the documented defaults in the given zone", () => {

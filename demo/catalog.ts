@@ -1,4 +1,4 @@
-/** The catalog a fresh embedded platform starts with (prices in euro cents). */
+/** The catalog a fresh embedded platform starts with (prices in euro cents); the demo cleaners have these skills. */
 export const DEMO_CATALOG = [
 	{
 		code: "exterior-wash",

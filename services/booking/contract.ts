@@ -1,0 +1,127 @@
+/**
+ * What other services may know of the booking services (`bookings`, `availability`, `catalog`): their actions'
+ * params and results, the domain events booking publishes (docs/asyncapi.json is their published form) and
+ * the booking statuses. The only file of services/booking/ that another service imports.
+ */
+import type { Page } from "../../lib/input-rules.ts";
+import type { SizeClass } from "../vehicle/contract.ts";
+
+/** confirmed → in_progress → completed; confirmed (or in_progress, by an admin) → cancelled. */
+export const BOOKING_STATUSES = ["confirmed", "in_progress", "completed", "cancelled"] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+/** Statuses in which a booking holds its cleaner's time and is the vehicle's upcoming cleaning. */
+export const OPEN_STATUSES = ["confirmed", "in_progress"] as const satisfies readonly BookingStatus[];
+
+/** Where the vehicle is: a point, with the address when the customer gave one. */
+export interface Location {
+	latitude: number;
+	longitude: number;
+	label?: string | null;
+	street?: string;
+	postcode?: string;
+	city?: string;
+	country?: string;
+}
+
+/** A booking as clients and events see it (`bookings.get`, `bookings.list` and every lifecycle action). */
+export interface Booking {
+	id: string;
+	status: BookingStatus;
+	customerId: string;
+	vehicle: { id: string; plate: string; sizeClass: string };
+	cleanerId: string;
+	serviceType: string;
+	start: string;
+	end: string;
+	price: { amountMinor: number; currency: string };
+	location: Location;
+	notes: string | null;
+	cancellation: { by: string; late: boolean; feeMinor: number | null } | null;
+	rating: { score: number; comment: string | null; ratedAt: string } | null;
+	version: number;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export type BookingPage = Page<Booking>;
+
+export type PerSizeClass<T> = Record<SizeClass, T>;
+
+/** A bookable service of the catalog (`catalog.get`, `catalog.list`). */
+export interface ServiceType {
+	code: string;
+	name: string;
+	description: string | null;
+	/** Money in minor units (cents) of `currency`; never floats. */
+	currency: string;
+	durationsMinutes: PerSizeClass<number>;
+	pricesMinor: PerSizeClass<number>;
+	active: boolean;
+	updatedAt: string;
+}
+
+/** A free start time and the cleaners who can take the job then. */
+export interface Slot {
+	start: string;
+	end: string;
+	cleanerIds: string[];
+}
+
+/** The answer of `availability.search`. */
+export interface AvailabilityResult {
+	date: string;
+	timeZone: string;
+	serviceType: string;
+	sizeClass: SizeClass;
+	durationMinutes: number;
+	price: { amountMinor: number; currency: string };
+	slots: Slot[];
+}
+
+/** Params of the internal `availability.freeCleaners`: cleaners free for this exact job. */
+export interface FreeCleanersParams {
+	serviceType: string;
+	durationMinutes: number;
+	start: string;
+	latitude: number;
+	longitude: number;
+	excludeBookingId?: string;
+}
+
+/** The answer of `availability.freeCleaners`, least loaded first. */
+export interface FreeCleaners {
+	cleanerIds: string[];
+}
+
+export const BOOKING_EVENT_TYPES = {
+	created: "booking.created.v1",
+	rescheduled: "booking.rescheduled.v1",
+	started: "booking.started.v1",
+	completed: "booking.completed.v1",
+	cancelled: "booking.cancelled.v1",
+	rated: "booking.rated.v1",
+} as const;
+
+export const SLOT_EVENT_TYPES = {
+	reserved: "cleaner.slot.reserved.v1",
+	released: "cleaner.slot.released.v1",
+} as const;
+
+/**
+ * The state of a booking after the change a booking-events event reports (consumers never need to call back):
+ * the booking's public shape, keyed `bookingId`, without the timestamps of the row and the rating's time.
+ */
+export interface BookingEventData extends Omit<Booking, "id" | "rating" | "createdAt" | "updatedAt"> {
+	bookingId: string;
+	rating: { score: number; comment: string | null } | null;
+	/** booking.rescheduled.v1 only: the job's time before the change. */
+	previous?: { start: string; end: string };
+}
+
+/** A cleaner's job interval taken or given back (cleaner-availability-updates). */
+export interface SlotEventData {
+	cleanerId: string;
+	bookingId: string;
+	start: string;
+	end: string;
+}

@@ -1,0 +1,72 @@
+/**
+ * What other services may know of the cleaner service (`cleaners`): its actions' params and results, the
+ * events it broadcasts and the shapes of a cleaner's schedule. The only file of services/cleaner/ that another
+ * service imports.
+ */
+import type { Weekday } from "../../lib/weekdays.ts";
+
+/** A working interval in the platform's time zone, "HH:MM" (00:00 to 23:59). */
+export interface WorkingInterval {
+	start: string;
+	end: string;
+}
+
+/** As stored and returned: every day present, intervals sorted. */
+export type WeeklyHours = Record<Weekday, WorkingInterval[]>;
+
+export interface TimeOffPeriod {
+	id: string;
+	/** ISO 8601 UTC. */
+	start: string;
+	end: string;
+	reason: string | null;
+}
+
+export interface GeoPoint {
+	latitude: number;
+	longitude: number;
+}
+
+export interface Cleaner {
+	id: string;
+	/** The OIDC subject of the cleaner's login. */
+	subject: string;
+	displayName: string;
+	email: string | null;
+	phone: string | null;
+	/** Service type codes of the catalog. */
+	skills: string[];
+	homeBase: GeoPoint;
+	radiusKm: number;
+	weeklyHours: WeeklyHours;
+	timeOff: TimeOffPeriod[];
+	active: boolean;
+	rating: { average: number | null; count: number };
+	jobsCompleted: number;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/** What any signed-in user may see: no login, contact details, home location or time off (which may say why). */
+export type PublicCleaner = Omit<Cleaner, "subject" | "email" | "phone" | "homeBase" | "timeOff">;
+
+/** What the availability search needs of a cleaner who can take jobs at the point. */
+export interface CleanerCandidate {
+	id: string;
+	weeklyHours: WeeklyHours;
+	timeOff: Array<Omit<TimeOffPeriod, "reason">>;
+}
+
+/** Params of the internal `cleaners.candidates` (the availability search). */
+export interface CandidatesParams {
+	serviceType: string;
+	latitude: number;
+	longitude: number;
+	from: string;
+	to: string;
+}
+
+/** Payload of `cleaners.changed`, broadcast when a profile, its schedule or agenda changed. */
+export interface CleanerChanged {
+	id: string;
+}

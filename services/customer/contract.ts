@@ -1,0 +1,46 @@
+/**
+ * What other services may know of the customer service (`customers`): its actions' results and the events it
+ * sends. The only file of services/customer/ that another service imports.
+ */
+
+/** A saved address; `customers.defaultLocation` answers the caller's default one (or null). */
+export interface Address {
+	id: string;
+	label: string | null;
+	street: string;
+	postcode: string;
+	city: string;
+	/** ISO 3166-1 alpha-2, upper case. */
+	country: string;
+	latitude: number;
+	longitude: number;
+	isDefault: boolean;
+}
+
+/** The answer of `customers.me`, `customers.getById` and the items of `customers.search`. */
+export interface Customer {
+	id: string;
+	/** The OIDC subject the profile belongs to. */
+	subject: string;
+	displayName: string;
+	email: string | null;
+	phone: string | null;
+	language: string;
+	addresses: Address[];
+	/** A deleted profile keeps its row (bookings refer to it) with the personal data erased. */
+	deleted: boolean;
+	deletedAt: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/** Payload of `customers.changed`, broadcast when a profile changed: drop what you cache of that subject. */
+export interface CustomerChanged {
+	subject: string;
+}
+
+/** Payload of `customers.deleted`: the profile's personal data was erased; erase yours. */
+export interface CustomerDeleted {
+	id: string;
+	subject: string;
+}
