@@ -79,6 +79,16 @@ export function isUniqueViolation(error: unknown): boolean {
 	return (error as { name?: string })?.name === "SequelizeUniqueConstraintError";
 }
 
+/** The write's result; a unique index refusing it becomes `conflict()` (a 409 naming the field), never a 500. */
+export async function conflictOnDuplicate<T>(write: Promise<T>, conflict: () => Error): Promise<T> {
+	try {
+		return await write;
+	} catch (error) {
+		if (isUniqueViolation(error)) throw conflict();
+		throw error;
+	}
+}
+
 interface SqliteConnection {
 	configure(option: "busyTimeout", milliseconds: number): void;
 }

@@ -3,7 +3,7 @@ import type { Service } from "moleculer";
 import { type ModelStatic, Op, type Transaction, type WhereOptions } from "sequelize";
 import { config } from "../../config/index.ts";
 import type { AuthUser } from "../../lib/auth.ts";
-import { isDeadlock, isUniqueViolation } from "../../lib/database.ts";
+import { conflictOnDuplicate, isDeadlock, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import { eventBus } from "../../lib/events/bus.ts";
 import type { OutgoingEvent } from "../../lib/events/contract.ts";
@@ -22,6 +22,7 @@ import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin
 import type { Address } from "../customer/contract.ts";
 import type { Vehicle } from "../vehicle/contract.ts";
 import { isOnReservationGrid } from "./availability-rules.ts";
+import { toBooking } from "./booking-view.ts";
 import {
 	BOOKING_STATUSES,
 	type Booking,
@@ -53,38 +54,6 @@ interface CreateParams {
 const MAX_DAYS_AHEAD = 180;
 /** A deadlocked transaction (MySQL under heavy contention) is retried this many times before answering 409. */
 const DEADLOCK_ATTEMPTS = 3;
-
-function toBooking(row: BookingRow): Booking {
-	return {
-		id: row.id,
-		status: row.status,
-		customerId: row.customerId,
-		vehicle: { id: row.vehicleId, plate: row.vehiclePlate, sizeClass: row.vehicleSizeClass },
-		cleanerId: row.cleanerId,
-		serviceType: row.serviceType,
-		start: new Date(row.startAt).toISOString(),
-		end: new Date(row.endAt).toISOString(),
-		price: { amountMinor: row.priceMinor, currency: row.currency },
-		location: row.location,
-		notes: row.notes,
-		cancellation:
-			row.status === "cancelled"
-				? { by: row.cancelledBy ?? "unknown", late: row.lateCancellation, feeMinor: row.cancellationFeeMinor }
-				: null,
-		rating:
-			// undefined on a row fresh from create(), null on one read back
-			row.ratingScore == null
-				? null
-				: {
-						score: row.ratingScore,
-						comment: row.ratingComment,
-						ratedAt: new Date(row.ratedAt ?? 0).toISOString(),
-					},
-		version: row.version,
-		createdAt: new Date(row.createdAt).toISOString(),
-		updatedAt: new Date(row.updatedAt).toISOString(),
-	};
-}
 
 type Self = Service &
 	DatabaseService &
@@ -357,15 +326,12 @@ const BookingService: ServiceDefinition<Self> = {
 					// One transaction moves the reservation: no one can ever see the booking holding neither time,
 					// and if the new time is taken the old one is still held.
 					await releaseUnits(this.database(), row.id, transaction);
-					try {
-						await this.database().transaction({ transaction }, (savepoint) =>
+					await conflictOnDuplicate(
+						this.database().transaction({ transaction }, (savepoint) =>
 							reserveUnits(this.database(), row.id, row.cleanerId, job, travelBufferMinutes, savepoint),
-						);
-					} catch (error) {
-						if (isUniqueViolation(error))
-							throw new ConflictError("the new time was just taken", "SLOT_TAKEN");
-						throw error;
-					}
+						),
+						() => new ConflictError("the new time was just taken", "SLOT_TAKEN"),
+					);
 					const days = [
 						...affectedDays(oldJob, travelBufferMinutes, timeZone),
 						...affectedDays(job, travelBufferMinutes, timeZone),

@@ -2,7 +2,7 @@ import type { Service } from "moleculer";
 import type { Model } from "sequelize";
 import { config } from "../../config/index.ts";
 import { DEMO_CATALOG } from "../../demo/catalog.ts";
-import { isUniqueViolation } from "../../lib/database.ts";
+import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
@@ -35,16 +35,8 @@ const fields = {
 const optional = (rule: object) => ({ ...rule, optional: true });
 
 function toServiceType(row: ServiceTypeRow): ServiceType {
-	return {
-		code: row.code,
-		name: row.name,
-		description: row.description,
-		currency: row.currency,
-		durationsMinutes: row.durationsMinutes,
-		pricesMinor: row.pricesMinor,
-		active: row.active,
-		updatedAt: row.updatedAt.toISOString(),
-	};
+	const { createdAt: _createdAt, updatedAt, ...serviceType } = row;
+	return { ...serviceType, updatedAt: updatedAt.toISOString() };
 }
 
 function checkDurations(durations: Partial<PerSizeClass<number>> | undefined): void {
@@ -103,16 +95,13 @@ const CatalogService: ServiceDefinition<Self> = {
 			},
 			async handler(this: Self, ctx: RequestContext<Omit<ServiceType, "updatedAt">>): Promise<ServiceType> {
 				checkDurations(ctx.params.durationsMinutes);
-				try {
-					const row = await this.adapter.model.create({ ...ctx.params, active: ctx.params.active ?? true });
-					await this.broker.cacher?.clean("catalog.**");
-					ctx.meta.$statusCode = 201;
-					return toServiceType(row.get() as ServiceTypeRow);
-				} catch (error) {
-					if (isUniqueViolation(error))
-						throw new ConflictError("service type exists", "DUPLICATE_CODE", { field: "code" });
-					throw error;
-				}
+				const row = await conflictOnDuplicate(
+					this.adapter.model.create({ ...ctx.params, active: ctx.params.active ?? true }),
+					() => new ConflictError("service type exists", "DUPLICATE_CODE", { field: "code" }),
+				);
+				await this.broker.cacher?.clean("catalog.**");
+				ctx.meta.$statusCode = 201;
+				return toServiceType(row.get() as ServiceTypeRow);
 			},
 		},
 

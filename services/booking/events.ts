@@ -1,4 +1,5 @@
 import { cloudEvent, type OutgoingEvent, TOPICS } from "../../lib/events/contract.ts";
+import { bookingEventData } from "./booking-view.ts";
 import {
 	BOOKING_EVENT_TYPES,
 	type BookingEventData,
@@ -22,29 +23,6 @@ const TYPE_OF_CHANGE: Record<BookingChange, string> = {
 };
 
 const iso = (date: Date) => new Date(date).toISOString();
-
-function bookingData(row: BookingRow): BookingEventData {
-	return {
-		bookingId: row.id,
-		version: row.version,
-		status: row.status,
-		customerId: row.customerId,
-		cleanerId: row.cleanerId,
-		vehicle: { id: row.vehicleId, plate: row.vehiclePlate, sizeClass: row.vehicleSizeClass },
-		serviceType: row.serviceType,
-		start: iso(row.startAt),
-		end: iso(row.endAt),
-		price: { amountMinor: row.priceMinor, currency: row.currency },
-		location: row.location,
-		notes: row.notes,
-		cancellation:
-			row.status === "cancelled"
-				? { by: row.cancelledBy ?? "unknown", late: row.lateCancellation, feeMinor: row.cancellationFeeMinor }
-				: null,
-		// A row fresh from create() has no rating fields at all (undefined), one read back has null.
-		rating: row.ratingScore == null ? null : { score: row.ratingScore, comment: row.ratingComment },
-	};
-}
 
 function slotEvent(type: string, row: BookingRow, time: Date): OutgoingEvent {
 	const data: SlotEventData = {
@@ -71,7 +49,7 @@ export function bookingEvents(
 ): OutgoingEvent[] {
 	const time = new Date(after.updatedAt);
 	const data: BookingEventData = {
-		...bookingData(after),
+		...bookingEventData(after),
 		...(change === "reschedule" ? { previous: { start: iso(before.startAt), end: iso(before.endAt) } } : {}),
 	};
 	const events: OutgoingEvent[] = [

@@ -1,15 +1,8 @@
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
 import type { SizeClass } from "../vehicle/contract.ts";
-import type { BookingStatus, Location, PerSizeClass } from "./contract.ts";
+import type { BookingStatus, Location, ServiceType } from "./contract.ts";
 
-export interface ServiceTypeRow {
-	code: string;
-	name: string;
-	description: string | null;
-	currency: string;
-	durationsMinutes: PerSizeClass<number>;
-	pricesMinor: PerSizeClass<number>;
-	active: boolean;
+export interface ServiceTypeRow extends Omit<ServiceType, "updatedAt"> {
 	createdAt: Date;
 	updatedAt: Date;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { col, DataTypes, type Model, Op, where } from "sequelize";
 import { config } from "../../config/index.ts";
-import { isUniqueViolation } from "../../lib/database.ts";
+import { conflictOnDuplicate, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
@@ -29,7 +29,6 @@ import type {
 	GeoPoint,
 	PublicCleaner,
 	TimeOffPeriod,
-	WeeklyHours,
 } from "./contract.ts";
 import { CLEANER_MIGRATIONS } from "./migrations/index.ts";
 import {
@@ -51,22 +50,11 @@ import {
 } from "./schedule-rules.ts";
 import { demoCleanerRows } from "./seed.ts";
 
-interface CleanerRow {
-	id: string;
-	subject: string;
-	displayName: string;
-	email: string | null;
-	phone: string | null;
-	skills: string[];
+interface CleanerRow extends Omit<Cleaner, "homeBase" | "rating" | "createdAt" | "updatedAt"> {
 	homeLatitude: number;
 	homeLongitude: number;
-	radiusKm: number;
-	weeklyHours: WeeklyHours;
-	timeOff: TimeOffPeriod[];
-	active: boolean;
 	ratingSum: number;
 	ratingCount: number;
-	jobsCompleted: number;
 	createdAt: Date;
 	updatedAt: Date;
 }
@@ -162,54 +150,36 @@ const withSkill = (code: string) => where(col("skills"), Op.like, `%"${code}"%`)
 const forAdmins = (ctx: RequestContext) => ctx.meta.user !== undefined && isAdmin(ctx.meta.user);
 
 function toCleaner(row: CleanerRow): Cleaner {
+	const { homeLatitude, homeLongitude, ratingSum, ratingCount, createdAt, updatedAt, ...cleaner } = row;
 	return {
-		id: row.id,
-		subject: row.subject,
-		displayName: row.displayName,
-		email: row.email,
-		phone: row.phone,
-		skills: row.skills,
-		homeBase: { latitude: row.homeLatitude, longitude: row.homeLongitude },
-		radiusKm: row.radiusKm,
-		weeklyHours: row.weeklyHours,
-		timeOff: row.timeOff,
-		active: row.active,
+		...cleaner,
+		homeBase: { latitude: homeLatitude, longitude: homeLongitude },
 		rating: {
-			average: row.ratingCount > 0 ? Math.round((row.ratingSum / row.ratingCount) * 10) / 10 : null,
-			count: row.ratingCount,
+			average: ratingCount > 0 ? Math.round((ratingSum / ratingCount) * 10) / 10 : null,
+			count: ratingCount,
 		},
-		jobsCompleted: row.jobsCompleted,
-		createdAt: row.createdAt.toISOString(),
-		updatedAt: row.updatedAt.toISOString(),
+		createdAt: createdAt.toISOString(),
+		updatedAt: updatedAt.toISOString(),
 	};
 }
 
 /** An allowlist, so that a field added to the profile later stays private until someone decides otherwise. */
+const PUBLIC_FIELDS = [
+	"id",
+	"displayName",
+	"skills",
+	"radiusKm",
+	"weeklyHours",
+	"active",
+	"rating",
+	"jobsCompleted",
+	"createdAt",
+	"updatedAt",
+] as const satisfies ReadonlyArray<keyof PublicCleaner>;
+
 function toPublicCleaner(row: CleanerRow): PublicCleaner {
-	const {
-		id,
-		displayName,
-		skills,
-		radiusKm,
-		weeklyHours,
-		active,
-		rating,
-		jobsCompleted,
-		createdAt,
-		updatedAt,
-	} = toCleaner(row);
-	return {
-		id,
-		displayName,
-		skills,
-		radiusKm,
-		weeklyHours,
-		active,
-		rating,
-		jobsCompleted,
-		createdAt,
-		updatedAt,
-	};
+	const cleaner = toCleaner(row);
+	return Object.fromEntries(PUBLIC_FIELDS.map((field) => [field, cleaner[field]])) as PublicCleaner;
 }
 
 const rowOf = (model: Model) => model.get() as CleanerRow;
@@ -298,28 +268,26 @@ const CleanerService: ServiceDefinition<Self> = {
 			async handler(this: Self, ctx: RequestContext<{ subject: string } & EditableFields>): Promise<Cleaner> {
 				requireRole(ctx, "admin");
 				await this.assertKnownSkills(ctx, ctx.params.skills);
-				try {
-					const row = await this.adapter.model.create({
-						weeklyHours: emptyWeeklyHours(),
-						...storedFields(ctx.params, []),
-						id: randomUUID(),
-						timeOff: [],
-						active: true,
-						ratingSum: 0,
-						ratingCount: 0,
-						jobsCompleted: 0,
-					});
-					await this.cleanerChanged(row.get("id") as string);
-					ctx.meta.$statusCode = 201;
-					return toCleaner(rowOf(row));
-				} catch (error) {
-					if (isUniqueViolation(error)) {
-						throw new ConflictError("a cleaner with this subject exists", "DUPLICATE_SUBJECT", {
+				const created = this.adapter.model.create({
+					weeklyHours: emptyWeeklyHours(),
+					...storedFields(ctx.params, []),
+					id: randomUUID(),
+					timeOff: [],
+					active: true,
+					ratingSum: 0,
+					ratingCount: 0,
+					jobsCompleted: 0,
+				});
+				const row = await conflictOnDuplicate(
+					created,
+					() =>
+						new ConflictError("a cleaner with this subject exists", "DUPLICATE_SUBJECT", {
 							field: "subject",
-						});
-					}
-					throw error;
-				}
+						}),
+				);
+				await this.cleanerChanged(row.get("id") as string);
+				ctx.meta.$statusCode = 201;
+				return toCleaner(rowOf(row));
 			},
 		},
 

@@ -20,14 +20,7 @@ import {
 import { CUSTOMER_MIGRATIONS } from "./migrations/index.ts";
 import { demoCustomers } from "./seed.ts";
 
-interface CustomerRow {
-	id: string;
-	subject: string;
-	displayName: string;
-	email: string | null;
-	phone: string | null;
-	language: string;
-	addresses: Address[];
+interface CustomerRow extends Omit<Customer, "deleted" | "deletedAt" | "createdAt" | "updatedAt"> {
 	deletedAt: Date | null;
 	createdAt: Date;
 	updatedAt: Date;
@@ -62,18 +55,13 @@ const profileFields = {
 const optional = <T extends object>(rule: T) => ({ ...rule, optional: true });
 
 function toCustomer(row: CustomerRow): Customer {
+	const { deletedAt, createdAt, updatedAt, ...customer } = row;
 	return {
-		id: row.id,
-		subject: row.subject,
-		displayName: row.displayName,
-		email: row.email,
-		phone: row.phone,
-		language: row.language,
-		addresses: row.addresses,
-		deleted: row.deletedAt !== null,
-		deletedAt: row.deletedAt?.toISOString() ?? null,
-		createdAt: row.createdAt.toISOString(),
-		updatedAt: row.updatedAt.toISOString(),
+		...customer,
+		deleted: deletedAt !== null,
+		deletedAt: deletedAt?.toISOString() ?? null,
+		createdAt: createdAt.toISOString(),
+		updatedAt: updatedAt.toISOString(),
 	};
 }
 

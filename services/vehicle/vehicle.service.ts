@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { DataTypes, type Model } from "sequelize";
-import { isUniqueViolation } from "../../lib/database.ts";
+import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
@@ -10,20 +10,12 @@ import { ID_PARAMS, PAGE_PARAMS, type Page } from "../../lib/input-rules.ts";
 import { currentUser, isAdmin, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
-import { SIZE_CLASSES, type SizeClass, type Vehicle, type VehicleChanged } from "./contract.ts";
+import { SIZE_CLASSES, type Vehicle, type VehicleChanged } from "./contract.ts";
 import { applyToHistory } from "./history.ts";
 import { VEHICLE_MIGRATIONS } from "./migrations/index.ts";
 import { normalisePlate, PLATE_PATTERN } from "./vehicle-rules.ts";
 
-interface VehicleRow {
-	id: string;
-	ownerId: string;
-	plate: string;
-	make: string;
-	model: string;
-	year: number | null;
-	colour: string | null;
-	sizeClass: SizeClass;
+interface VehicleRow extends Omit<Vehicle, "history" | "createdAt" | "updatedAt"> {
 	lastCleanedAt: Date | null;
 	cleanings: number;
 	upcomingBookingId: string | null;
@@ -45,22 +37,12 @@ const editableFields = {
 const optional = <T extends object>(rule: T) => ({ ...rule, optional: true });
 
 function toVehicle(row: VehicleRow): Vehicle {
+	const { lastCleanedAt, cleanings, upcomingBookingId, createdAt, updatedAt, ...vehicle } = row;
 	return {
-		id: row.id,
-		ownerId: row.ownerId,
-		plate: row.plate,
-		make: row.make,
-		model: row.model,
-		year: row.year,
-		colour: row.colour,
-		sizeClass: row.sizeClass,
-		history: {
-			lastCleanedAt: row.lastCleanedAt?.toISOString() ?? null,
-			cleanings: row.cleanings,
-			upcomingBookingId: row.upcomingBookingId,
-		},
-		createdAt: row.createdAt.toISOString(),
-		updatedAt: row.updatedAt.toISOString(),
+		...vehicle,
+		history: { lastCleanedAt: lastCleanedAt?.toISOString() ?? null, cleanings, upcomingBookingId },
+		createdAt: createdAt.toISOString(),
+		updatedAt: updatedAt.toISOString(),
 	};
 }
 
@@ -71,6 +53,9 @@ function validPlate(plate: string): string {
 	}
 	return normalised;
 }
+
+const duplicatePlate = () =>
+	new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", { field: "plate" });
 
 type Self = Service &
 	DatabaseService & {
@@ -110,24 +95,16 @@ const VehicleService: ServiceDefinition<Self> = {
 			params: { $$strict: true, ...editableFields },
 			async handler(this: Self, ctx: RequestContext<VehicleFields>): Promise<Vehicle> {
 				const owner = currentUser(ctx);
-				try {
-					const row = await this.adapter.model.create({
-						...ctx.params,
-						id: randomUUID(),
-						ownerId: owner.id,
-						plate: validPlate(ctx.params.plate),
-						cleanings: 0,
-					});
-					ctx.meta.$statusCode = 201;
-					return toVehicle(row.get() as VehicleRow);
-				} catch (error) {
-					if (isUniqueViolation(error)) {
-						throw new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", {
-							field: "plate",
-						});
-					}
-					throw error;
-				}
+				const created = this.adapter.model.create({
+					...ctx.params,
+					id: randomUUID(),
+					ownerId: owner.id,
+					plate: validPlate(ctx.params.plate),
+					cleanings: 0,
+				});
+				const row = await conflictOnDuplicate(created, duplicatePlate);
+				ctx.meta.$statusCode = 201;
+				return toVehicle(row.get() as VehicleRow);
 			},
 		},
 
@@ -188,16 +165,7 @@ const VehicleService: ServiceDefinition<Self> = {
 				const row = await this.findOwned(ctx, ctx.params.id);
 				const { id: _id, ...changes } = ctx.params;
 				if (changes.plate !== undefined) changes.plate = validPlate(changes.plate);
-				try {
-					await row.update(changes);
-				} catch (error) {
-					if (isUniqueViolation(error)) {
-						throw new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", {
-							field: "plate",
-						});
-					}
-					throw error;
-				}
+				await conflictOnDuplicate(row.update(changes), duplicatePlate);
 				await this.vehicleChanged(row.id);
 				return toVehicle(row.get() as VehicleRow);
 			},
