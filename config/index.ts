@@ -45,6 +45,8 @@ export interface EventsConfig {
 	outboxPollMs: number;
 	/** Failed handler attempts before an event goes to the dead-letter topic. */
 	handlerAttempts: number;
+	/** Embedded mode: the SQLite file that holds the event log and the consumer groups' positions. */
+	embeddedLogFile: string;
 }
 
 export interface AppConfig {
@@ -79,6 +81,11 @@ export interface AppConfig {
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
 
+/** Where embedded mode keeps its SQLite files: one per service database, and the event log. */
+function dataDir(env: Env): string {
+	return str(env, "DATA_DIR", "./data");
+}
+
 function parseDatabase(
 	env: Env,
 	owner: DatabaseOwner,
@@ -92,7 +99,7 @@ function parseDatabase(
 		if (mode === "cluster" && needed) {
 			throw new ConfigError(variable, "required in cluster mode (mysql://user:password@host:3306/database)");
 		}
-		return { dialect: "sqlite", storage: `${str(env, "DATA_DIR", "./data")}/${owner}.sqlite`, poolMax: 1 };
+		return { dialect: "sqlite", storage: `${dataDir(env)}/${owner}.sqlite`, poolMax: 1 };
 	}
 	if (value.startsWith("sqlite:")) {
 		if (mode === "cluster") throw new ConfigError(variable, "SQLite is only for embedded mode; use mysql://");
@@ -137,6 +144,7 @@ function parseEvents(env: Env, mode: AppConfig["mode"], services: ServiceName[])
 		retentionMs: int(env, "EVENTS_RETENTION_HOURS", 168, { min: 1, max: 87_600 }) * 3_600_000,
 		outboxPollMs: int(env, "OUTBOX_POLL_MS", 200, { min: 10, max: 60_000 }),
 		handlerAttempts: int(env, "EVENTS_HANDLER_ATTEMPTS", 5, { min: 1, max: 100 }),
+		embeddedLogFile: `${dataDir(env)}/events.sqlite`,
 	};
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from "moleculer";
 import { config } from "../../config/index.ts";
 import { KafkaBus } from "./kafka-bus.ts";
-import { MemoryBus } from "./memory-bus.ts";
+import { SqliteBus } from "./sqlite-bus.ts";
 
 /** One record as written to a topic. */
 export interface BusRecord {
@@ -34,9 +34,10 @@ export interface Subscription {
 }
 
 /**
- * What producers, consumers and the ops tools need from a log: Kafka in cluster mode, an in-process log with
- * the same guarantees in embedded mode. Records of one key keep their order; a group's position advances past
- * a record only after `handle` resolved for it; a throwing `handle` means "deliver it again".
+ * What producers, consumers and the ops tools need from a log: Kafka in cluster mode, a log in a SQLite file
+ * with the same guarantees in embedded mode. A record is stored when `publish` resolves; records of one key
+ * keep their order; a group's position advances past a record only after `handle` resolved for it; a throwing
+ * `handle` means "deliver it again".
  */
 export interface EventBus {
 	publish(records: readonly BusRecord[]): Promise<void>;
@@ -45,6 +46,11 @@ export interface EventBus {
 		topics: readonly string[],
 		handle: (delivery: Delivery) => Promise<void>,
 	): Subscription;
+	/**
+	 * Declares a producer until the returned function is called. Embedded mode's consumers, stopping in the same
+	 * process, go on applying what it publishes until then; Kafka keeps records for the next consumer anyway.
+	 */
+	producing(): () => void;
 	/** Every record the topic still holds, in log order per partition. */
 	readAll(topic: string): Promise<DeliveredRecord[]>;
 	close(): Promise<void>;
@@ -52,12 +58,12 @@ export interface EventBus {
 
 let shared: EventBus | undefined;
 
-/** The process's bus: one Kafka client (or one in-process log) for every service of the node. */
+/** The process's bus: one Kafka client (or one embedded log) for every service of the node. */
 export function eventBus(logger: Logger): EventBus {
-	const { kafkaBrokers, topicPrefix, topicPartitions, retentionMs } = config.events;
+	const { kafkaBrokers, topicPrefix, topicPartitions, retentionMs, embeddedLogFile } = config.events;
 	shared ??=
 		kafkaBrokers === null
-			? new MemoryBus(topicPartitions)
+			? new SqliteBus({ storage: embeddedLogFile, partitions: topicPartitions, retentionMs })
 			: new KafkaBus({
 					brokers: kafkaBrokers,
 					prefix: topicPrefix,

@@ -281,6 +281,10 @@ export class KafkaBus implements EventBus {
 		}
 	}
 
+	producing(): () => void {
+		return () => {};
+	}
+
 	async close(): Promise<void> {
 		const producer = this.producer;
 		this.producer = undefined;

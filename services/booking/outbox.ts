@@ -95,9 +95,12 @@ export class OutboxRelay {
 	private nudged = false;
 	private wake?: () => void;
 	private lastError = "";
+	/** Tells the bus when this producer is done. */
+	private readonly doneProducing: () => void;
 
 	constructor(options: RelayOptions) {
 		this.options = options;
+		this.doneProducing = options.bus.producing();
 		if (!options.metrics.getMetric(PUBLISHED_METRIC)) {
 			options.metrics.register({
 				type: "counter",
@@ -131,10 +134,21 @@ export class OutboxRelay {
 		this.wake?.();
 	}
 
+	/**
+	 * Stops after publishing what the last requests committed (unless the bus is failing): in embedded mode the
+	 * consumers of this process apply it before they stop, so a SIGTERM leaves nothing waiting.
+	 */
 	async stop(): Promise<void> {
 		this.stopped = true;
 		this.wake?.();
 		await this.running;
+		try {
+			while (this.failures === 0 && (await this.round()) === BATCH_SIZE);
+		} catch (error) {
+			this.options.logger.warn(`Outbox relay stopped with events waiting: ${(error as Error).message}`);
+		} finally {
+			this.doneProducing();
+		}
 	}
 
 	private async loop(): Promise<void> {

@@ -154,15 +154,20 @@ export interface EmbeddedPlatform extends ApiClient {
 	logFile: string;
 	metrics(): Promise<string>;
 	stop(): Promise<number | null>;
+	/** SIGKILL: the process gets no chance to finish anything, as in a crash or an OOM kill. */
+	kill(): Promise<number | null>;
 }
 
 /**
  * The whole platform in embedded mode (all services, SQLite, dev OIDC provider) as a separate process on free
- * ports with fresh data, exactly as `npm start` runs it.
+ * ports, exactly as `npm start` runs it: with fresh data, or on the data a previous run left in `dataDir`.
  */
-export async function startPlatform(env: Record<string, string> = {}): Promise<EmbeddedPlatform> {
+export async function startPlatform(
+	env: Record<string, string> = {},
+	options: { dataDir?: string } = {},
+): Promise<EmbeddedPlatform> {
 	const [port, opsPort, idpPort] = [await freePort(), await freePort(), await freePort()];
-	const dataDir = await mkdtemp(join(tmpdir(), "cleaning-platform-"));
+	const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "cleaning-platform-")));
 	const logFile = join(dataDir, "platform.log");
 	const child = spawnNode(
 		{
@@ -188,6 +193,7 @@ export async function startPlatform(env: Record<string, string> = {}): Promise<E
 		logFile,
 		metrics: async () => (await fetch(`${opsUrl}/actuator/prometheus`)).text(),
 		stop: () => stopNode(child),
+		kill: () => stopNode(child, "SIGKILL"),
 	}) as EmbeddedPlatform;
 }
 

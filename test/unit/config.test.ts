@@ -61,6 +61,7 @@ describe("parseConfig: embedded mode defaults", () => {
 				retentionMs: 168 * 3_600_000,
 				outboxPollMs: 200,
 				handlerAttempts: 5,
+				embeddedLogFile: "./data/events.sqlite",
 			},
 			databases: {
 				customer: sqlite("customer"),
@@ -291,6 +292,7 @@ describe("parseConfig: cluster mode", () => {
 				retentionMs: 24 * 3_600_000,
 				outboxPollMs: 50,
 				handlerAttempts: 3,
+				embeddedLogFile: "./data/events.sqlite",
 			},
 		);
 	});

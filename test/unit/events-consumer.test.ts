@@ -1,3 +1,4 @@
+import "../support/isolated-data-dir.ts";
 import assert from "node:assert/strict";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,22 +11,28 @@ import { type BusRecord, eventBus } from "../../lib/events/bus.ts";
 import { consumeReliably, createProcessedEventsTable, DLQ_HEADERS } from "../../lib/events/consumer.ts";
 import { type CloudEvent, cloudEvent, TOPICS } from "../../lib/events/contract.ts";
 import { dlqReplCommand, listDeadLetters } from "../../lib/events/dlq.ts";
-import { MemoryBus } from "../../lib/events/memory-bus.ts";
+import { SqliteBus } from "../../lib/events/sqlite-bus.ts";
 import { eventually } from "../support/eventually.ts";
 
 const logger = { fatal() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {} } as unknown as Logger;
 const topic = TOPICS.bookingEvents;
 
 let database: Sequelize;
+let dir: string;
 before(async () => {
 	// A file, not :memory: (one connection shared by every transaction): partitions are consumed side by side.
-	const dir = await mkdtemp(join(tmpdir(), "events-consumer-"));
+	dir = await mkdtemp(join(tmpdir(), "events-consumer-"));
 	database = createSequelize({ dialect: "sqlite", storage: join(dir, "consumer.sqlite"), poolMax: 1 });
 	await createProcessedEventsTable(database.getQueryInterface());
 });
 after(async () => {
 	await database.close();
 });
+
+let buses = 0;
+/** A fresh embedded log in its own file. */
+const newBus = (partitions: number) =>
+	new SqliteBus({ storage: join(dir, `log-${++buses}.sqlite`), partitions, retentionMs: 3_600_000 });
 
 const event = (subject: string, data: Record<string, unknown> = {}) =>
 	cloudEvent("/test", "test.happened.v1", subject, data, new Date());
@@ -38,7 +45,7 @@ const record = (key: string, payload: CloudEvent): BusRecord => ({
 
 /** Consumes with `apply`, runs `scenario`, stops. */
 async function consuming(
-	bus: MemoryBus,
+	bus: SqliteBus,
 	apply: (event: CloudEvent) => Promise<void>,
 	scenario: () => Promise<void>,
 	maxAttempts = 3,
@@ -60,7 +67,7 @@ async function consuming(
 
 describe("consumeReliably", () => {
 	it("applies an event once, however often it is delivered", async () => {
-		const bus = new MemoryBus(3);
+		const bus = newBus(3);
 		const applied: string[] = [];
 		const once = event("k1");
 		await consuming(
@@ -77,7 +84,7 @@ describe("consumeReliably", () => {
 	});
 
 	it("retries a failing event in place, then dead-letters it with the error, key and headers; later events of the key wait for it", async () => {
-		const bus = new MemoryBus(1);
+		const bus = newBus(1);
 		const poison = event("k", { poison: true });
 		const next = event("k");
 		const seen: string[] = [];
@@ -102,7 +109,7 @@ describe("consumeReliably", () => {
 	});
 
 	it("keeps retrying a failed dead-letter publish, and only then moves on", async () => {
-		const bus = new MemoryBus(1);
+		const bus = newBus(1);
 		let refusals = 2;
 		const publish = bus.publish.bind(bus);
 		bus.publish = async (records) => {
@@ -129,7 +136,7 @@ describe("consumeReliably", () => {
 	});
 
 	it("does not count a database outage as an attempt", async () => {
-		const bus = new MemoryBus(1);
+		const bus = newBus(1);
 		let outages = 3;
 		let applied = 0;
 		await consuming(
@@ -149,7 +156,7 @@ describe("consumeReliably", () => {
 	});
 
 	it("shares a group between members: a standby takes over where the first one stopped", async () => {
-		const bus = new MemoryBus(2);
+		const bus = newBus(2);
 		const seen: string[] = [];
 		const member = () =>
 			bus.consume("shared", [topic], async (delivery) => {
@@ -165,6 +172,54 @@ describe("consumeReliably", () => {
 		await eventually("second event", async () => (seen.length === 2 ? true : undefined));
 		await second.stop();
 		assert.deepEqual(seen, [a.id, b.id]);
+	});
+});
+
+describe("the embedded log (SqliteBus)", () => {
+	it("keeps records and each group's position across a restart: a new bus on the file delivers only what was not applied", async () => {
+		const storage = join(dir, "restart.sqlite");
+		const open = () => new SqliteBus({ storage, partitions: 2, retentionMs: 3_600_000 });
+		const [a, b, c] = [event("a"), event("b"), event("c")];
+		const first = open();
+		const seen: string[] = [];
+		const subscription = first.consume("restart", [topic], async (delivery) => {
+			seen.push(JSON.parse(delivery.record.value).id);
+		});
+		await first.publish([record("a", a), record("b", b)]);
+		await eventually("the first two", async () => (seen.length === 2 ? true : undefined));
+		await subscription.stop();
+		await first.publish([record("c", c)]);
+		await first.close();
+
+		const second = open();
+		const after: string[] = [];
+		const resumed = second.consume("restart", [topic], async (delivery) => {
+			after.push(JSON.parse(delivery.record.value).id);
+		});
+		await eventually("the unapplied one", async () => (after.length === 1 ? true : undefined));
+		await resumed.stop();
+		assert.deepEqual(after, [c.id]);
+		assert.deepEqual(
+			(await second.readAll(topic)).map((r) => JSON.parse(r.value).id).sort(),
+			[a.id, b.id, c.id].sort(),
+		);
+		await second.close();
+	});
+
+	it("a stopping consumer applies what a producer still publishes before it lets go", async () => {
+		const bus = newBus(1);
+		const seen: string[] = [];
+		const subscription = bus.consume("drain", [topic], async (delivery) => {
+			seen.push(JSON.parse(delivery.record.value).id);
+		});
+		const done = bus.producing();
+		const stopped = subscription.stop();
+		const late = event("late");
+		await bus.publish([record("late", late)]);
+		done();
+		await stopped;
+		assert.deepEqual(seen, [late.id]);
+		await bus.close();
 	});
 });
 

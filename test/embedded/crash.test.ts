@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { at, createCleaner, createVehicle, dayAhead, freshArea } from "../support/fixtures.ts";
+import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
+
+/**
+ * The embedded platform is killed with SIGKILL in the middle of a booking load and started again on the same
+ * data. Every booking the booking database holds must then reach both read models (the cleaner's agenda and
+ * the vehicle's booking history) with its current status, and every SQLite file must pass an integrity check.
+ * The kill lands at a different moment of the load in each run.
+ */
+const KILL_AFTER_MS = [600, 1200, 1800, 2500];
+const IN_FLIGHT = 16;
+const EVERY_DAY = Object.fromEntries(
+	["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => [
+		day,
+		[{ start: "06:00", end: "22:00" }],
+	]),
+);
+
+/** One-hour slots from 06:00 to 21:00 on the days from 3 days ahead: more than any load here can fill. */
+function slots(): string[] {
+	const result: string[] = [];
+	for (let day = 3; day < 60; day++) {
+		for (let hour = 6; hour <= 20; hour++)
+			result.push(at(dayAhead(day), `${String(hour).padStart(2, "0")}:00`));
+	}
+	return result;
+}
+
+type Statuses = Map<string, string>;
+
+function statuses(database: DatabaseSync, sql: string, params: string[]): Statuses {
+	const rows = database.prepare(sql).all(...params) as Array<{ id: string; status: string }>;
+	return new Map(rows.map((row) => [row.id, row.status]));
+}
+
+/** What the booking database holds and what each read model shows of it, read straight from the files. */
+function readModels(dataDir: string, cleanerId: string, vehicleIds: string[]) {
+	const open = (name: string) => new DatabaseSync(join(dataDir, `${name}.sqlite`), { readOnly: true });
+	const [booking, cleaner, vehicle] = [open("booking"), open("cleaner"), open("vehicle")];
+	try {
+		const inVehicles = vehicleIds.map(() => "?").join(", ");
+		return {
+			bookings: statuses(booking, "SELECT id, status FROM bookings WHERE cleaner_id = ?", [cleanerId]),
+			agenda: statuses(cleaner, "SELECT booking_id AS id, status FROM agenda WHERE cleaner_id = ?", [
+				cleanerId,
+			]),
+			history: statuses(
+				vehicle,
+				`SELECT booking_id AS id, status FROM vehicle_bookings WHERE vehicle_id IN (${inVehicles})`,
+				vehicleIds,
+			),
+		};
+	} finally {
+		for (const database of [booking, cleaner, vehicle]) database.close();
+	}
+}
+
+/** Bookings absent from a read model, and bookings it shows with another status than the booking's. */
+function gaps(bookings: Statuses, model: Statuses) {
+	let missing = 0;
+	let stale = 0;
+	for (const [id, status] of bookings) {
+		if (!model.has(id)) missing++;
+		else if (model.get(id) !== status) stale++;
+	}
+	return { missing, stale, extra: [...model.keys()].filter((id) => !bookings.has(id)).length };
+}
+
+function integrityOf(dataDir: string): Record<string, string> {
+	const result: Record<string, string> = {};
+	for (const file of readdirSync(dataDir).filter((name) => name.endsWith(".sqlite"))) {
+		const database = new DatabaseSync(join(dataDir, file));
+		try {
+			const rows = database.prepare("PRAGMA integrity_check").all() as Array<{ integrity_check: string }>;
+			result[file] = rows.map((row) => row.integrity_check).join("; ");
+		} finally {
+			database.close();
+		}
+	}
+	return result;
+}
+
+/**
+ * Books distinct slots with `IN_FLIGHT` requests at a time, cancelling every third booking right away so that
+ * the read models see several kinds of change, until the platform stops answering.
+ */
+async function bookingLoad(platform: EmbeddedPlatform, vehicleIds: string[], location: object) {
+	const free = slots();
+	let created = 0;
+	const worker = async () => {
+		for (;;) {
+			const start = free.shift();
+			if (!start) return;
+			try {
+				const vehicleId = vehicleIds[created % vehicleIds.length];
+				const booked = await platform.api("POST", "/bookings", {
+					as: "alice",
+					headers: { "Idempotency-Key": randomUUID() },
+					body: { vehicleId, serviceType: "exterior-wash", start, location },
+				});
+				if (booked.status !== 201) continue;
+				created++;
+				if (created % 3 === 0)
+					await platform.api("POST", `/bookings/${booked.body.id}/cancel`, { as: "alice" });
+			} catch {
+				return; // the process is gone
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+/** A platform with a cleaner who works every day in an area of its own, and four of alice's vehicles. */
+async function platformUnderLoad() {
+	const platform = await startPlatform();
+	const homeBase = freshArea();
+	const cleaner = await createCleaner(platform, {
+		homeBase,
+		weeklyHours: EVERY_DAY,
+		skills: ["exterior-wash"],
+	});
+	const vehicleIds: string[] = [];
+	for (let i = 0; i < 4; i++) vehicleIds.push((await createVehicle(platform, "alice", "small")).id);
+	await platform.token("alice");
+	return {
+		platform,
+		load: () => bookingLoad(platform, vehicleIds, homeBase),
+		cleanerId: cleaner.id,
+		vehicleIds,
+	};
+}
+
+function counts(models: ReturnType<typeof readModels>) {
+	return {
+		bookings: models.bookings.size,
+		cancelled: [...models.bookings.values()].filter((status) => status === "cancelled").length,
+		agenda: gaps(models.bookings, models.agenda),
+		history: gaps(models.bookings, models.history),
+	};
+}
+
+function assertComplete(seen: ReturnType<typeof counts>, when: string) {
+	console.log(`${when}: ${JSON.stringify(seen)}`);
+	assert.ok(seen.bookings >= 5, `the load made only ${seen.bookings} bookings`);
+	assert.deepEqual(seen.agenda, { missing: 0, stale: 0, extra: 0 }, "the cleaner's agenda");
+	assert.deepEqual(seen.history, { missing: 0, stale: 0, extra: 0 }, "the vehicles' booking history");
+}
+
+function assertIntact(dataDir: string, when: string) {
+	const verdicts = integrityOf(dataDir);
+	assert.ok(Object.keys(verdicts).length >= 6, `the SQLite files: ${Object.keys(verdicts)}`);
+	for (const [file, verdict] of Object.entries(verdicts)) assert.equal(verdict, "ok", `${file} ${when}`);
+}
+
+describe("a crash under booking load loses no event (embedded mode)", () => {
+	for (const killAfterMs of KILL_AFTER_MS) {
+		it(`SIGKILL ${killAfterMs} ms into the load, restart: both read models hold every booking`, async () => {
+			const { platform, load, cleanerId, vehicleIds } = await platformUnderLoad();
+			const { dataDir } = platform;
+			const loading = load();
+			await sleep(killAfterMs);
+			await platform.kill();
+			await loading;
+			assertIntact(dataDir, "after SIGKILL");
+
+			const restarted = await startPlatform({}, { dataDir });
+			try {
+				const deadline = Date.now() + 30_000;
+				let seen = counts(readModels(dataDir, cleanerId, vehicleIds));
+				while (Date.now() < deadline) {
+					const { agenda, history } = seen;
+					if (agenda.missing + agenda.stale + history.missing + history.stale === 0) break;
+					await sleep(200);
+					seen = counts(readModels(dataDir, cleanerId, vehicleIds));
+				}
+				assertComplete(seen, `SIGKILL after ${killAfterMs} ms, restarted`);
+			} finally {
+				await restarted.stop();
+			}
+			assertIntact(dataDir, "after the restart");
+		});
+	}
+
+	it("SIGTERM mid-load: the process applies every committed booking's events before it exits", async () => {
+		const { platform, load, cleanerId, vehicleIds } = await platformUnderLoad();
+		const loading = load();
+		await sleep(1_500);
+		assert.equal(await platform.stop(), 0, "exit code after SIGTERM");
+		await loading;
+		// Read with the process gone: nothing can have been applied after it exited.
+		assertComplete(counts(readModels(platform.dataDir, cleanerId, vehicleIds)), "SIGTERM after 1500 ms");
+		assertIntact(platform.dataDir, "after SIGTERM");
+	});
+});
