@@ -35,7 +35,7 @@ export type CacherConfig = { kind: "memory" } | { kind: "redis"; url: string };
 
 /** The durable domain-event topics (booking-events, cleaner-availability-updates): not the transporter's. */
 export interface EventsConfig {
-	/** Kafka bootstrap brokers (host:port); null: the in-process bus of embedded mode. */
+	/** Kafka bootstrap brokers (host:port); null: the SQLite log of embedded mode. */
 	kafkaBrokers: string[] | null;
 	/** Put before every topic and consumer group name, for environments sharing one Kafka cluster. */
 	topicPrefix: string;

@@ -79,7 +79,8 @@ function integrityOf(dataDir: string): Record<string, string> {
 		const database = new DatabaseSync(join(dataDir, file));
 		try {
 			const rows = database.prepare("PRAGMA integrity_check").all() as Array<{ integrity_check: string }>;
-			result[file] = rows.map((row) => row.integrity_check).join("; ");
+			const { journal_mode } = database.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
+			result[file] = `${rows.map((row) => row.integrity_check).join("; ")}, ${journal_mode}`;
 		} finally {
 			database.close();
 		}
@@ -156,7 +157,7 @@ function assertComplete(seen: ReturnType<typeof counts>, when: string) {
 function assertIntact(dataDir: string, when: string) {
 	const verdicts = integrityOf(dataDir);
 	assert.ok(Object.keys(verdicts).length >= 6, `the SQLite files: ${Object.keys(verdicts)}`);
-	for (const [file, verdict] of Object.entries(verdicts)) assert.equal(verdict, "ok", `${file} ${when}`);
+	for (const [file, verdict] of Object.entries(verdicts)) assert.equal(verdict, "ok, wal", `${file} ${when}`);
 }
 
 describe("a crash under booking load loses no event (embedded mode)", () => {

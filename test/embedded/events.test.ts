@@ -46,7 +46,7 @@ async function history(vehicleId: string) {
 	};
 }
 
-describe("read models built from domain events (in-process bus)", () => {
+describe("read models built from domain events (embedded log)", () => {
 	it("the agenda, the cleaner's counters and the vehicle's history follow every booking change", async () => {
 		const cleaner = await carla();
 		const vehicle = await createVehicle(platform, "alice", "small");

@@ -225,7 +225,7 @@ describe("the embedded log (SqliteBus)", () => {
 
 describe("the dlq REPL command", () => {
 	it("lists a dead-letter topic and re-drives chosen events to the main topic", async (t) => {
-		// Without EVENTS_KAFKA_URL the process's bus is the in-process one: the command works on it as on Kafka.
+		// Without EVENTS_KAFKA_URL the process's bus is the embedded log: the command works on it as on Kafka.
 		const bus = eventBus(logger);
 		const parked = event("booking-1");
 		await bus.publish([
