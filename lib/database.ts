@@ -1,8 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type QueryInterface, Sequelize, Transaction } from "sequelize";
+import {
+	type Model,
+	type ModelAttributes,
+	type ModelOptions,
+	type ModelStatic,
+	type QueryInterface,
+	Sequelize,
+	Transaction,
+} from "sequelize";
 import { SequelizeStorage, Umzug } from "umzug";
 import type { DatabaseConfig } from "../config/index.ts";
+import { ConflictError } from "./errors.ts";
+import { retry } from "./retry.ts";
 
 /** A versioned schema change. Files are named NNNN-description.ts and applied in order, once. */
 export interface Migration {
@@ -130,6 +140,26 @@ export function isDeadlock(error: unknown): boolean {
 	return code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT";
 }
 
+/** A deadlocked transaction (MySQL under heavy contention) is run again this many times before answering 409. */
+const DEADLOCK_ATTEMPTS = 3;
+
+/** Runs `run` in a transaction, again at once when the database picked it as a deadlock's loser. */
+export async function inTransaction<T>(
+	sequelize: Sequelize,
+	run: (transaction: Transaction) => Promise<T>,
+): Promise<T> {
+	try {
+		return await retry(() => sequelize.transaction(run), {
+			attempts: DEADLOCK_ATTEMPTS,
+			retryable: isDeadlock,
+			wait: async () => undefined,
+		});
+	} catch (error) {
+		if (isDeadlock(error)) throw new ConflictError("too much contention, try again", "CONTENTION");
+		throw error;
+	}
+}
+
 /**
  * SQLite takes one writer at a time, and a transaction waiting for the lock blocks a libuv thread in the busy
  * handler. With more waiting transactions than threads, the holder cannot run its next statement and every
@@ -173,4 +203,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** What a service with its own database offers the modules that work on it (events, seeding). */
 export interface DatabaseHolder {
 	database(): Sequelize;
+}
+
+/**
+ * The model of a table on this database, defined on first use: side tables (outbox, idempotency keys, processed
+ * events, read models) are reached through the one Sequelize instance of their database.
+ */
+export function tableOf<TRow extends object>(
+	sequelize: Sequelize,
+	name: string,
+	attributes: ModelAttributes,
+	options: ModelOptions = { timestamps: false },
+): ModelStatic<Model<TRow, Partial<TRow>> & TRow> {
+	const existing = sequelize.models[name];
+	return (existing ?? sequelize.define(name, attributes, options)) as ModelStatic<
+		Model<TRow, Partial<TRow>> & TRow
+	>;
 }

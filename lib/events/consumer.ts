@@ -1,15 +1,9 @@
 import type { Logger, MetricRegistry, Service } from "moleculer";
-import {
-	DataTypes,
-	type Model,
-	type ModelStatic,
-	type QueryInterface,
-	type Sequelize,
-	Transaction,
-} from "sequelize";
+import { DataTypes, type QueryInterface, type Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
-import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock } from "../database.ts";
+import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
 import { reportHealth } from "../ops-endpoint.ts";
+import { retry } from "../retry.ts";
 import { backoff, sleep } from "./backoff.ts";
 import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
 import { type CloudEvent, deadLetterTopic, parseCloudEvent } from "./contract.ts";
@@ -42,24 +36,13 @@ interface ProcessedEventRow {
 	processedAt: Date;
 }
 
-const processedModels = new WeakMap<Sequelize, ModelStatic<Model<ProcessedEventRow>>>();
-
-function processedEvents(sequelize: Sequelize): ModelStatic<Model<ProcessedEventRow>> {
-	let model = processedModels.get(sequelize);
-	if (!model) {
-		model = sequelize.define<Model<ProcessedEventRow>>(
-			"processed_events",
-			{
-				eventId: { type: DataTypes.STRING(64), primaryKey: true },
-				eventType: DataTypes.STRING(100),
-				topic: DataTypes.STRING(249),
-				processedAt: DataTypes.DATE,
-			},
-			{ timestamps: false },
-		);
-		processedModels.set(sequelize, model);
-	}
-	return model;
+function processedEvents(sequelize: Sequelize) {
+	return tableOf<ProcessedEventRow>(sequelize, "processed_events", {
+		eventId: { type: DataTypes.STRING(64), primaryKey: true },
+		eventType: DataTypes.STRING(100),
+		topic: DataTypes.STRING(249),
+		processedAt: DataTypes.DATE,
+	});
 }
 
 export interface ConsumerOptions {
@@ -133,45 +116,51 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 			[DLQ_HEADERS.attempts]: String(attempts),
 			[DLQ_HEADERS.failedAt]: new Date().toISOString(),
 		};
-		for (let attempt = 1; ; attempt++) {
-			try {
-				await bus.publish([
+		// Never skipped: the offset is committed only once the record is parked.
+		await retry(
+			() =>
+				bus.publish([
 					{ topic: deadLetterTopic(record.topic), key: record.key, value: record.value, headers },
-				]);
-				logger.error(`${group}: ${where(record)} dead-lettered after ${attempts} attempts: ${error.message}`);
-				count(record, "dead_lettered");
-				return;
-			} catch (publishError) {
-				if (delivery.stopping()) throw publishError;
-				logger.warn(`${group}: dead-letter publish failed, retrying: ${(publishError as Error).message}`);
-				await sleep(backoff(attempt));
-				await delivery.heartbeat();
-			}
-		}
+				]),
+			{
+				retryable: () => !delivery.stopping(),
+				beforeRetry: (publishError) =>
+					logger.warn(`${group}: dead-letter publish failed, retrying: ${(publishError as Error).message}`),
+				wait: (attempt) => pause(delivery, attempt),
+			},
+		);
+		logger.error(`${group}: ${where(record)} dead-lettered after ${attempts} attempts: ${error.message}`);
+		count(record, "dead_lettered");
 	};
 
 	return bus.consume(group, options.topics, async (delivery) => {
 		const { record } = delivery;
 		let failures = 0;
-		for (let attempt = 1; ; attempt++) {
-			try {
-				count(record, (await applyOnce(record)) ? "applied" : "duplicate");
-				return;
-			} catch (error) {
-				if (delivery.stopping()) throw error;
-				const transient = isTransient(error);
-				if (!transient) failures++;
-				if (failures >= maxAttempts) {
-					await deadLetter(delivery, error as Error, failures);
-					return;
-				}
-				const what = transient ? "transient failure" : `attempt ${failures}/${maxAttempts} failed`;
-				logger.warn(`${group}: ${where(record)} ${what}: ${(error as Error).message}`);
-				await sleep(backoff(attempt));
-				await delivery.heartbeat();
-			}
+		try {
+			const applied = await retry(() => applyOnce(record), {
+				retryable: (error) => {
+					if (delivery.stopping()) return false;
+					if (!isTransient(error)) failures++;
+					return failures < maxAttempts;
+				},
+				beforeRetry: (error) => {
+					const what = isTransient(error) ? "transient failure" : `attempt ${failures}/${maxAttempts} failed`;
+					logger.warn(`${group}: ${where(record)} ${what}: ${(error as Error).message}`);
+				},
+				wait: (attempt) => pause(delivery, attempt),
+			});
+			count(record, applied ? "applied" : "duplicate");
+		} catch (error) {
+			if (delivery.stopping() || failures < maxAttempts) throw error;
+			await deadLetter(delivery, error as Error, failures);
 		}
 	});
+}
+
+/** Backs off before the next attempt, then tells the bus the record is still being worked on. */
+async function pause(delivery: Delivery, attempt: number): Promise<void> {
+	await sleep(backoff(attempt));
+	await delivery.heartbeat();
 }
 
 /** A service's consumer group on its process's bus, applying events to the service's own database. */

@@ -1,4 +1,5 @@
 import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import { tableOf } from "../../lib/database.ts";
 import type { SizeClass } from "../vehicle/contract.ts";
 import type { BookingStatus, Location, ServiceType } from "./contract.ts";
 
@@ -37,15 +38,6 @@ export interface ReservedUnitRow {
 	cleanerId: string;
 	unitStart: Date;
 	bookingId: string;
-}
-
-export interface IdempotencyRow {
-	ownerId: string;
-	idempotencyKey: string;
-	operation: string;
-	requestHash: string;
-	response: unknown;
-	createdAt: Date;
 }
 
 export type Row<T extends object> = Model<T, Partial<T>> & T;
@@ -92,46 +84,20 @@ export const BOOKING_MODEL = {
 
 export interface BookingTables {
 	reservedUnits: ModelStatic<Row<ReservedUnitRow>>;
-	idempotencyKeys: ModelStatic<Row<IdempotencyRow>>;
 	generations: ModelStatic<Row<{ day: string; generation: number }>>;
 }
 
-const tablesBySequelize = new WeakMap<Sequelize, BookingTables>();
-
-/** The booking database's side tables, defined once per connection. */
+/** The booking database's side tables. */
 export function bookingTables(sequelize: Sequelize): BookingTables {
-	let tables = tablesBySequelize.get(sequelize);
-	if (!tables) {
-		const noTimestamps = { timestamps: false };
-		tables = {
-			reservedUnits: sequelize.define(
-				"reserved_units",
-				{
-					cleanerId: { type: DataTypes.STRING(36), primaryKey: true },
-					unitStart: { type: DataTypes.DATE, primaryKey: true },
-					bookingId: DataTypes.STRING(36),
-				},
-				noTimestamps,
-			) as ModelStatic<Row<ReservedUnitRow>>,
-			idempotencyKeys: sequelize.define(
-				"idempotency_keys",
-				{
-					ownerId: { type: DataTypes.STRING(255), primaryKey: true },
-					idempotencyKey: { type: DataTypes.STRING(100), primaryKey: true },
-					operation: DataTypes.STRING(40),
-					requestHash: DataTypes.STRING(64),
-					response: DataTypes.JSON,
-					createdAt: DataTypes.DATE,
-				},
-				{ timestamps: true, updatedAt: false },
-			) as ModelStatic<Row<IdempotencyRow>>,
-			generations: sequelize.define(
-				"availability_generations",
-				{ day: { type: DataTypes.STRING(10), primaryKey: true }, generation: DataTypes.INTEGER },
-				noTimestamps,
-			) as ModelStatic<Row<{ day: string; generation: number }>>,
-		};
-		tablesBySequelize.set(sequelize, tables);
-	}
-	return tables;
+	return {
+		reservedUnits: tableOf<ReservedUnitRow>(sequelize, "reserved_units", {
+			cleanerId: { type: DataTypes.STRING(36), primaryKey: true },
+			unitStart: { type: DataTypes.DATE, primaryKey: true },
+			bookingId: DataTypes.STRING(36),
+		}),
+		generations: tableOf<{ day: string; generation: number }>(sequelize, "availability_generations", {
+			day: { type: DataTypes.STRING(10), primaryKey: true },
+			generation: DataTypes.INTEGER,
+		}),
+	};
 }

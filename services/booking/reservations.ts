@@ -1,5 +1,8 @@
 import { DateTime } from "luxon";
 import { Op, type Sequelize, type Transaction } from "sequelize";
+import { conflictOnDuplicate, isUniqueViolation } from "../../lib/database.ts";
+import { ConflictError } from "../../lib/errors.ts";
+import type { BusinessSettings } from "../configuration/contract.ts";
 import type { Interval } from "./availability-rules.ts";
 import { reservationUnits } from "./availability-rules.ts";
 import { OPEN_STATUSES } from "./contract.ts";
@@ -86,4 +89,88 @@ export async function releaseUnits(
 	transaction: Transaction,
 ): Promise<void> {
 	await bookingTables(sequelize).reservedUnits.destroy({ where: { bookingId }, transaction });
+}
+
+type TimeSettings = Pick<BusinessSettings, "travelBufferMinutes" | "timeZone">;
+
+const jobOf = (row: BookingRow): Interval => ({
+	start: new Date(row.startAt).getTime(),
+	end: new Date(row.endAt).getTime(),
+});
+
+/**
+ * Holds the job's units for the first candidate the database lets have them, and answers that cleaner (none:
+ * every one was just taken). A unit already held by a concurrent booking makes the database refuse the cleaner
+ * (in a savepoint, so the transaction goes on), and the next one is tried.
+ */
+export async function reserveFirstFree(
+	sequelize: Sequelize,
+	bookingId: string,
+	candidates: readonly string[],
+	job: Interval,
+	bufferMinutes: number,
+	transaction: Transaction,
+): Promise<string | undefined> {
+	for (const candidate of candidates) {
+		try {
+			await sequelize.transaction({ transaction }, (savepoint) =>
+				reserveUnits(sequelize, bookingId, candidate, job, bufferMinutes, savepoint),
+			);
+			return candidate;
+		} catch (error) {
+			if (!isUniqueViolation(error)) throw error;
+		}
+	}
+	return undefined;
+}
+
+/** Marks the days whose availability the job can change as stale. */
+export async function jobChanged(
+	sequelize: Sequelize,
+	job: Interval,
+	settings: TimeSettings,
+	transaction: Transaction,
+): Promise<void> {
+	await bumpGenerations(
+		sequelize,
+		affectedDays(job, settings.travelBufferMinutes, settings.timeZone),
+		transaction,
+	);
+}
+
+/** Gives the booking's time back to its cleaner, and marks the days' availability stale. */
+export async function releaseReservation(
+	sequelize: Sequelize,
+	row: BookingRow,
+	settings: TimeSettings,
+	transaction: Transaction,
+): Promise<void> {
+	await releaseUnits(sequelize, row.id, transaction);
+	await jobChanged(sequelize, jobOf(row), settings, transaction);
+}
+
+/**
+ * Moves the booking's reservation to the new job time in one transaction: no one ever sees the booking holding
+ * neither time, and if the new time is taken (409) the old one is still held.
+ */
+export async function moveReservation(
+	sequelize: Sequelize,
+	row: BookingRow,
+	job: Interval,
+	settings: TimeSettings,
+	transaction: Transaction,
+): Promise<void> {
+	const { travelBufferMinutes, timeZone } = settings;
+	await releaseUnits(sequelize, row.id, transaction);
+	await conflictOnDuplicate(
+		sequelize.transaction({ transaction }, (savepoint) =>
+			reserveUnits(sequelize, row.id, row.cleanerId, job, travelBufferMinutes, savepoint),
+		),
+		() => new ConflictError("the new time was just taken", "SLOT_TAKEN"),
+	);
+	const days = [
+		...affectedDays(jobOf(row), travelBufferMinutes, timeZone),
+		...affectedDays(job, travelBufferMinutes, timeZone),
+	];
+	await bumpGenerations(sequelize, [...new Set(days)], transaction);
 }

@@ -1,4 +1,5 @@
 import { DataTypes, type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import {
 	BOOKING_EVENT_TYPES,
@@ -32,30 +33,20 @@ interface AgendaRow {
 }
 
 type AgendaModel = ModelStatic<Model<AgendaRow, Partial<AgendaRow>>>;
-const models = new WeakMap<Sequelize, AgendaModel>();
 
 function agendaModel(sequelize: Sequelize): AgendaModel {
-	let model = models.get(sequelize);
-	if (!model) {
-		model = sequelize.define<Model<AgendaRow, Partial<AgendaRow>>>(
-			"agenda",
-			{
-				bookingId: { type: DataTypes.STRING(36), primaryKey: true },
-				cleanerId: DataTypes.STRING(36),
-				startAt: DataTypes.DATE,
-				endAt: DataTypes.DATE,
-				reserved: DataTypes.BOOLEAN,
-				status: DataTypes.STRING(12),
-				serviceType: DataTypes.STRING(40),
-				vehicle: DataTypes.JSON,
-				location: DataTypes.JSON,
-				notes: DataTypes.STRING(500),
-			},
-			{ timestamps: false },
-		);
-		models.set(sequelize, model);
-	}
-	return model;
+	return tableOf<AgendaRow>(sequelize, "agenda", {
+		bookingId: { type: DataTypes.STRING(36), primaryKey: true },
+		cleanerId: DataTypes.STRING(36),
+		startAt: DataTypes.DATE,
+		endAt: DataTypes.DATE,
+		reserved: DataTypes.BOOLEAN,
+		status: DataTypes.STRING(12),
+		serviceType: DataTypes.STRING(40),
+		vehicle: DataTypes.JSON,
+		location: DataTypes.JSON,
+		notes: DataTypes.STRING(500),
+	});
 }
 
 /** The counters on a cleaner's profile that booking-events drive. */

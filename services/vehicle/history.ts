@@ -1,4 +1,5 @@
 import { DataTypes, type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import { BOOKING_EVENT_TYPES, type BookingEventData, OPEN_STATUSES } from "../booking/contract.ts";
 
@@ -9,25 +10,13 @@ interface VehicleBookingRow {
 	status: BookingEventData["status"];
 }
 
-type VehicleBookingModel = ModelStatic<Model<VehicleBookingRow>>;
-const models = new WeakMap<Sequelize, VehicleBookingModel>();
-
-function vehicleBookings(sequelize: Sequelize): VehicleBookingModel {
-	let model = models.get(sequelize);
-	if (!model) {
-		model = sequelize.define<Model<VehicleBookingRow>>(
-			"vehicle_bookings",
-			{
-				bookingId: { type: DataTypes.STRING(36), primaryKey: true },
-				vehicleId: DataTypes.STRING(36),
-				startAt: DataTypes.DATE,
-				status: DataTypes.STRING(12),
-			},
-			{ timestamps: false },
-		);
-		models.set(sequelize, model);
-	}
-	return model;
+function vehicleBookings(sequelize: Sequelize) {
+	return tableOf<VehicleBookingRow>(sequelize, "vehicle_bookings", {
+		bookingId: { type: DataTypes.STRING(36), primaryKey: true },
+		vehicleId: DataTypes.STRING(36),
+		startAt: DataTypes.DATE,
+		status: DataTypes.STRING(12),
+	});
 }
 
 /** The history fields of a vehicle that booking-events drive. */

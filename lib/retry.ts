@@ -1,0 +1,32 @@
+import { backoff, sleep } from "./events/backoff.ts";
+
+export interface RetryOptions {
+	/** Attempts in all; without it, until the operation succeeds or a failure is not retryable. */
+	attempts?: number;
+	/** Whether this failure is worth another attempt (default: every failure is). */
+	retryable?: (error: unknown) => boolean;
+	/** Called before waiting for the next attempt (to log, for example). */
+	beforeRetry?: (error: unknown, attempt: number) => void;
+	/** The wait before attempt `attempt + 1` (default: exponential backoff). */
+	wait?: (attempt: number) => Promise<void>;
+}
+
+/**
+ * The one retry loop: runs the operation until it succeeds, and throws the last failure once it is not
+ * retryable or the attempts are spent.
+ */
+export async function retry<T>(
+	operation: (attempt: number) => Promise<T>,
+	options: RetryOptions = {},
+): Promise<T> {
+	const { attempts = Number.POSITIVE_INFINITY, retryable = () => true, beforeRetry, wait } = options;
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await operation(attempt);
+		} catch (error) {
+			if (attempt >= attempts || !retryable(error)) throw error;
+			beforeRetry?.(error, attempt);
+			await (wait ? wait(attempt) : sleep(backoff(attempt)));
+		}
+	}
+}

@@ -1,0 +1,110 @@
+import { createHash } from "node:crypto";
+import type { Service } from "moleculer";
+import { DataTypes, type Sequelize, type Transaction } from "sequelize";
+import { type DatabaseHolder, inTransaction, isUniqueViolation, tableOf } from "../lib/database.ts";
+import { UnprocessableError } from "../lib/errors.ts";
+import { currentUser, type RequestContext } from "../lib/request-context.ts";
+import { defineMixin } from "../lib/service-definition.ts";
+
+interface IdempotencyRow {
+	ownerId: string;
+	idempotencyKey: string;
+	operation: string;
+	requestHash: string;
+	response: unknown;
+	createdAt: Date;
+}
+
+/** The service's `idempotency_keys` table: (owner, key) → the request's hash and its stored answer. */
+function idempotencyKeys(sequelize: Sequelize) {
+	return tableOf<IdempotencyRow>(
+		sequelize,
+		"idempotency_keys",
+		{
+			ownerId: { type: DataTypes.STRING(255), primaryKey: true },
+			idempotencyKey: { type: DataTypes.STRING(100), primaryKey: true },
+			operation: DataTypes.STRING(40),
+			requestHash: DataTypes.STRING(64),
+			response: DataTypes.JSON,
+			createdAt: DataTypes.DATE,
+		},
+		{ timestamps: true, updatedAt: false },
+	);
+}
+
+/** The action the request called, which with the params is what a key may be used again for. */
+const operationOf = (ctx: RequestContext) => ctx.action?.name ?? "";
+
+function requestHash(operation: string, params: unknown): string {
+	return createHash("sha256").update(JSON.stringify({ operation, params })).digest("hex");
+}
+
+/** What a service using the mixin can reach on `this`. */
+export interface IdempotentService {
+	/** The stored answer to an earlier request with the same Idempotency-Key, if any. */
+	replayed<T>(ctx: RequestContext): Promise<T | undefined>;
+	/**
+	 * Runs the write in a transaction (retried on deadlock) that first claims the request's Idempotency-Key
+	 * and then stores the answer under it. If a concurrent request with the same key won, its answer is returned.
+	 */
+	idempotent<T>(ctx: RequestContext, write: (transaction: Transaction) => Promise<T>): Promise<T>;
+}
+
+type Self = Service & DatabaseHolder & IdempotentService;
+
+/**
+ * Idempotent writes for a service with the database mixin, whose database has an `idempotency_keys` table.
+ * The key (the gateway puts the Idempotency-Key header in `ctx.meta.idempotencyKey`) is claimed in the same
+ * transaction as the write: a concurrent duplicate waits for it and replays its answer.
+ */
+export const idempotencyMixin = defineMixin<Self>({
+	methods: {
+		async replayed<T>(this: Self, ctx: RequestContext): Promise<T | undefined> {
+			const key = ctx.meta.idempotencyKey;
+			if (key === undefined) return undefined;
+			if (key.length < 1 || key.length > 100 || !/^[\x21-\x7e]+$/.test(key)) {
+				throw new UnprocessableError("Idempotency-Key", "1 to 100 visible ASCII characters");
+			}
+			const stored = await idempotencyKeys(this.database()).findOne({
+				where: { ownerId: currentUser(ctx).id, idempotencyKey: key },
+			});
+			if (!stored) return undefined;
+			const operation = operationOf(ctx);
+			if (stored.operation !== operation || stored.requestHash !== requestHash(operation, ctx.params)) {
+				throw new UnprocessableError(
+					"Idempotency-Key",
+					"already used for a different request",
+					"IDEMPOTENCY_KEY_REUSED",
+				);
+			}
+			ctx.meta.$responseHeaders = { "Idempotent-Replayed": "true" };
+			return stored.response as T;
+		},
+
+		async idempotent<T>(this: Self, ctx: RequestContext, write: (transaction: Transaction) => Promise<T>) {
+			const key = ctx.meta.idempotencyKey;
+			if (key === undefined) return inTransaction(this.database(), write);
+			const owner = { ownerId: currentUser(ctx).id, idempotencyKey: key };
+			const keys = idempotencyKeys(this.database());
+			try {
+				return await inTransaction(this.database(), async (transaction) => {
+					const operation = operationOf(ctx);
+					const claim = {
+						...owner,
+						operation,
+						requestHash: requestHash(operation, ctx.params),
+						response: null,
+					};
+					await keys.create(claim, { transaction });
+					const response = await write(transaction);
+					await keys.update({ response }, { where: owner, transaction });
+					return response;
+				});
+			} catch (error) {
+				const replay = isUniqueViolation(error) ? await this.replayed<T>(ctx) : undefined;
+				if (replay) return replay;
+				throw error;
+			}
+		},
+	},
+});
