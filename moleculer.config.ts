@@ -1,11 +1,13 @@
 import type { BrokerOptions, TransporterConfig } from "moleculer";
+import pino from "pino";
 import { config } from "./config/index.ts";
 import { closeEventBus } from "./lib/events/bus.ts";
-import { dlqReplCommand } from "./lib/events/dlq.ts";
+import { NodeMetricsMiddleware } from "./lib/node-metrics.middleware.ts";
 import { OpsEndpointReporter } from "./lib/ops-endpoint.ts";
 import { FAIL_FAST_REDIS, ResilientRedisCacher } from "./lib/resilient-redis-cacher.ts";
 import { RetryElsewhereStrategy } from "./lib/retry-elsewhere.strategy.ts";
 import { TransportFailureMiddleware } from "./lib/transport-failure.middleware.ts";
+import { OPS_COMMANDS } from "./ops/commands.ts";
 
 function kafkaTransporter(url: string): TransporterConfig {
 	return {
@@ -50,7 +52,14 @@ const brokerConfig: BrokerOptions = {
 
 	logger: {
 		type: "Pino",
-		options: { level: config.logLevel, pino: { options: { base: { node: config.nodeId } } } },
+		options: {
+			level: config.logLevel,
+			pino: {
+				options: { base: { node: config.nodeId } },
+				// On an ops node stdout belongs to the REPL.
+				destination: config.role === "ops" ? pino.destination(2) : undefined,
+			},
+		},
 	},
 	logLevel: config.logLevel,
 
@@ -102,11 +111,21 @@ const brokerConfig: BrokerOptions = {
 		],
 	},
 
-	validator: true,
-	middlewares: [TransportFailureMiddleware],
+	// Spans of every action call, exported to Zipkin when ZIPKIN_URL is set (cluster mode: a request that
+	// crosses four nodes is one trace). The trace id is the request id, so logs and traces meet.
+	tracing:
+		config.zipkinUrl === null
+			? { enabled: false }
+			: {
+					enabled: true,
+					exporter: [{ type: "Zipkin", options: { baseURL: config.zipkinUrl, interval: 2 } }],
+				},
 
-	// Ops at the REPL (`npm run repl`): `dlq list <topic>`, `dlq redrive <topic> <eventId...>`.
-	replOptions: { customCommands: [dlqReplCommand] },
+	validator: true,
+	middlewares: [TransportFailureMiddleware, NodeMetricsMiddleware],
+
+	// Ops at the REPL (`npm run ops`, `npm run repl`): outbox, consumers, dlq, settings, bookings, cache.
+	replOptions: { customCommands: OPS_COMMANDS, delimiter: config.role === "ops" ? "ops $" : "mol $" },
 
 	async started(broker) {
 		const api = config.services.includes("gateway")

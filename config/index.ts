@@ -51,6 +51,8 @@ export interface EventsConfig {
 
 export interface AppConfig {
 	mode: "embedded" | "cluster";
+	/** `ops`: an operator's node (`npm run ops`) that joins the cluster, runs no service and opens the REPL. */
+	role: "service" | "ops";
 	nodeId: string;
 	namespace: string;
 	/** Services this process runs. */
@@ -77,6 +79,8 @@ export interface AppConfig {
 	};
 	/** Default for the runtime business setting of the same name (see the configuration service). */
 	platformTimeZone: string;
+	/** Zipkin's base URL (spans go to `<url>/api/v2/spans`); null: tracing off. */
+	zipkinUrl: string | null;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -148,8 +152,12 @@ function parseEvents(env: Env, mode: AppConfig["mode"], services: ServiceName[])
 	};
 }
 
-function parseServices(env: Env, mode: AppConfig["mode"]): ServiceName[] {
+function parseServices(env: Env, mode: AppConfig["mode"], role: AppConfig["role"]): ServiceName[] {
 	const names = list(env, "SERVICES", []);
+	if (role === "ops") {
+		if (names.length > 0) throw new ConfigError("SERVICES", "an ops node runs no service; unset it");
+		return [];
+	}
 	if (names.length === 0) {
 		if (mode === "cluster")
 			throw new ConfigError("SERVICES", "required in cluster mode (e.g. SERVICES=booking)");
@@ -181,7 +189,8 @@ export function parseConfig(env: Env): AppConfig {
 		}
 	}
 	const mode = oneOf(env, "MODE", ["embedded", "cluster"], "embedded");
-	const services = parseServices(env, mode);
+	const role = oneOf(env, "NODE_ROLE", ["service", "ops"], "service");
+	const services = parseServices(env, mode, role);
 
 	const namespace = str(env, "NAMESPACE", "cleaning");
 	if (!/^[a-z0-9-]+$/i.test(namespace)) {
@@ -212,13 +221,12 @@ export function parseConfig(env: Env): AppConfig {
 
 	const devProviderPort = int(env, "DEV_IDP_PORT", 4000, { min: 1, max: 65535 });
 
+	const zipkin = optionalStr(env, "ZIPKIN_URL");
+
 	return {
 		mode,
-		nodeId: str(
-			env,
-			"NODE_ID",
-			`${hostname()}-${services.length === SERVICE_NAMES.length ? "all" : services.join("+")}`,
-		),
+		role,
+		nodeId: str(env, "NODE_ID", role === "ops" ? `ops-${hostname()}` : defaultNodeId(services)),
 		namespace,
 		services,
 		logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
@@ -236,7 +244,8 @@ export function parseConfig(env: Env): AppConfig {
 			corsOrigins: list(env, "CORS_ORIGINS", ["http://localhost:5173"]),
 			rateLimitPerMinute: int(env, "RATE_LIMIT_PER_MINUTE", 300, { min: 1, max: 1_000_000 }),
 		},
-		opsPort: int(env, "OPS_PORT", 3001, { min: 0, max: 65535 }),
+		// An ops node beside a service node on one host must not take its port: any free one.
+		opsPort: int(env, "OPS_PORT", role === "ops" ? 0 : 3001, { min: 0, max: 65535 }),
 		oidc: {
 			issuer: url("OIDC_ISSUER", str(env, "OIDC_ISSUER", `http://127.0.0.1:${devProviderPort}`), [
 				"http",
@@ -248,7 +257,13 @@ export function parseConfig(env: Env): AppConfig {
 			devProviderPort,
 		},
 		platformTimeZone: timeZone(env, "PLATFORM_TIME_ZONE", "Europe/Amsterdam"),
+		zipkinUrl:
+			zipkin === undefined ? null : url("ZIPKIN_URL", zipkin, ["http", "https"]).href.replace(/\/$/, ""),
 	};
+}
+
+function defaultNodeId(services: readonly ServiceName[]): string {
+	return `${hostname()}-${services.length === SERVICE_NAMES.length ? "all" : services.join("+")}`;
 }
 
 function timeZone(env: Env, name: string, fallback: string): string {

@@ -54,6 +54,21 @@ export interface EventBus {
 	/** Every record the topic still holds, in log order per partition. */
 	readAll(topic: string): Promise<DeliveredRecord[]>;
 	close(): Promise<void>;
+	/** Kafka only (ops tools and lag metrics): a consumer group's members and position on its topics. */
+	groupStatus?(group: string, topics: readonly string[]): Promise<GroupStatus>;
+	/** Kafka only: how many records the topic holds now. */
+	depth?(topic: string): Promise<number>;
+	/** Kafka only: deletes every record the topic holds now; returns how many. */
+	truncate?(topic: string): Promise<number>;
+}
+
+/** A consumer group as ops see it. */
+export interface GroupStatus {
+	group: string;
+	/** Kafka's group state: Stable, PreparingRebalance, CompletingRebalance, Empty, Dead. */
+	state: string;
+	members: Array<{ clientId: string; host: string; partitions: string[] }>;
+	partitions: Array<{ topic: string; partition: number; committed: string | null; end: string; lag: number }>;
 }
 
 let shared: EventBus | undefined;

@@ -7,6 +7,7 @@ import { retry } from "../retry.ts";
 import { backoff, sleep } from "./backoff.ts";
 import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
 import { type CloudEvent, deadLetterTopic, parseCloudEvent } from "./contract.ts";
+import { monitorGroup } from "./lag-monitor.ts";
 
 /** Headers a dead-lettered record carries besides its original ones. */
 export const DLQ_HEADERS = {
@@ -59,6 +60,8 @@ export interface ConsumerOptions {
 }
 
 const CONSUMED_METRIC = "domain_events_consumed_total";
+const FAILED_METRIC = "domain_events_failed_attempts_total";
+const PROPAGATION_METRIC = "domain_events_propagation_seconds";
 
 /** A database outage or a lost deadlock says nothing about the event: retried without counting an attempt. */
 function isTransient(error: unknown): boolean {
@@ -82,6 +85,20 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 			labelNames: ["group", "topic", "outcome"],
 			description: "Domain events handled by consumer groups: applied, duplicate or dead_lettered",
 		});
+		metrics.register({
+			type: "counter",
+			name: FAILED_METRIC,
+			labelNames: ["group", "topic", "transient"],
+			description: "Failed attempts to apply an event (transient: the database was away or lost a deadlock)",
+		});
+		metrics.register({
+			type: "histogram",
+			name: PROPAGATION_METRIC,
+			labelNames: ["group", "topic"],
+			buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+			unit: "seconds",
+			description: "From the change's commit (the event's time) until this group applied it",
+		});
 	}
 	const count = (record: DeliveredRecord, outcome: "applied" | "duplicate" | "dead_lettered") =>
 		metrics?.increment(CONSUMED_METRIC, { group, topic: record.topic, outcome });
@@ -90,6 +107,11 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 	const applyOnce = async (record: DeliveredRecord): Promise<boolean> => {
 		const event = parseCloudEvent(record.value);
 		const processed = processedEvents(database);
+		const observePropagation = () =>
+			metrics?.observe(PROPAGATION_METRIC, Math.max(0, Date.now() - Date.parse(event.time)) / 1000, {
+				group,
+				topic: record.topic,
+			});
 		// Read committed: a handler that locks a row first then sees what the previous holder of the lock wrote
 		// (MySQL's repeatable read would show it the snapshot of its first read, taken before the lock).
 		const options = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
@@ -100,6 +122,7 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 				{ eventId: event.id, eventType: event.type, topic: record.topic, processedAt: new Date() },
 				{ transaction },
 			);
+			transaction.afterCommit(observePropagation);
 			return true;
 		});
 	};
@@ -140,7 +163,9 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 			const applied = await retry(() => applyOnce(record), {
 				retryable: (error) => {
 					if (delivery.stopping()) return false;
-					if (!isTransient(error)) failures++;
+					const transient = isTransient(error);
+					metrics?.increment(FAILED_METRIC, { group, topic: record.topic, transient: String(transient) });
+					if (!transient) failures++;
 					return failures < maxAttempts;
 				},
 				beforeRetry: (error) => {
@@ -184,9 +209,17 @@ export function consumeForService(
 		const { consuming, detail } = subscription.state();
 		return { component, ok: consuming, degraded: !consuming, detail };
 	});
+	const unmonitor = monitorGroup(
+		eventBus(service.logger),
+		service.broker.metrics,
+		service.logger,
+		group,
+		topics,
+	);
 	return {
 		state: subscription.state,
 		stop: async () => {
+			unmonitor();
 			unreport();
 			await subscription.stop();
 		},

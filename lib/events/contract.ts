@@ -84,3 +84,9 @@ export function parseCloudEvent(value: string): CloudEvent {
 	}
 	return parsed as CloudEvent;
 }
+
+/** The consumer groups of the domain-event topics, and what each reads. */
+export const CONSUMER_GROUPS = {
+	cleaner: { group: "cleaner-service", topics: [TOPICS.bookingEvents, TOPICS.cleanerAvailability] },
+	vehicle: { group: "vehicle-service", topics: [TOPICS.bookingEvents] },
+} as const;

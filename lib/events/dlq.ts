@@ -1,9 +1,6 @@
-import type { BrokerOptions, ServiceBroker } from "moleculer";
-import { type DeliveredRecord, type EventBus, eventBus } from "./bus.ts";
+import type { DeliveredRecord, EventBus } from "./bus.ts";
 import { DLQ_HEADERS } from "./consumer.ts";
 import { deadLetterTopic, parseCloudEvent, TOPICS } from "./contract.ts";
-
-type ReplCustomCommand = NonNullable<NonNullable<BrokerOptions["replOptions"]>["customCommands"]>[number];
 
 /** One parked event as ops see it. */
 export interface DeadLetter {
@@ -18,7 +15,7 @@ export interface DeadLetter {
 }
 
 /** The main topic a command is about; its dead-letter topic's name is accepted too. */
-function mainTopic(topic: string): string {
+export function mainTopic(topic: string): string {
 	const main = topic.replace(/\.dlq$/, "");
 	if (!(Object.values(TOPICS) as string[]).includes(main)) {
 		throw new Error(`unknown topic "${topic}" (known: ${Object.values(TOPICS).join(", ")})`);
@@ -82,28 +79,11 @@ export async function redrive(
 	return { redriven: [...chosen.keys()], notFound: eventIds.filter((id) => !chosen.has(id)) };
 }
 
-/** `dlq list <topic>` and `dlq redrive <topic> <eventId...>` in the Moleculer REPL (`npm run repl`). */
-export const dlqReplCommand: ReplCustomCommand = {
-	command: "dlq <action> <topic> [eventIds...]",
-	description:
-		"Dead-lettered domain events: `dlq list <topic>` shows them, `dlq redrive <topic> <eventId...>` publishes them to <topic> again",
-	async action(broker: ServiceBroker, args: unknown) {
-		// The REPL hands over only the first variadic word as an argument; the raw line has them all.
-		const [, action, topic, ...ids] = String((args as { rawCommand: string }).rawCommand)
-			.trim()
-			.split(/\s+/);
-		const bus = eventBus(broker.logger);
-		try {
-			if (action === "list") {
-				const letters = await listDeadLetters(bus, topic);
-				console.log(letters.length === 0 ? `${deadLetterTopic(mainTopic(topic))} is empty` : letters);
-			} else if (action === "redrive" && ids.length > 0) {
-				console.log(await redrive(bus, topic, ids));
-			} else {
-				console.log("usage: dlq list <topic> | dlq redrive <topic> <eventId...>");
-			}
-		} catch (error) {
-			console.log(`dlq ${action}: ${(error as Error).message}`);
-		}
-	},
-};
+/**
+ * Deletes everything the topic's dead-letter topic holds now (after re-driving what should be re-driven), so
+ * that its depth, and the alert on it, are back to zero. Returns how many were deleted.
+ */
+export async function purgeDeadLetters(bus: EventBus, topic: string): Promise<number> {
+	if (!bus.truncate) throw new Error("purging needs Kafka (the in-process log of embedded mode keeps them)");
+	return bus.truncate(deadLetterTopic(mainTopic(topic)));
+}

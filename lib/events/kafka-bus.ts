@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
+	type Admin,
+	AssignerProtocol,
 	type Consumer,
 	type IHeaders,
 	Kafka,
@@ -10,7 +12,7 @@ import {
 } from "kafkajs";
 import type { Logger } from "moleculer";
 import { backoff, sleep } from "./backoff.ts";
-import type { BusRecord, DeliveredRecord, Delivery, EventBus, Subscription } from "./bus.ts";
+import type { BusRecord, DeliveredRecord, Delivery, EventBus, GroupStatus, Subscription } from "./bus.ts";
 import { ALL_TOPICS } from "./contract.ts";
 
 export interface KafkaBusOptions {
@@ -283,6 +285,80 @@ export class KafkaBus implements EventBus {
 
 	producing(): () => void {
 		return () => {};
+	}
+
+	private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
+		const admin = this.kafka.admin();
+		await admin.connect();
+		try {
+			return await use(admin);
+		} finally {
+			await admin.disconnect();
+		}
+	}
+
+	async groupStatus(group: string, topics: readonly string[]): Promise<GroupStatus> {
+		const { prefix } = this.options;
+		return this.withAdmin(async (admin) => {
+			const groupId = this.named(group);
+			const [description] = (await admin.describeGroups([groupId])).groups;
+			const members = description.members.map((member) => {
+				const assignment =
+					member.memberAssignment.length === 0
+						? {}
+						: (AssignerProtocol.MemberAssignment.decode(member.memberAssignment)?.assignment ?? {});
+				return {
+					clientId: member.clientId,
+					host: member.clientHost.replace(/^\//, ""),
+					partitions: Object.entries(assignment).flatMap(([topic, partitions]) =>
+						partitions.map((partition) => `${topic.slice(prefix.length)}[${partition}]`),
+					),
+				};
+			});
+			const committed = await admin.fetchOffsets({ groupId, topics: topics.map((t) => this.named(t)) });
+			const partitions: GroupStatus["partitions"] = [];
+			for (const topic of topics) {
+				const ends = await admin.fetchTopicOffsets(this.named(topic));
+				const positions = committed.find((entry) => entry.topic === this.named(topic))?.partitions ?? [];
+				for (const { partition, high, low } of ends.sort((a, b) => a.partition - b.partition)) {
+					const offset = positions.find((p) => p.partition === partition)?.offset ?? "-1";
+					// Nothing committed yet: the group will start at the log's beginning.
+					const from = offset === "-1" ? BigInt(low) : BigInt(offset);
+					partitions.push({
+						topic,
+						partition,
+						committed: offset === "-1" ? null : offset,
+						end: high,
+						lag: Number(BigInt(high) - from),
+					});
+				}
+			}
+			return { group, state: description.state, members, partitions };
+		});
+	}
+
+	async depth(topic: string): Promise<number> {
+		return this.withAdmin(async (admin) =>
+			(await admin.fetchTopicOffsets(this.named(topic))).reduce(
+				(sum, { high, low }) => sum + Number(BigInt(high) - BigInt(low)),
+				0,
+			),
+		);
+	}
+
+	async truncate(topic: string): Promise<number> {
+		await this.ensureTopics();
+		return this.withAdmin(async (admin) => {
+			const offsets = await admin.fetchTopicOffsets(this.named(topic));
+			const held = offsets.reduce((sum, { high, low }) => sum + Number(BigInt(high) - BigInt(low)), 0);
+			if (held > 0) {
+				await admin.deleteTopicRecords({
+					topic: this.named(topic),
+					partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
+				});
+			}
+			return held;
+		});
 	}
 
 	async close(): Promise<void> {

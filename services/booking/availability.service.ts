@@ -29,6 +29,7 @@ import type {
 	ServiceType,
 	Slot,
 } from "./contract.ts";
+import { countSearch } from "./metrics.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
 import { BOOKING_MODEL, type BookingRow, type Row } from "./models.ts";
 import { busyIntervals, generationOf } from "./reservations.ts";
@@ -138,6 +139,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 					location.longitude.toFixed(4),
 				].join(":");
 				const cached = (await this.broker.cacher?.get(cacheKey)) as Slot[] | null | undefined;
+				countSearch(this.broker.metrics, cached ? "hit" : "miss");
 				if (cached) return { ...result, slots: cached };
 
 				const cleaners = await this.cleanerDays(ctx, { serviceType, ...location, day: date }, "cached");

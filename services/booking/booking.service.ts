@@ -31,8 +31,10 @@ import { toBooking } from "./booking-view.ts";
 import { BOOKING_STATUSES, type Booking, type BookingPage } from "./contract.ts";
 import { type BookingChange, bookingEvents } from "./events.ts";
 import { type Actor, canSee, type LifecycleAction } from "./lifecycle.ts";
+import { bookingMetricsMixin } from "./metrics.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
 import { BOOKING_MODEL, type BookingRow, type Row } from "./models.ts";
+import { bookingOperationsMixin } from "./operations.ts";
 import { OutboxRelay, writeOutbox } from "./outbox.ts";
 import { jobChanged, moveReservation, releaseReservation, reserveFirstFree } from "./reservations.ts";
 
@@ -71,7 +73,10 @@ type Self = Service &
  */
 const BookingService: ServiceDefinition<Self> = {
 	name: "bookings",
+	// Moleculer starts the last mixin first: the ops and metrics mixins start once the database is there.
 	mixins: [
+		bookingOperationsMixin,
+		bookingMetricsMixin,
 		databaseMixin({ owner: "booking", migrations: BOOKING_MIGRATIONS, model: BOOKING_MODEL }),
 		businessSettingsMixin,
 		idempotencyMixin,

@@ -78,6 +78,23 @@ export interface AvailabilityResult {
 	slots: Slot[];
 }
 
+/** The answer of the internal `bookings.outboxStatus` (ops): the backlog (shared database) and this node's relay. */
+export interface OutboxStatus {
+	node: string;
+	relay: { ok: boolean; detail?: string };
+	backlog: Array<{ topic: string; waiting: number; oldestAgeSeconds: number | null }>;
+}
+
+/** The answer of the internal `bookings.dayStats` (ops): bookings starting on one day of the platform's zone. */
+export interface DayStats {
+	date: string;
+	timeZone: string;
+	byStatus: Record<BookingStatus, number>;
+	lateCancellations: number;
+	/** Late cancellation fees, per currency, in minor units. */
+	feesMinor: Record<string, number>;
+}
+
 /** Params of the internal `availability.freeCleaners`: cleaners free for this exact job. */
 export interface FreeCleanersParams {
 	serviceType: string;

@@ -243,3 +243,35 @@ export class OutboxRelay {
 		});
 	}
 }
+
+/** Unsent events of one topic, as ops and the metrics see them. */
+export interface OutboxBacklog {
+	topic: string;
+	waiting: number;
+	/** When the oldest unsent event was written; null when none waits. */
+	oldestCreatedAt: Date | null;
+}
+
+/** What waits in the outbox, per topic (every topic the relay publishes to, waiting or not). */
+export async function outboxBacklog(
+	sequelize: Sequelize,
+	topics: readonly string[],
+): Promise<OutboxBacklog[]> {
+	const rows = await sequelize.query<{
+		topic: string;
+		waiting: number | string;
+		oldest: Date | string | null;
+	}>(
+		"SELECT topic, COUNT(*) AS waiting, MIN(created_at) AS oldest FROM outbox WHERE sent_at IS NULL GROUP BY topic",
+		{ type: QueryTypes.SELECT },
+	);
+	const byTopic = new Map(rows.map((row) => [row.topic, row]));
+	return [...new Set([...topics, ...byTopic.keys()])].map((topic) => {
+		const row = byTopic.get(topic);
+		return {
+			topic,
+			waiting: Number(row?.waiting ?? 0),
+			oldestCreatedAt: row?.oldest == null ? null : new Date(row.oldest),
+		};
+	});
+}

@@ -6,7 +6,7 @@ import { conflictOnDuplicate, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
-import { TOPICS } from "../../lib/events/contract.ts";
+import { CONSUMER_GROUPS } from "../../lib/events/contract.ts";
 import {
 	allOptional,
 	COORDINATE_PROPS,
@@ -514,8 +514,8 @@ const CleanerService: ServiceDefinition<Self> = {
 		// After seeding: events about the demo cleaners find them.
 		this.consumer = consumeForService(
 			this,
-			"cleaner-service",
-			[TOPICS.bookingEvents, TOPICS.cleanerAvailability],
+			CONSUMER_GROUPS.cleaner.group,
+			CONSUMER_GROUPS.cleaner.topics,
 			async (event, transaction) => {
 				if (await applyToAgenda(this.database(), this.adapter.model, event, transaction)) {
 					const { cleanerId } = event.data as { cleanerId: string };

@@ -4,6 +4,8 @@ import ApiGateway from "moleculer-web";
 import { config } from "../../config/index.ts";
 import type { AuthUser } from "../../lib/auth.ts";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
+import { observeHttpRequest, type RoutedRequest } from "../../lib/http-metrics.ts";
+import { isOpsIdentity } from "../../lib/ops/identity.ts";
 import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
@@ -140,6 +142,11 @@ const GatewayService: ServiceDefinition = {
 	},
 
 	methods: {
+		httpHandler(this: Service, req: RoutedRequest, res: ServerResponse, next: unknown) {
+			observeHttpRequest(this.broker.metrics, req, res);
+			return ApiGateway.methods?.httpHandler.call(this, req, res, next);
+		},
+
 		/**
 		 * Reads are safe to repeat: one retry on another instance hides a node that died mid-request.
 		 * Writes are never retried here; clients retry them with their Idempotency-Key.
@@ -156,8 +163,9 @@ const GatewayService: ServiceDefinition = {
 			const [scheme, token] = header.split(" ");
 			if (scheme?.toLowerCase() !== "bearer" || !token)
 				throw new UnauthorizedError("expected a Bearer token");
+			let user: AuthUser;
 			try {
-				return await verifier.verify(token);
+				user = await verifier.verify(token);
 			} catch (error) {
 				if (error instanceof TokenRejectedError)
 					throw new UnauthorizedError(`invalid token: ${error.reason}`);
@@ -166,6 +174,9 @@ const GatewayService: ServiceDefinition = {
 				}
 				throw error;
 			}
+			// The ops identity is taken on ops nodes only, never through a token (lib/ops/identity.ts).
+			if (isOpsIdentity(user.id)) throw new UnauthorizedError("invalid token: reserved subject");
+			return user;
 		},
 
 		async authorize(

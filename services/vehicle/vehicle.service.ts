@@ -5,7 +5,7 @@ import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
-import { TOPICS } from "../../lib/events/contract.ts";
+import { CONSUMER_GROUPS } from "../../lib/events/contract.ts";
 import { ID_PARAMS, PAGE_PARAMS, type Page } from "../../lib/input-rules.ts";
 import { currentUser, isAdmin, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
@@ -199,8 +199,11 @@ const VehicleService: ServiceDefinition<Self> = {
 
 	/** The cleaning history is a read model of booking-events. */
 	started(this: Self) {
-		this.consumer = consumeForService(this, "vehicle-service", [TOPICS.bookingEvents], (event, transaction) =>
-			applyToHistory(this.database(), this.adapter.model, event, transaction),
+		this.consumer = consumeForService(
+			this,
+			CONSUMER_GROUPS.vehicle.group,
+			CONSUMER_GROUPS.vehicle.topics,
+			(event, transaction) => applyToHistory(this.database(), this.adapter.model, event, transaction),
 		);
 	},
 

@@ -112,6 +112,8 @@ export async function infra(command: "kafka-stop" | "kafka-start"): Promise<void
 
 export interface Cluster extends ApiClient {
 	nodes: ClusterNode[];
+	/** What every node of the run is given (namespace, transporter, cacher, events, databases). */
+	env: Record<string, string>;
 	logDir: string;
 	/** The customer service reaches MariaDB through this proxy, so a test can cut that one service off. */
 	customerDbProxy: TcpProxy;
@@ -135,7 +137,7 @@ export interface Cluster extends ApiClient {
  * transporter, Redis cacher, one MariaDB database per service; two booking and two cleaner instances.
  * Expects `scripts/infra.sh up` to have run.
  */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(options: { env?: Record<string, string> } = {}): Promise<Cluster> {
 	await resetState();
 	const logDir = await mkdtemp(join(tmpdir(), "cleaning-cluster-"));
 	const customerDbProxy = new TcpProxy(await freePort(), { host: "127.0.0.1", port: 3306 });
@@ -158,6 +160,7 @@ export async function startCluster(): Promise<Cluster> {
 				databaseUrl(owner, owner === "customer" ? customerDbProxy.port : 3306),
 			]),
 		),
+		...options.env,
 	};
 
 	const nodes: ClusterNode[] = [];
@@ -217,6 +220,7 @@ export async function startCluster(): Promise<Cluster> {
 	};
 	return Object.assign(client, {
 		nodes,
+		env: common,
 		logDir,
 		customerDbProxy,
 		node: byName,

@@ -46,6 +46,7 @@ describe("parseConfig: embedded mode defaults", () => {
 		const sqlite = (owner: string) => ({ dialect: "sqlite", storage: `./data/${owner}.sqlite`, poolMax: 1 });
 		assert.deepEqual(parseConfig({}), {
 			mode: "embedded",
+			role: "service",
 			nodeId: `${hostname()}-all`,
 			namespace: "cleaning",
 			services: ["gateway", "customer", "vehicle", "cleaner", "booking", "configuration", "identity"],
@@ -87,6 +88,7 @@ describe("parseConfig: embedded mode defaults", () => {
 				devProviderPort: 4000,
 			},
 			platformTimeZone: "Europe/Amsterdam",
+			zipkinUrl: null,
 		});
 	});
 
@@ -315,6 +317,47 @@ describe("parseConfig: cluster mode", () => {
 		assertRejects({ ...CLUSTER, BOOKING_DB_URL: "mysql://u:p@db:3306/" }, "BOOKING_DB_URL", /no database/);
 		assertRejects({ ...CLUSTER, BOOKING_DB_URL: "mysql://u:p@db:3306" }, "BOOKING_DB_URL", /no database/);
 		assertRejects({ ...CLUSTER, BOOKING_DB_URL: "not a url" }, "BOOKING_DB_URL", /not a valid URL/);
+	});
+});
+
+describe("parseConfig: an ops node", () => {
+	const { SERVICES: _services, ...withoutServices } = CLUSTER;
+	const ops = { ...withoutServices, NODE_ROLE: "ops" };
+
+	it("joins a cluster without services, named after its host, on any free ops port", () => {
+		const config = parseConfig(ops);
+		assert.equal(config.role, "ops");
+		assert.deepEqual(config.services, []);
+		assert.equal(config.nodeId, `ops-${hostname()}`);
+		assert.equal(config.opsPort, 0);
+		assert.equal(config.transporter, "kafka://kafka:9092");
+	});
+
+	it("refuses SERVICES", () => {
+		assert.throws(
+			() => parseConfig({ ...ops, SERVICES: "booking" }),
+			/SERVICES: an ops node runs no service/,
+		);
+	});
+
+	it("refuses an unknown role", () => {
+		assert.throws(
+			() => parseConfig({ ...ops, NODE_ROLE: "admin" }),
+			/NODE_ROLE: expected one of service, ops/,
+		);
+	});
+});
+
+describe("parseConfig: tracing", () => {
+	it("ZIPKIN_URL turns it on, without a trailing slash", () => {
+		assert.equal(parseConfig({ ZIPKIN_URL: "http://zipkin:9411/" }).zipkinUrl, "http://zipkin:9411");
+	});
+
+	it("a ZIPKIN_URL that is not http(s) is refused", () => {
+		assert.throws(
+			() => parseConfig({ ZIPKIN_URL: "udp://zipkin:9411" }),
+			/ZIPKIN_URL: unsupported URL scheme/,
+		);
 	});
 });
 

@@ -10,8 +10,9 @@ import { createSequelize } from "../../lib/database.ts";
 import { type BusRecord, eventBus } from "../../lib/events/bus.ts";
 import { consumeReliably, createProcessedEventsTable, DLQ_HEADERS } from "../../lib/events/consumer.ts";
 import { type CloudEvent, cloudEvent, TOPICS } from "../../lib/events/contract.ts";
-import { dlqReplCommand, listDeadLetters } from "../../lib/events/dlq.ts";
+import { listDeadLetters } from "../../lib/events/dlq.ts";
 import { SqliteBus } from "../../lib/events/sqlite-bus.ts";
+import { OPS_COMMANDS } from "../../ops/commands.ts";
 import { eventually } from "../support/eventually.ts";
 
 const logger = { fatal() {}, error() {}, warn() {}, info() {}, debug() {}, trace() {} } as unknown as Logger;
@@ -237,22 +238,29 @@ describe("the dlq REPL command", () => {
 		]);
 		const printed = t.mock.method(console, "log", () => {});
 		const broker = { logger } as unknown as ServiceBroker;
-		const run = (line: string) =>
-			dlqReplCommand.action(broker, { rawCommand: line } as unknown as string[], {});
+		const dlq = OPS_COMMANDS.find((command) => command.command.startsWith("dlq "));
+		const output = () => printed.mock.calls.map((call) => String(call.arguments[0])).join("\n");
+		const run = async (line: string) => {
+			printed.mock.resetCalls();
+			await dlq?.action(broker, { rawCommand: line } as unknown as string[], {
+				table: (rows: unknown[][]) => rows.map((row) => row.join(" | ")).join("\n"),
+			});
+			return output();
+		};
 
-		await run(`dlq list ${topic}`);
+		const listed = await run(`dlq list ${topic}`);
 		assert.equal((await listDeadLetters(bus, topic))[0].error, "Error: boom");
-		assert.equal((printed.mock.calls[0].arguments[0] as Array<{ eventId: string }>)[0].eventId, parked.id);
+		assert.match(listed, new RegExp(`${parked.id}.*Error: boom`));
 
-		await run(`dlq redrive ${topic}.dlq ${parked.id} missing-id`);
-		assert.deepEqual(printed.mock.calls[1].arguments[0], { redriven: [parked.id], notFound: ["missing-id"] });
+		const redriven = await run(`dlq redrive ${topic}.dlq ${parked.id} missing-id`);
+		assert.match(redriven, new RegExp(`re-driven to ${topic}: 1 \\(${parked.id}\\)`));
+		assert.match(redriven, /not in booking-events.dlq: missing-id/);
 		const [main] = await bus.readAll(topic);
 		assert.equal(main.key, "booking-1");
 		assert.equal(main.value, JSON.stringify(parked));
 		assert.equal(main.headers[DLQ_HEADERS.error], undefined, "the dead-letter headers are dropped");
 
-		await run("dlq redrive");
-		assert.match(String(printed.mock.calls[2].arguments[0]), /usage/);
+		assert.match(await run(`dlq redrive ${topic}`), /name the event ids to re-drive\nusage:/);
 		mock.restoreAll();
 	});
 });

@@ -1,0 +1,36 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { MetricRegistry } from "moleculer";
+
+export const HTTP_METRIC = "http_server_requests_seconds";
+
+/** Seconds; the API's latency objective (docs/operations.md) sits on the 0.5 s bucket. */
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export type RoutedRequest = IncomingMessage & { $alias?: { method?: string; fullPath?: string } };
+
+/**
+ * Times one HTTP request of the gateway, labelled by route template (`/api/bookings/:id`, never the raw path,
+ * so ids never become labels), method and status class; a request that matched no route counts as
+ * `unmatched`. Called first thing for every request, so answers the gateway gives before routing (413, 404)
+ * count too.
+ */
+export function observeHttpRequest(metrics: MetricRegistry, req: RoutedRequest, res: ServerResponse): void {
+	if (!metrics.getMetric(HTTP_METRIC)) {
+		metrics.register({
+			type: "histogram",
+			name: HTTP_METRIC,
+			labelNames: ["route", "method", "status_class"],
+			buckets: BUCKETS,
+			unit: "seconds",
+			description: "HTTP requests served by the gateway, by route template, method and status class",
+		});
+	}
+	const started = process.hrtime.bigint();
+	res.once("finish", () => {
+		metrics.observe(HTTP_METRIC, Number(process.hrtime.bigint() - started) / 1e9, {
+			route: req.$alias?.fullPath ?? "unmatched",
+			method: req.method ?? "UNKNOWN",
+			status_class: `${Math.floor(res.statusCode / 100)}xx`,
+		});
+	});
+}
