@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { createConnection } from "mysql2/promise";
+import { eventually } from "./eventually.ts";
 import { ApiClient, freePort, metricValue, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 
@@ -78,7 +79,18 @@ async function deleteEventTopics(): Promise<void> {
 	await admin.connect();
 	try {
 		const ours = (names: string[]) => names.filter((name) => name.startsWith(EVENTS_PREFIX));
-		const groups = ours((await admin.listGroups()).groups.map((group) => group.groupId));
+		// Right after the broker started, its group coordinator may still be loading (GROUP_LOAD_IN_PROGRESS).
+		const listed = await eventually(
+			"the broker lists its consumer groups",
+			() =>
+				admin.listGroups().catch((error: { retriable?: boolean }) => {
+					if (error.retriable) return undefined;
+					throw error;
+				}),
+			60_000,
+			500,
+		);
+		const groups = ours(listed.groups.map((group) => group.groupId));
 		// A group still holding members of a previous run's killed processes cannot be deleted until their
 		// sessions expire (error 68, NON_EMPTY_GROUP): wait for that rather than reuse its offsets.
 		const groupsDeadline = Date.now() + 60_000;
