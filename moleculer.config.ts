@@ -3,6 +3,7 @@ import pino from "pino";
 import { config } from "./config/index.ts";
 import { closeEventBus } from "./lib/events/bus.ts";
 import { NodeMetricsMiddleware } from "./lib/node-metrics.middleware.ts";
+import { NullAwareValidator } from "./lib/null-aware-validator.ts";
 import { OpsEndpointReporter } from "./lib/ops-endpoint.ts";
 import { FAIL_FAST_REDIS, ResilientRedisCacher } from "./lib/resilient-redis-cacher.ts";
 import { RetryElsewhereStrategy } from "./lib/retry-elsewhere.strategy.ts";
@@ -121,7 +122,7 @@ const brokerConfig: BrokerOptions = {
 					exporter: [{ type: "Zipkin", options: { baseURL: config.zipkinUrl, interval: 2 } }],
 				},
 
-	validator: true,
+	validator: new NullAwareValidator(),
 	middlewares: [TransportFailureMiddleware, NodeMetricsMiddleware],
 
 	// Ops at the REPL (`npm run ops`, `npm run repl`): outbox, consumers, dlq, settings, bookings, cache.

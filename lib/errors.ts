@@ -17,7 +17,7 @@ export class ConflictError extends Errors.MoleculerClientError {
 }
 
 export class UnprocessableError extends Errors.MoleculerClientError {
-	constructor(field: string, message: string, type = "UNPROCESSABLE") {
+	constructor(field: string, message: string, type = "VALIDATION_ERROR") {
 		super(`${field}: ${message}`, 422, type, [{ field, message }]);
 	}
 }

@@ -36,7 +36,8 @@ const optional = (rule: object) => ({ ...rule, optional: true });
 
 function toServiceType(row: ServiceTypeRow): ServiceType {
 	const { createdAt: _createdAt, updatedAt, ...serviceType } = row;
-	return { ...serviceType, updatedAt: updatedAt.toISOString() };
+	// A row just created lacks a description it was not given: null, as a read shows it.
+	return { ...serviceType, description: serviceType.description ?? null, updatedAt: updatedAt.toISOString() };
 }
 
 function checkDurations(durations: Partial<PerSizeClass<number>> | undefined): void {

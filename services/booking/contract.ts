@@ -4,7 +4,20 @@
  * the booking statuses. The only file of services/booking/ that another service imports.
  */
 import type { Page } from "../../lib/input-rules.ts";
-import type { SizeClass } from "../vehicle/contract.ts";
+import {
+	arrayOf,
+	boolean,
+	enumOf,
+	instant,
+	integer,
+	nullable,
+	number,
+	object,
+	pageOf,
+	string,
+	uuid,
+} from "../../lib/json-schema.ts";
+import { SIZE_CLASSES, type SizeClass } from "../vehicle/contract.ts";
 
 /** confirmed → in_progress → completed; confirmed (or in_progress, by an admin) → cancelled. */
 export const BOOKING_STATUSES = ["confirmed", "in_progress", "completed", "cancelled"] as const;
@@ -142,3 +155,64 @@ export interface SlotEventData {
 	start: string;
 	end: string;
 }
+
+/** JSON Schemas of the answers above, for the API document and its contract test. */
+const MONEY_SCHEMA = object({
+	amountMinor: integer({ minimum: 0 }),
+	currency: string({ pattern: "^[A-Z]{3}$" }),
+});
+export const LOCATION_SCHEMA = object(
+	{
+		latitude: number(),
+		longitude: number(),
+		label: nullable(string()),
+		street: string(),
+		postcode: string(),
+		city: string(),
+		country: string(),
+	},
+	["label", "street", "postcode", "city", "country"],
+);
+export const BOOKING_SCHEMA = object({
+	id: uuid,
+	status: enumOf(BOOKING_STATUSES),
+	customerId: string(),
+	vehicle: object({ id: uuid, plate: string(), sizeClass: string() }),
+	cleanerId: uuid,
+	serviceType: string(),
+	start: instant,
+	end: instant,
+	price: MONEY_SCHEMA,
+	location: LOCATION_SCHEMA,
+	notes: nullable(string()),
+	cancellation: nullable(object({ by: string(), late: boolean, feeMinor: nullable(integer()) })),
+	rating: nullable(
+		object({ score: integer({ minimum: 1, maximum: 5 }), comment: nullable(string()), ratedAt: instant }),
+	),
+	version: integer({ minimum: 1 }),
+	createdAt: instant,
+	updatedAt: instant,
+});
+export const BOOKING_PAGE_SCHEMA = pageOf(BOOKING_SCHEMA);
+const perSizeClass = (value: Record<string, unknown>) =>
+	object(Object.fromEntries(SIZE_CLASSES.map((size) => [size, value])));
+export const SERVICE_TYPE_SCHEMA = object({
+	code: string(),
+	name: string(),
+	description: nullable(string()),
+	currency: string({ pattern: "^[A-Z]{3}$" }),
+	durationsMinutes: perSizeClass(integer({ minimum: 1 })),
+	pricesMinor: perSizeClass(integer({ minimum: 0 })),
+	active: boolean,
+	updatedAt: instant,
+});
+export const CATALOG_SCHEMA = object({ items: arrayOf(SERVICE_TYPE_SCHEMA) });
+export const AVAILABILITY_SCHEMA = object({
+	date: string({ format: "date" }),
+	timeZone: string(),
+	serviceType: string(),
+	sizeClass: enumOf(SIZE_CLASSES),
+	durationMinutes: integer({ minimum: 1 }),
+	price: MONEY_SCHEMA,
+	slots: arrayOf(object({ start: instant, end: instant, cleanerIds: arrayOf(uuid) })),
+});

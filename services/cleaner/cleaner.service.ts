@@ -151,8 +151,11 @@ const forAdmins = (ctx: RequestContext) => ctx.meta.user !== undefined && isAdmi
 
 function toCleaner(row: CleanerRow): Cleaner {
 	const { homeLatitude, homeLongitude, ratingSum, ratingCount, createdAt, updatedAt, ...cleaner } = row;
+	// A row just created lacks the contact details it was not given: null, as a read shows them.
 	return {
 		...cleaner,
+		email: cleaner.email ?? null,
+		phone: cleaner.phone ?? null,
 		homeBase: { latitude: homeLatitude, longitude: homeLongitude },
 		rating: {
 			average: ratingCount > 0 ? Math.round((ratingSum / ratingCount) * 10) / 10 : null,

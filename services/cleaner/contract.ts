@@ -3,7 +3,22 @@
  * events it broadcasts and the shapes of a cleaner's schedule. The only file of services/cleaner/ that another
  * service imports.
  */
+
+import {
+	arrayOf,
+	boolean,
+	enumOf,
+	instant,
+	integer,
+	nullable,
+	number,
+	object,
+	pageOf,
+	string,
+	uuid,
+} from "../../lib/json-schema.ts";
 import type { Weekday } from "../../lib/weekdays.ts";
+import { WEEKDAYS } from "../../lib/weekdays.ts";
 
 /** A working interval in the platform's time zone, "HH:MM" (00:00 to 23:59). */
 export interface WorkingInterval {
@@ -70,3 +85,43 @@ export interface CandidatesParams {
 export interface CleanerChanged {
 	id: string;
 }
+
+/** JSON Schemas of the answers above, for the API document and its contract test. */
+const WORKING_INTERVAL_SCHEMA = object({ start: string(), end: string() });
+const GEO_POINT_SCHEMA = object({ latitude: number(), longitude: number() });
+const CLEANER_PROPERTIES = {
+	id: uuid,
+	subject: string(),
+	displayName: string(),
+	email: nullable(string()),
+	phone: nullable(string()),
+	skills: arrayOf(string()),
+	homeBase: GEO_POINT_SCHEMA,
+	radiusKm: number(),
+	weeklyHours: object(Object.fromEntries(WEEKDAYS.map((day) => [day, arrayOf(WORKING_INTERVAL_SCHEMA)]))),
+	timeOff: arrayOf(object({ id: uuid, start: instant, end: instant, reason: nullable(string()) })),
+	active: boolean,
+	rating: object({ average: nullable(number()), count: integer({ minimum: 0 }) }),
+	jobsCompleted: integer({ minimum: 0 }),
+	createdAt: instant,
+	updatedAt: instant,
+};
+export const CLEANER_SCHEMA = object(CLEANER_PROPERTIES);
+const { subject, email, phone, homeBase, timeOff, ...publicProperties } = CLEANER_PROPERTIES;
+/** `cleaners.get` answers this to anyone but an admin. */
+export const PUBLIC_CLEANER_SCHEMA = object(publicProperties);
+export const CLEANER_PAGE_SCHEMA = pageOf(CLEANER_SCHEMA);
+export const AGENDA_SCHEMA = object({
+	items: arrayOf(
+		object({
+			bookingId: uuid,
+			status: enumOf(["confirmed", "in_progress", "completed", "cancelled"]),
+			start: instant,
+			end: instant,
+			serviceType: string(),
+			vehicle: object({ id: uuid, plate: string(), sizeClass: string() }),
+			location: { type: "object" },
+			notes: nullable(string()),
+		}),
+	),
+});

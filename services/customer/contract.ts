@@ -2,6 +2,17 @@
  * What other services may know of the customer service (`customers`): its actions' results and the events it
  * sends. The only file of services/customer/ that another service imports.
  */
+import {
+	arrayOf,
+	boolean,
+	instant,
+	nullable,
+	number,
+	object,
+	pageOf,
+	string,
+	uuid,
+} from "../../lib/json-schema.ts";
 
 /** A saved address; `customers.defaultLocation` answers the caller's default one (or null). */
 export interface Address {
@@ -44,3 +55,30 @@ export interface CustomerDeleted {
 	id: string;
 	subject: string;
 }
+
+/** JSON Schemas of the answers above, for the API document and its contract test. */
+export const ADDRESS_SCHEMA = object({
+	id: uuid,
+	label: nullable(string()),
+	street: string(),
+	postcode: string(),
+	city: string(),
+	country: string({ pattern: "^[A-Z]{2}$" }),
+	latitude: number(),
+	longitude: number(),
+	isDefault: boolean,
+});
+export const CUSTOMER_SCHEMA = object({
+	id: uuid,
+	subject: string(),
+	displayName: string(),
+	email: nullable(string()),
+	phone: nullable(string()),
+	language: string(),
+	addresses: arrayOf(ADDRESS_SCHEMA),
+	deleted: boolean,
+	deletedAt: nullable(instant),
+	createdAt: instant,
+	updatedAt: instant,
+});
+export const CUSTOMER_PAGE_SCHEMA = pageOf(CUSTOMER_SCHEMA);

@@ -38,6 +38,18 @@ const REMAPPED: Record<string, { status: number; type: string; message: string }
 	},
 };
 
+/** The body parser names its errors in its own words (`entity.parse.failed`): the API's are these. */
+const BODY_PARSER_TYPES: Record<string, string> = {
+	"entity.parse.failed": "INVALID_REQUEST_BODY",
+	"entity.verify.failed": "INVALID_REQUEST_BODY",
+	"encoding.unsupported": "INVALID_REQUEST_BODY",
+	"charset.unsupported": "INVALID_REQUEST_BODY",
+	"request.aborted": "INVALID_REQUEST_BODY",
+	"request.size.invalid": "INVALID_REQUEST_BODY",
+	"entity.too.large": "PAYLOAD_TOO_LARGE",
+	ERR_UNABLE_DECODE_PARAM: "INVALID_REQUEST_BODY",
+};
+
 const SERVER_MESSAGES: Record<number, string> = {
 	502: "bad gateway",
 	503: "service temporarily unavailable",
@@ -91,13 +103,14 @@ export function formatError(error: unknown, requestId?: string): FormattedError 
 		headers["Retry-After"] = String(retryAfter);
 	}
 	const details = e.name === "ValidationError" ? validationDetails(e.data) : e.data;
+	const type = e.type ? (BODY_PARSER_TYPES[e.type] ?? e.type) : "BAD_REQUEST";
 	return {
 		status,
 		headers,
 		body: {
 			error: {
 				status,
-				type: e.type ?? "BAD_REQUEST",
+				type,
 				message: e.message ?? "bad request",
 				...(details !== undefined && status !== 429 ? { details } : {}),
 				requestId,

@@ -9,8 +9,10 @@ import { isOpsIdentity } from "../../lib/ops/identity.ts";
 import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
+import { apiDocs } from "./api-docs.ts";
 import { type Access, API_ROUTES, type ApiRoute } from "./api-routes.ts";
 import { formatError } from "./error-format.ts";
+import { refuseUnsafeInput } from "./input-guard.ts";
 import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "./rate-limiter.ts";
 import {
 	createTokenVerifier,
@@ -18,7 +20,12 @@ import {
 	TokenRejectedError,
 } from "./token-verifier.ts";
 
-type GatewayRequest = IncomingMessage & { $ctx?: RequestContext; headers: IncomingMessage["headers"] };
+type GatewayRequest = IncomingMessage & {
+	$ctx?: RequestContext;
+	$params?: Record<string, unknown>;
+	query?: Record<string, unknown>;
+	headers: IncomingMessage["headers"];
+};
 interface AliasWithAccess {
 	access?: Access;
 }
@@ -72,6 +79,7 @@ function apiRoute(routes: readonly ApiRoute[]) {
 			]),
 		),
 		onBeforeCall(ctx: RequestContext, _route: unknown, req: GatewayRequest) {
+			refuseUnsafeInput(req);
 			const key = req.headers["idempotency-key"];
 			if (typeof key === "string") ctx.meta.idempotencyKey = key;
 		},
@@ -94,6 +102,7 @@ const GatewayService: ServiceDefinition = {
 				setSecurityHeaders(res);
 				next();
 			},
+			apiDocs(),
 		],
 		cors: {
 			origin: config.http.corsOrigins,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { DataTypes, type Model } from "sequelize";
 import { conflictOnDuplicate } from "../../lib/database.ts";
-import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
 import { CONSUMER_GROUPS } from "../../lib/events/contract.ts";
@@ -38,9 +38,16 @@ const optional = <T extends object>(rule: T) => ({ ...rule, optional: true });
 
 function toVehicle(row: VehicleRow): Vehicle {
 	const { lastCleanedAt, cleanings, upcomingBookingId, createdAt, updatedAt, ...vehicle } = row;
+	// A row just created lacks the nullable columns it was not given: they are null, as a read shows them.
 	return {
 		...vehicle,
-		history: { lastCleanedAt: lastCleanedAt?.toISOString() ?? null, cleanings, upcomingBookingId },
+		year: vehicle.year ?? null,
+		colour: vehicle.colour ?? null,
+		history: {
+			lastCleanedAt: lastCleanedAt?.toISOString() ?? null,
+			cleanings,
+			upcomingBookingId: upcomingBookingId ?? null,
+		},
 		createdAt: createdAt.toISOString(),
 		updatedAt: updatedAt.toISOString(),
 	};
@@ -49,7 +56,7 @@ function toVehicle(row: VehicleRow): Vehicle {
 function validPlate(plate: string): string {
 	const normalised = normalisePlate(plate);
 	if (!PLATE_PATTERN.test(normalised)) {
-		throw new ConflictError("plate must be 1 to 12 letters or digits", "INVALID_PLATE", { field: "plate" });
+		throw new UnprocessableError("plate", "must be 1 to 12 letters or digits");
 	}
 	return normalised;
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Admin } from "@platformatic/kafka";
 import { type Cluster, infra, NAMESPACE, startCluster } from "../support/cluster.ts";
+import { walkEveryOperation } from "../support/contract-walk.ts";
 import { eventually } from "../support/eventually.ts";
 import {
 	at,
@@ -230,6 +231,16 @@ describe("cluster faults", () => {
 			await sleep(1000);
 		}
 		assert.equal(status, 200, "calls succeed again after Kafka returned");
+	});
+});
+
+// Last in the file: the walk erases bob's profile.
+describe("the API contract across the nodes", () => {
+	it("every operation of docs/openapi.json answers as the document says", async () => {
+		await cluster.settled();
+		const { violations, notCalled } = await walkEveryOperation(cluster);
+		assert.deepEqual(violations, []);
+		assert.deepEqual(notCalled, [], "operations the walk did not call");
 	});
 });
 

@@ -267,7 +267,7 @@ describe("formatError: client errors say what was wrong", () => {
 		assert.deepEqual(formatError(new UnprocessableError("plate", "invalid"), REQUEST_ID).body, {
 			error: {
 				status: 422,
-				type: "UNPROCESSABLE",
+				type: "VALIDATION_ERROR",
 				message: "plate: invalid",
 				details: [{ field: "plate", message: "invalid" }],
 				requestId: REQUEST_ID,
