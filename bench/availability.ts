@@ -143,7 +143,7 @@ function workerEnv(backend: Backend, opsPort: number, dataDir: string): Record<s
 	return env;
 }
 
-type Adapted = { adapter: { model: ModelStatic<Model> }; database(): Sequelize };
+type Adapted = { model: ModelStatic<Model>; database(): Sequelize };
 
 function counterTotal(broker: ServiceBroker, name: string): number {
 	const metric = broker.metrics.getMetric(name) as unknown as {
@@ -261,7 +261,7 @@ async function worker(backend: Backend): Promise<void> {
 			jobsCompleted: 0,
 		}));
 		const localCleaners = broker.getLocalService("cleaners") as unknown as Adapted | undefined;
-		if (localCleaners) await localCleaners.adapter.model.bulkCreate(cleanerRows);
+		if (localCleaners) await localCleaners.model.bulkCreate(cleanerRows);
 		else await insertCleanersDirectly(databaseName(backend, "cleaner"), cleanerRows);
 
 		// 2,000 confirmed bookings, 10 per cleaner over the week around the day: 3 on the day itself, 2 on each
@@ -280,7 +280,7 @@ async function worker(backend: Backend): Promise<void> {
 			[3, "10:00", 60],
 		];
 		const dayStart = DateTime.fromISO(day, { zone: ZONE });
-		const bookingsModel = (broker.getLocalService("availability") as unknown as Adapted).adapter.model;
+		const bookingsModel = (broker.getLocalService("availability") as unknown as Adapted).model;
 		const rows = cleanerIds.flatMap((cleanerId, i) =>
 			perCleaner.map(([offset, time, minutes]) => {
 				const [hour, minute] = time.split(":").map(Number);

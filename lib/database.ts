@@ -220,3 +220,54 @@ export function tableOf<TRow extends object>(
 		Model<TRow, Partial<TRow>> & TRow
 	>;
 }
+
+/**
+ * One Sequelize instance (one pool) per database, shared by every service of the process that owns it (the
+ * booking database has three), and closed when the last of them stops. Its migrations run once.
+ */
+export interface DatabaseHandle {
+	readonly sequelize: Sequelize;
+	/** Applies the pending migrations, once however many services ask; answers the names applied. */
+	migrate(migrations: readonly Migration[], lockName: string): Promise<string[]>;
+	/** Lets go of the handle; the last user closes the connections. */
+	release(): Promise<void>;
+}
+
+interface SharedDatabase {
+	sequelize: Sequelize;
+	users: number;
+	migrated?: Promise<string[]>;
+}
+
+const openDatabases = new Map<string, SharedDatabase>();
+
+/** The process's handle on the database these settings name, opened on first use. */
+export function openDatabase(settings: DatabaseConfig): DatabaseHandle {
+	const key = JSON.stringify(settings);
+	let shared = openDatabases.get(key);
+	if (!shared) {
+		shared = { sequelize: createSequelize(settings), users: 0 };
+		openDatabases.set(key, shared);
+	}
+	shared.users++;
+	const database = shared;
+	let released = false;
+	return {
+		sequelize: database.sequelize,
+		async migrate(migrations, lockName) {
+			if (database.migrated) {
+				await database.migrated;
+				return [];
+			}
+			database.migrated = migrate(database.sequelize, migrations, lockName);
+			return database.migrated;
+		},
+		async release() {
+			if (released) return;
+			released = true;
+			if (--database.users > 0) return;
+			openDatabases.delete(key);
+			await database.sequelize.close();
+		},
+	};
+}

@@ -1,57 +1,53 @@
 import type { Service, ServiceSchema } from "moleculer";
-import DbService from "moleculer-db";
-import SequelizeAdapter from "moleculer-db-adapter-sequelize";
-import type { ModelAttributes, ModelOptions, Sequelize } from "sequelize";
-import { config, type DatabaseOwner } from "../config/index.ts";
+import type { Model, ModelAttributes, ModelOptions, ModelStatic, Sequelize } from "sequelize";
+import { config, type DatabaseConfig, type DatabaseOwner } from "../config/index.ts";
 import {
-	createSequelize,
+	type DatabaseHandle,
 	type DatabaseHolder,
 	isDatabaseUnavailable,
+	isUniqueViolation,
 	type Migration,
-	migrate,
+	openDatabase,
+	tableOf,
 } from "../lib/database.ts";
 import { DependencyUnavailableError } from "../lib/errors.ts";
 import type { ComponentHealth } from "../lib/ops-endpoint.ts";
+import { retry } from "../lib/retry.ts";
 import { defineMixin } from "../lib/service-definition.ts";
 
 export interface DatabaseMixinOptions {
 	/** Whose database this is: picks the connection settings (e.g. BOOKING_DB_URL). */
 	owner: DatabaseOwner;
-	/** The service's main table, managed by moleculer-db. */
+	/** The service's main table, `this.model`. */
 	model: { name: string; define: ModelAttributes; options?: ModelOptions };
 	migrations: readonly Migration[];
+	/** Demo rows for the main table, written at start-up when it is empty and SEED_DEMO_DATA is on. */
+	seed?: () => object[];
 }
 
+/** What a service using the mixin can reach on `this`. */
+export interface DatabaseService extends DatabaseHolder {
+	/** The service's main table. */
+	model: ModelStatic<Model>;
+}
+
+type Self = Service & DatabaseService & { databaseHandle: DatabaseHandle };
+
+/** Between connection attempts while the database is unreachable at start-up. */
+const RECONNECT_MS = 1_000;
+
 /**
- * Gives a service its own database: moleculer-db with the Sequelize adapter (MySQL in cluster mode, SQLite
- * in embedded mode), versioned migrations on start, a readiness probe, and "database down" mapped to 503.
- * moleculer-db's generic CRUD actions are switched off: every service declares its own typed actions, so no
- * unvalidated create/update is ever reachable.
+ * Gives a service its database: the process's one Sequelize instance for it (MySQL in cluster mode, SQLite in
+ * embedded mode), the main table, versioned migrations (once per database) and demo data on start, a
+ * readiness probe, and "database down" mapped to 503. Start-up waits for an unreachable database.
+ *
+ * The connection settings come from `settings.database` when the service is created with it (tests), else
+ * from the start-up config. moleculer-db is not used: its generic CRUD actions had to be switched off (every
+ * action here has typed, validated params), and what remained of it was a connection retry loop.
  */
 export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSchema> {
-	const database = config.databases[options.owner];
-	return defineMixin<Service & DatabaseService>({
-		mixins: [DbService as unknown as Partial<ServiceSchema>],
-		// The fourth argument is where the adapter looks for noSync when given a Sequelize instance: the schema
-		// comes from migrations only.
-		adapter: new (SequelizeAdapter as unknown as new (...args: unknown[]) => unknown)(
-			createSequelize(database),
-			undefined,
-			undefined,
-			{ noSync: true },
-		),
-		model: options.model,
-		settings: { idField: "id", pageSize: 20, maxPageSize: 100, maxLimit: 100 },
-		actions: {
-			find: false,
-			count: false,
-			list: false,
-			create: false,
-			insert: false,
-			update: false,
-			remove: false,
-			get: false,
-		},
+	return defineMixin<Self>({
+		settings: { $secureSettings: ["database"] },
 
 		hooks: {
 			error: {
@@ -63,9 +59,9 @@ export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSch
 		},
 
 		methods: {
-			/** The Sequelize instance of this service's database (for transactions and extra tables). */
+			/** The Sequelize instance of this service's database (for transactions and side tables). */
 			database(): Sequelize {
-				return (this as unknown as { adapter: { db: Sequelize } }).adapter.db;
+				return this.databaseHandle.sequelize;
 			},
 			async checkReadiness(): Promise<ComponentHealth> {
 				await this.database().authenticate();
@@ -73,19 +69,39 @@ export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSch
 			},
 		},
 
-		async started(this: Service & DatabaseService) {
-			if (!config.migrateOnStart) return;
-			const applied = await migrate(
-				this.database(),
-				options.migrations,
-				`${config.namespace}-migrate-${options.owner}`,
-			);
-			if (applied.length > 0) this.logger.info(`Applied migrations: ${applied.join(", ")}`);
+		created(this: Self) {
+			const settings =
+				(this.settings as { database?: DatabaseConfig }).database ?? config.databases[options.owner];
+			this.databaseHandle = openDatabase(settings);
+			const { name, define, options: modelOptions = {} } = options.model;
+			this.model = tableOf(this.database(), name, define, modelOptions) as ModelStatic<Model>;
+		},
+
+		async started(this: Self) {
+			await retry(() => this.database().authenticate(), {
+				beforeRetry: (error) =>
+					this.logger.error(`Cannot reach the ${options.owner} database, retrying`, error),
+				wait: () => new Promise((resolve) => setTimeout(resolve, RECONNECT_MS)),
+			});
+			if (config.migrateOnStart) {
+				const lockName = `${config.namespace}-migrate-${options.owner}`;
+				const applied = await this.databaseHandle.migrate(options.migrations, lockName);
+				if (applied.length > 0) this.logger.info(`Applied migrations: ${applied.join(", ")}`);
+			}
+			if (options.seed && config.seedDemoData && (await this.model.count()) === 0) {
+				const rows = options.seed();
+				try {
+					await this.model.bulkCreate(rows as Array<Record<string, unknown>>);
+					this.logger.info(`Seeded ${rows.length} demo ${options.model.name}`);
+				} catch (error) {
+					// Another instance seeded the same table at the same moment.
+					if (!isUniqueViolation(error)) throw error;
+				}
+			}
+		},
+
+		async stopped(this: Self) {
+			await this.databaseHandle.release();
 		},
 	});
-}
-
-/** What a service using the mixin can reach on `this`. */
-export interface DatabaseService extends DatabaseHolder {
-	adapter: { model: import("sequelize").ModelStatic<import("sequelize").Model> };
 }

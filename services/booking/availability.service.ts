@@ -236,7 +236,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 		},
 
 		bookings(this: Self) {
-			return this.adapter.model as unknown as ModelStatic<Row<BookingRow>>;
+			return this.model as unknown as ModelStatic<Row<BookingRow>>;
 		},
 
 		/**

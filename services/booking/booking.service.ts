@@ -1,7 +1,7 @@
 import type { Service } from "moleculer";
 import type { ModelStatic, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
-import { ConflictError, NotFoundError } from "../../lib/errors.ts";
+import { ConflictError, DependencyUnavailableError, NotFoundError } from "../../lib/errors.ts";
 import { eventBus } from "../../lib/events/bus.ts";
 import {
 	ADDRESS_PROPS,
@@ -52,6 +52,7 @@ type Self = Service &
 		relay: OutboxRelay;
 		unreportRelay: () => void;
 		bookings(): ModelStatic<Row<BookingRow>>;
+		refuseWritesWhenStopping(): void;
 		book(ctx: RequestContext<CreateParams>, plan: BookingPlan): Promise<Booking>;
 		publish(
 			transaction: Transaction,
@@ -198,11 +199,12 @@ const BookingService: ServiceDefinition<Self> = {
 
 	methods: {
 		bookings(this: Self) {
-			return this.adapter.model as unknown as ModelStatic<Row<BookingRow>>;
+			return this.model as unknown as ModelStatic<Row<BookingRow>>;
 		},
 
 		/** Reserve the cleaner's time, write the booking, publish its events: one transaction. */
 		async book(this: Self, ctx: RequestContext<CreateParams>, plan: BookingPlan) {
+			this.refuseWritesWhenStopping();
 			const settings = this.businessSettings;
 			return this.idempotent(ctx, async (transaction) => {
 				const { id, candidates, job } = plan;
@@ -217,6 +219,14 @@ const BookingService: ServiceDefinition<Self> = {
 				await jobChanged(this.database(), job, settings, transaction);
 				return this.publish(transaction, "create", row.get() as BookingRow);
 			});
+		},
+
+		/**
+		 * A stopping node takes no new writes (503: the client retries, on another node), so that its outbox relay,
+		 * stopping last, publishes every change committed here. Writes already under way finish first.
+		 */
+		refuseWritesWhenStopping(this: Self) {
+			if (this.broker.stopping) throw new DependencyUnavailableError("bookings on this node (stopping)");
 		},
 
 		/** Writes the change's domain events in its own transaction (the outbox), and answers the booking. */
@@ -251,6 +261,7 @@ const BookingService: ServiceDefinition<Self> = {
 			action: LifecycleAction,
 			change: Change = {},
 		) {
+			this.refuseWritesWhenStopping();
 			const replay = await this.replayed<Booking>(ctx);
 			if (replay) return replay;
 			const { row, actor } = await this.visibleBooking(ctx, ctx.params.id);

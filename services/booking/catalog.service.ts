@@ -56,7 +56,14 @@ type Self = Service & DatabaseService;
 /** The service catalog: what can be booked, how long it takes and what it costs per vehicle size class. */
 const CatalogService: ServiceDefinition<Self> = {
 	name: "catalog",
-	mixins: [databaseMixin({ owner: "booking", migrations: BOOKING_MIGRATIONS, model: SERVICE_TYPE_MODEL })],
+	mixins: [
+		databaseMixin({
+			owner: "booking",
+			migrations: BOOKING_MIGRATIONS,
+			model: SERVICE_TYPE_MODEL,
+			seed: () => DEMO_CATALOG.map((item) => ({ ...item, active: true })),
+		}),
+	],
 
 	actions: {
 		list: {
@@ -66,7 +73,7 @@ const CatalogService: ServiceDefinition<Self> = {
 				this: Self,
 				ctx: RequestContext<{ includeInactive?: boolean }>,
 			): Promise<{ items: ServiceType[] }> {
-				const rows = await this.adapter.model.findAll({
+				const rows = await this.model.findAll({
 					where: ctx.params.includeInactive ? {} : { active: true },
 					order: [["code", "ASC"]],
 				});
@@ -78,7 +85,7 @@ const CatalogService: ServiceDefinition<Self> = {
 			params: { $$strict: true, code: { type: "string", max: 40 } },
 			cache: { keys: ["code"], ttl: config.cacheTtlSeconds },
 			async handler(this: Self, ctx: RequestContext<{ code: string }>): Promise<ServiceType> {
-				const row = await this.adapter.model.findByPk(ctx.params.code);
+				const row = await this.model.findByPk(ctx.params.code);
 				if (!row) throw new NotFoundError("service type", ctx.params.code);
 				return toServiceType(row.get() as ServiceTypeRow);
 			},
@@ -97,7 +104,7 @@ const CatalogService: ServiceDefinition<Self> = {
 			async handler(this: Self, ctx: RequestContext<Omit<ServiceType, "updatedAt">>): Promise<ServiceType> {
 				checkDurations(ctx.params.durationsMinutes);
 				const row = await conflictOnDuplicate(
-					this.adapter.model.create({ ...ctx.params, active: ctx.params.active ?? true }),
+					this.model.create({ ...ctx.params, active: ctx.params.active ?? true }),
 					() => new ConflictError("service type exists", "DUPLICATE_CODE", { field: "code" }),
 				);
 				await this.broker.cacher?.clean("catalog.**");
@@ -121,7 +128,7 @@ const CatalogService: ServiceDefinition<Self> = {
 				this: Self,
 				ctx: RequestContext<Partial<ServiceType> & { code: string }>,
 			): Promise<ServiceType> {
-				const row = (await this.adapter.model.findByPk(ctx.params.code)) as Model | null;
+				const row = (await this.model.findByPk(ctx.params.code)) as Model | null;
 				if (!row) throw new NotFoundError("service type", ctx.params.code);
 				const { code: _code, ...changes } = ctx.params;
 				checkDurations(changes.durationsMinutes);
@@ -130,13 +137,6 @@ const CatalogService: ServiceDefinition<Self> = {
 				return toServiceType(row.get() as ServiceTypeRow);
 			},
 		},
-	},
-
-	async started(this: Self) {
-		if (config.seedDemoData && (await this.adapter.model.count()) === 0) {
-			await this.adapter.model.bulkCreate(DEMO_CATALOG.map((item) => ({ ...item, active: true })));
-			this.logger.info(`Seeded ${DEMO_CATALOG.length} service types`);
-		}
 	},
 };
 

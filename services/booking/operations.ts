@@ -66,7 +66,7 @@ export const bookingOperationsMixin = defineMixin<Self>({
 				const where = {
 					startAt: { [Op.gte]: day.toJSDate(), [Op.lt]: day.plus({ days: 1 }).toJSDate() },
 				};
-				const model = this.adapter.model;
+				const model = this.model;
 				const rows = (await model.findAll({
 					attributes: [
 						"status",

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { col, DataTypes, type Model, Op, where } from "sequelize";
 import { config } from "../../config/index.ts";
-import { conflictOnDuplicate, isUniqueViolation } from "../../lib/database.ts";
+import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
@@ -238,6 +238,7 @@ const CleanerService: ServiceDefinition<Self> = {
 		databaseMixin({
 			owner: "cleaner",
 			migrations: CLEANER_MIGRATIONS,
+			seed: demoCleanerRows,
 			model: {
 				name: "cleaners",
 				define: {
@@ -271,7 +272,7 @@ const CleanerService: ServiceDefinition<Self> = {
 			async handler(this: Self, ctx: RequestContext<{ subject: string } & EditableFields>): Promise<Cleaner> {
 				requireRole(ctx, "admin");
 				await this.assertKnownSkills(ctx, ctx.params.skills);
-				const created = this.adapter.model.create({
+				const created = this.model.create({
 					weeklyHours: emptyWeeklyHours(),
 					...storedFields(ctx.params, []),
 					id: randomUUID(),
@@ -308,7 +309,7 @@ const CleanerService: ServiceDefinition<Self> = {
 			): Promise<Page<Cleaner>> {
 				requireRole(ctx, "admin");
 				const { active, skill, limit, offset } = ctx.params;
-				const { rows, count } = await this.adapter.model.findAndCountAll({
+				const { rows, count } = await this.model.findAndCountAll({
 					where: {
 						...(active !== undefined ? { active } : {}),
 						...(skill ? { [Op.and]: [withSkill(skill)] } : {}),
@@ -402,7 +403,7 @@ const CleanerService: ServiceDefinition<Self> = {
 				const to = parseInstant(ctx.params.to, "to");
 				if (Date.parse(to) <= Date.parse(from)) throw new UnprocessableError("to", "must be after from");
 				const box = homeBaseSearchBox({ latitude, longitude });
-				const rows = await this.adapter.model.findAll({
+				const rows = await this.model.findAll({
 					attributes: ["id", "homeLatitude", "homeLongitude", "radiusKm", "weeklyHours", "timeOff"],
 					where: {
 						active: true,
@@ -446,7 +447,7 @@ const CleanerService: ServiceDefinition<Self> = {
 		 * `cleaners.get` would then cache under a key that invalidation never cleans.
 		 */
 		async findCleaner(this: Self, id: string) {
-			const row = (await this.adapter.model.findByPk(id)) as CleanerModel | null;
+			const row = (await this.model.findByPk(id)) as CleanerModel | null;
 			if (!row || row.id !== id) throw new NotFoundError("cleaner", id);
 			return row;
 		},
@@ -454,7 +455,7 @@ const CleanerService: ServiceDefinition<Self> = {
 		/** The caller's own cleaner profile, or 404 when an admin has not created one for their login. */
 		async findOwnProfile(this: Self, ctx: RequestContext) {
 			const subject = currentUser(ctx).id;
-			const row = (await this.adapter.model.findOne({ where: { subject } })) as CleanerModel | null;
+			const row = (await this.model.findOne({ where: { subject } })) as CleanerModel | null;
 			if (!row) throw new NotFoundError("cleaner profile", subject);
 			return row;
 		},
@@ -504,23 +505,13 @@ const CleanerService: ServiceDefinition<Self> = {
 	},
 
 	async started(this: Self) {
-		if (config.seedDemoData && (await this.adapter.model.count()) === 0) {
-			try {
-				const cleaners = demoCleanerRows();
-				await this.adapter.model.bulkCreate(cleaners);
-				this.logger.info(`Seeded ${cleaners.length} demo cleaners`);
-			} catch (error) {
-				// Another instance seeded the same table at the same moment.
-				if (!isUniqueViolation(error)) throw error;
-			}
-		}
-		// After seeding: events about the demo cleaners find them.
+		// After seeding (the database mixin's start): events about the demo cleaners find them.
 		this.consumer = consumeForService(
 			this,
 			CONSUMER_GROUPS.cleaner.group,
 			CONSUMER_GROUPS.cleaner.topics,
 			async (event, transaction) => {
-				if (await applyToAgenda(this.database(), this.adapter.model, event, transaction)) {
+				if (await applyToAgenda(this.database(), this.model, event, transaction)) {
 					const { cleanerId } = event.data as { cleanerId: string };
 					transaction.afterCommit(() => this.cleanerChanged(cleanerId));
 				}

@@ -56,7 +56,7 @@ const ConfigurationService: ServiceDefinition<Self> = {
 		list: {
 			params: {},
 			async handler(this: Self): Promise<SettingsView> {
-				const rows = (await this.adapter.model.findAll({
+				const rows = (await this.model.findAll({
 					order: [["key", "ASC"]],
 				})) as unknown as SettingRow[];
 				return {
@@ -81,7 +81,7 @@ const ConfigurationService: ServiceDefinition<Self> = {
 
 				await this.database().transaction(async (transaction) => {
 					for (const [key, value] of changes) {
-						await this.adapter.model.upsert({ key, value, updatedBy: admin.id }, { transaction });
+						await this.model.upsert({ key, value, updatedBy: admin.id }, { transaction });
 					}
 				});
 				const settings = await this.loadSettings();
@@ -94,7 +94,7 @@ const ConfigurationService: ServiceDefinition<Self> = {
 
 	methods: {
 		async loadSettings(this: Self): Promise<BusinessSettings> {
-			const rows = (await this.adapter.model.findAll()) as Array<Model & SettingRow>;
+			const rows = (await this.model.findAll()) as Array<Model & SettingRow>;
 			const stored = Object.fromEntries(rows.map((row) => [row.get("key"), row.get("value")]));
 			return { ...defaultSettings(config.platformTimeZone), ...stored };
 		},

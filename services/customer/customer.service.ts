@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { col, DataTypes, fn, type Model, Op, where } from "sequelize";
-import { config } from "../../config/index.ts";
 import { isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import { ADDRESS_PROPS, ID_PARAMS, PAGE_PARAMS, type Page, PHONE_RULE } from "../../lib/input-rules.ts";
@@ -107,6 +106,7 @@ const CustomerService: ServiceDefinition<Self> = {
 		databaseMixin({
 			owner: "customer",
 			migrations: CUSTOMER_MIGRATIONS,
+			seed: demoCustomers,
 			model: {
 				name: "customers",
 				define: {
@@ -135,7 +135,7 @@ const CustomerService: ServiceDefinition<Self> = {
 					return toCustomer(rowOf(existing));
 				}
 				try {
-					const row = await this.adapter.model.create({
+					const row = await this.model.create({
 						language: "en",
 						addresses: [],
 						...storedFields(ctx.params, []),
@@ -214,7 +214,7 @@ const CustomerService: ServiceDefinition<Self> = {
 				// INSTR instead of LIKE: no wildcard escaping, and the same function on SQLite and MySQL.
 				const contains = (column: string) =>
 					where(fn("instr", fn("lower", col(column)), q?.toLowerCase()), Op.gt, 0);
-				const { rows, count } = await this.adapter.model.findAndCountAll({
+				const { rows, count } = await this.model.findAndCountAll({
 					where: q ? { [Op.or]: [contains("display_name"), contains("email")] } : {},
 					order: [
 						["createdAt", "ASC"],
@@ -231,7 +231,7 @@ const CustomerService: ServiceDefinition<Self> = {
 			params: { $$strict: true, ...ID_PARAMS },
 			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Customer> {
 				requireRole(ctx, "admin");
-				const row = (await this.adapter.model.findByPk(ctx.params.id)) as CustomerModel | null;
+				const row = (await this.model.findByPk(ctx.params.id)) as CustomerModel | null;
 				if (!row) throw new NotFoundError("customer", ctx.params.id);
 				return toCustomer(rowOf(row));
 			},
@@ -254,7 +254,7 @@ const CustomerService: ServiceDefinition<Self> = {
 		},
 
 		async findBySubject(this: Self, subject: string) {
-			return (await this.adapter.model.findOne({ where: { subject } })) as CustomerModel | null;
+			return (await this.model.findOne({ where: { subject } })) as CustomerModel | null;
 		},
 
 		/** The caller's own profile, or 404 when they have not registered one. */
@@ -264,18 +264,6 @@ const CustomerService: ServiceDefinition<Self> = {
 			if (!row) throw new NotFoundError("customer profile", subject);
 			return row;
 		},
-	},
-
-	async started(this: Self) {
-		if (!config.seedDemoData || (await this.adapter.model.count()) > 0) return;
-		try {
-			const customers = demoCustomers();
-			await this.adapter.model.bulkCreate(customers);
-			this.logger.info(`Seeded ${customers.length} demo customers`);
-		} catch (error) {
-			// Another instance seeded the same table at the same moment.
-			if (!isUniqueViolation(error)) throw error;
-		}
 	},
 };
 

@@ -102,7 +102,7 @@ const VehicleService: ServiceDefinition<Self> = {
 			params: { $$strict: true, ...editableFields },
 			async handler(this: Self, ctx: RequestContext<VehicleFields>): Promise<Vehicle> {
 				const owner = currentUser(ctx);
-				const created = this.adapter.model.create({
+				const created = this.model.create({
 					...ctx.params,
 					id: randomUUID(),
 					ownerId: owner.id,
@@ -132,7 +132,7 @@ const VehicleService: ServiceDefinition<Self> = {
 						? { ownerId: ctx.params.ownerId }
 						: {}
 					: { ownerId: user.id };
-				const { rows, count } = await this.adapter.model.findAndCountAll({
+				const { rows, count } = await this.model.findAndCountAll({
 					where,
 					order: [["createdAt", "ASC"]],
 					limit: ctx.params.limit,
@@ -198,7 +198,7 @@ const VehicleService: ServiceDefinition<Self> = {
 		/** The vehicle if the caller owns it (or is an admin); another owner's vehicle is "not found". */
 		async findOwned(this: Self, ctx: RequestContext, id: string) {
 			const user = currentUser(ctx);
-			const row = (await this.adapter.model.findByPk(id)) as (Model & VehicleRow) | null;
+			const row = (await this.model.findByPk(id)) as (Model & VehicleRow) | null;
 			if (!row || (!isAdmin(user) && row.get("ownerId") !== user.id)) throw new NotFoundError("vehicle", id);
 			return row;
 		},
@@ -210,7 +210,7 @@ const VehicleService: ServiceDefinition<Self> = {
 			this,
 			CONSUMER_GROUPS.vehicle.group,
 			CONSUMER_GROUPS.vehicle.topics,
-			(event, transaction) => applyToHistory(this.database(), this.adapter.model, event, transaction),
+			(event, transaction) => applyToHistory(this.database(), this.model, event, transaction),
 		);
 	},
 
