@@ -32,6 +32,7 @@ const ageSeconds = (since: Date | null, now: number) =>
 export const bookingOperationsMixin = defineMixin<Self>({
 	actions: {
 		outboxStatus: {
+			visibility: "public",
 			params: {},
 			async handler(this: Self, ctx: RequestContext): Promise<OutboxStatus> {
 				requireRole(ctx, "admin");
@@ -46,6 +47,7 @@ export const bookingOperationsMixin = defineMixin<Self>({
 		},
 
 		dayStats: {
+			visibility: "public",
 			params: {
 				$$strict: true,
 				date: {

@@ -17,7 +17,7 @@ import {
 	PHONE_RULE,
 	SERVICE_TYPE_CODE_PATTERN,
 } from "../../lib/input-rules.ts";
-import { currentUser, isAdmin, type RequestContext, requireRole } from "../../lib/request-context.ts";
+import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import { type AgendaItem, agendaOf, applyToAgenda } from "./agenda.ts";
@@ -146,9 +146,6 @@ const LIST_CACHE_PATTERNS = ["cleaners.find:**", "cleaners.candidates:**"];
  */
 const withSkill = (code: string) => where(col("skills"), Op.like, `%"${code}"%`);
 
-/** A cached answer skips the handler and its role check, so admin-only lists are looked up only for admins. */
-const forAdmins = (ctx: RequestContext) => ctx.meta.user !== undefined && isAdmin(ctx.meta.user);
-
 function toCleaner(row: CleanerRow): Cleaner {
 	const { homeLatitude, homeLongitude, ratingSum, ratingCount, createdAt, updatedAt, ...cleaner } = row;
 	// A row just created lacks the contact details it was not given: null, as a read shows them.
@@ -221,7 +218,6 @@ function activation(active: boolean) {
 	return {
 		params: uuidParam,
 		async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Cleaner> {
-			requireRole(ctx, "admin");
 			return this.applyChanges(ctx, await this.findCleaner(ctx.params.id), { active });
 		},
 	};
@@ -270,7 +266,6 @@ const CleanerService: ServiceDefinition<Self> = {
 				...profileFields,
 			},
 			async handler(this: Self, ctx: RequestContext<{ subject: string } & EditableFields>): Promise<Cleaner> {
-				requireRole(ctx, "admin");
 				await this.assertKnownSkills(ctx, ctx.params.skills);
 				const created = this.model.create({
 					weeklyHours: emptyWeeklyHours(),
@@ -302,12 +297,11 @@ const CleanerService: ServiceDefinition<Self> = {
 				skill: { ...serviceTypeCode, optional: true },
 				...PAGE_PARAMS,
 			},
-			cache: { ttl: config.cacheTtlSeconds, enabled: forAdmins },
+			cache: { ttl: config.cacheTtlSeconds },
 			async handler(
 				this: Self,
 				ctx: RequestContext<{ active?: boolean; skill?: string; limit: number; offset: number }>,
 			): Promise<Page<Cleaner>> {
-				requireRole(ctx, "admin");
 				const { active, skill, limit, offset } = ctx.params;
 				const { rows, count } = await this.model.findAndCountAll({
 					where: {
@@ -339,7 +333,6 @@ const CleanerService: ServiceDefinition<Self> = {
 				this: Self,
 				ctx: RequestContext<{ id: string } & Partial<EditableFields>>,
 			): Promise<Cleaner> {
-				requireRole(ctx, "admin");
 				const { id, ...changes } = ctx.params;
 				return this.applyChanges(ctx, await this.findCleaner(id), changes);
 			},
@@ -385,6 +378,7 @@ const CleanerService: ServiceDefinition<Self> = {
 		 * service area contains the point, with their time off during [from, to).
 		 */
 		candidates: {
+			visibility: "public",
 			params: {
 				$$strict: true,
 				serviceType: serviceTypeCode,

@@ -47,6 +47,7 @@ const ConfigurationService: ServiceDefinition<Self> = {
 	actions: {
 		/** Internal: the settings every node works with. No REST route. */
 		current: {
+			visibility: "public",
 			params: {},
 			handler(this: Self): Promise<BusinessSettings> {
 				return this.loadSettings();
