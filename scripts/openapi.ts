@@ -1,6 +1,6 @@
 /**
  * npm run openapi: writes docs/openapi.json, the API's OpenAPI 3.1 document, from the gateway's route table and
- * the params schema of every action the routes call. The services are loaded (not started) in a broker of
+ * the params schema of every action the routes call, and the typed client's operations (clients/api/). The services are loaded (not started) in a broker of
  * this process to read their schemas. `--check` writes nothing and exits 1 when the committed file is stale;
  * the gateway serves the committed file at /api/openapi.json.
  */
@@ -9,9 +9,12 @@ import { join } from "node:path";
 import { ServiceBroker } from "moleculer";
 import { API_ROUTES } from "../services/gateway/api-routes.ts";
 import { type ActionParams, buildOpenApiDocument } from "../services/gateway/openapi.ts";
+import { renderClientOperations } from "./client-types.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 export const OPENAPI_FILE = join(ROOT, "docs/openapi.json");
+/** The typed client's operation types, generated from the same document. */
+export const CLIENT_OPERATIONS_FILE = join(ROOT, "clients/api/operations.ts");
 
 /** Every action's params, read from the service schemas (mixins merged), keyed by full action name. */
 function actionParams(): Map<string, ActionParams | undefined> {
@@ -45,16 +48,29 @@ export function currentOpenApiText(): string {
 	)}\n`;
 }
 
+/** Both generated files as the code describes them now. */
+export function generatedFiles(): Map<string, string> {
+	const document = currentOpenApiText();
+	return new Map([
+		[OPENAPI_FILE, document],
+		[CLIENT_OPERATIONS_FILE, renderClientOperations(JSON.parse(document))],
+	]);
+}
+
 if (import.meta.main) {
-	const text = currentOpenApiText();
+	const files = generatedFiles();
 	if (process.argv.includes("--check")) {
-		const stale = readFileSync(OPENAPI_FILE, "utf8") !== text;
+		const stale = [...files]
+			.filter(([file, text]) => readFileSync(file, "utf8") !== text)
+			.map(([file]) => file);
 		console.log(
-			stale ? "docs/openapi.json is stale: run npm run openapi" : "docs/openapi.json is up to date",
+			stale.length > 0 ? `stale: ${stale.join(", ")}; run npm run openapi` : "generated files are up to date",
 		);
-		process.exit(stale ? 1 : 0);
+		process.exit(stale.length > 0 ? 1 : 0);
 	}
-	writeFileSync(OPENAPI_FILE, text);
-	console.log(`wrote ${OPENAPI_FILE}`);
+	for (const [file, text] of files) {
+		writeFileSync(file, text);
+		console.log(`wrote ${file}`);
+	}
 	process.exit(0);
 }

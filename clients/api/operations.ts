@@ -1,0 +1,1770 @@
+// Generated from docs/openapi.json by `npm run openapi`: do not edit.
+
+/** Every operation of the API, keyed by its operation id (the action it calls). */
+export interface Operations {
+	/** The catalog: bookable services with prices and durations per size class */
+	"catalog.list": {
+		pathParams: Record<string, never>;
+		query: {
+			includeInactive?: boolean;
+		};
+		body: undefined;
+		status: 200;
+		response: {
+			items: Array<{
+				code: string;
+				name: string;
+				description: string | null;
+				currency: string;
+				durationsMinutes: {
+					small: number;
+					medium: number;
+					large: number;
+					van: number;
+				};
+				pricesMinor: {
+					small: number;
+					medium: number;
+					large: number;
+					van: number;
+				};
+				active: boolean;
+				updatedAt: string;
+			}>;
+		};
+	};
+	/** Add a service to the catalog */
+	"catalog.create": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: {
+			code: string;
+			name: string;
+			description?: string | null;
+			currency: string;
+			durationsMinutes: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			pricesMinor: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			active?: boolean;
+		};
+		status: 201;
+		response: {
+			code: string;
+			name: string;
+			description: string | null;
+			currency: string;
+			durationsMinutes: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			pricesMinor: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			active: boolean;
+			updatedAt: string;
+		};
+	};
+	/** Change a service's name, prices, durations or availability */
+	"catalog.update": {
+		pathParams: {
+			code: string;
+		};
+		query: Record<string, never>;
+		body: {
+			name?: string;
+			description?: string | null;
+			currency?: string;
+			durationsMinutes?: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			pricesMinor?: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			active?: boolean;
+		};
+		status: 200;
+		response: {
+			code: string;
+			name: string;
+			description: string | null;
+			currency: string;
+			durationsMinutes: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			pricesMinor: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			active: boolean;
+			updatedAt: string;
+		};
+	};
+	/** Register the caller's customer profile */
+	"customers.registerMe": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: {
+			displayName: string;
+			email: string;
+			phone?: string | null;
+			language?: string;
+			addresses?: Array<{
+				id?: string;
+				label?: string | null;
+				street: string;
+				postcode: string;
+				city: string;
+				country: string;
+				latitude: number;
+				longitude: number;
+				isDefault?: boolean;
+			}>;
+		};
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			language: string;
+			addresses: Array<{
+				id: string;
+				label: string | null;
+				street: string;
+				postcode: string;
+				city: string;
+				country: string;
+				latitude: number;
+				longitude: number;
+				isDefault: boolean;
+			}>;
+			deleted: boolean;
+			deletedAt: string | null;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** The caller's customer profile */
+	"customers.me": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			language: string;
+			addresses: Array<{
+				id: string;
+				label: string | null;
+				street: string;
+				postcode: string;
+				city: string;
+				country: string;
+				latitude: number;
+				longitude: number;
+				isDefault: boolean;
+			}>;
+			deleted: boolean;
+			deletedAt: string | null;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Change the caller's profile and addresses */
+	"customers.updateMe": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: {
+			displayName?: string;
+			email?: string;
+			phone?: string | null;
+			language?: string;
+			addresses?: Array<{
+				id?: string;
+				label?: string | null;
+				street: string;
+				postcode: string;
+				city: string;
+				country: string;
+				latitude: number;
+				longitude: number;
+				isDefault?: boolean;
+			}>;
+		};
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			language: string;
+			addresses: Array<{
+				id: string;
+				label: string | null;
+				street: string;
+				postcode: string;
+				city: string;
+				country: string;
+				latitude: number;
+				longitude: number;
+				isDefault: boolean;
+			}>;
+			deleted: boolean;
+			deletedAt: string | null;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Erase the caller's personal data (the profile row stays, anonymised) */
+	"customers.deleteMe": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			language: string;
+			addresses: Array<{
+				id: string;
+				label: string | null;
+				street: string;
+				postcode: string;
+				city: string;
+				country: string;
+				latitude: number;
+				longitude: number;
+				isDefault: boolean;
+			}>;
+			deleted: boolean;
+			deletedAt: string | null;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Search customers by name or e-mail */
+	"customers.search": {
+		pathParams: Record<string, never>;
+		query: {
+			q?: string;
+			limit?: number;
+			offset?: number;
+		};
+		body: undefined;
+		status: 200;
+		response: {
+			items: Array<{
+				id: string;
+				subject: string;
+				displayName: string;
+				email: string | null;
+				phone: string | null;
+				language: string;
+				addresses: Array<{
+					id: string;
+					label: string | null;
+					street: string;
+					postcode: string;
+					city: string;
+					country: string;
+					latitude: number;
+					longitude: number;
+					isDefault: boolean;
+				}>;
+				deleted: boolean;
+				deletedAt: string | null;
+				createdAt: string;
+				updatedAt: string;
+			}>;
+			total: number;
+			limit: number;
+			offset: number;
+		};
+	};
+	/** One customer */
+	"customers.getById": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			language: string;
+			addresses: Array<{
+				id: string;
+				label: string | null;
+				street: string;
+				postcode: string;
+				city: string;
+				country: string;
+				latitude: number;
+				longitude: number;
+				isDefault: boolean;
+			}>;
+			deleted: boolean;
+			deletedAt: string | null;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** The caller's vehicles */
+	"vehicles.list": {
+		pathParams: Record<string, never>;
+		query: {
+			limit?: number;
+			offset?: number;
+			ownerId?: string;
+		};
+		body: undefined;
+		status: 200;
+		response: {
+			items: Array<{
+				id: string;
+				ownerId: string;
+				plate: string;
+				make: string;
+				model: string;
+				year: number | null;
+				colour: string | null;
+				sizeClass: "small" | "medium" | "large" | "van";
+				history: {
+					lastCleanedAt: string | null;
+					cleanings: number;
+					upcomingBookingId: string | null;
+				};
+				createdAt: string;
+				updatedAt: string;
+			}>;
+			total: number;
+			limit: number;
+			offset: number;
+		};
+	};
+	/** Add a vehicle */
+	"vehicles.create": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: {
+			plate: string;
+			make: string;
+			model: string;
+			year?: number | null;
+			colour?: string | null;
+			sizeClass: "small" | "medium" | "large" | "van";
+		};
+		status: 201;
+		response: {
+			id: string;
+			ownerId: string;
+			plate: string;
+			make: string;
+			model: string;
+			year: number | null;
+			colour: string | null;
+			sizeClass: "small" | "medium" | "large" | "van";
+			history: {
+				lastCleanedAt: string | null;
+				cleanings: number;
+				upcomingBookingId: string | null;
+			};
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** One of the caller's vehicles, with its cleaning history */
+	"vehicles.get": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			ownerId: string;
+			plate: string;
+			make: string;
+			model: string;
+			year: number | null;
+			colour: string | null;
+			sizeClass: "small" | "medium" | "large" | "van";
+			history: {
+				lastCleanedAt: string | null;
+				cleanings: number;
+				upcomingBookingId: string | null;
+			};
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Change a vehicle (its size class drives prices and durations) */
+	"vehicles.update": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: {
+			plate?: string;
+			make?: string;
+			model?: string;
+			year?: number | null;
+			colour?: string | null;
+			sizeClass?: "small" | "medium" | "large" | "van";
+		};
+		status: 200;
+		response: {
+			id: string;
+			ownerId: string;
+			plate: string;
+			make: string;
+			model: string;
+			year: number | null;
+			colour: string | null;
+			sizeClass: "small" | "medium" | "large" | "van";
+			history: {
+				lastCleanedAt: string | null;
+				cleanings: number;
+				upcomingBookingId: string | null;
+			};
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Remove a vehicle */
+	"vehicles.remove": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			removed: true;
+		};
+	};
+	/** Add a cleaner */
+	"cleaners.create": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: {
+			subject: string;
+			displayName: string;
+			email?: string | null;
+			phone?: string | null;
+			skills: Array<string>;
+			homeBase: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm: number;
+			weeklyHours?: {
+				monday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday?: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+		};
+		status: 201;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			skills: Array<string>;
+			homeBase: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm: number;
+			weeklyHours: {
+				monday: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff: Array<{
+				id: string;
+				start: string;
+				end: string;
+				reason: string | null;
+			}>;
+			active: boolean;
+			rating: {
+				average: number | null;
+				count: number;
+			};
+			jobsCompleted: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Cleaners, by activity and skill */
+	"cleaners.find": {
+		pathParams: Record<string, never>;
+		query: {
+			active?: boolean;
+			skill?: string;
+			limit?: number;
+			offset?: number;
+		};
+		body: undefined;
+		status: 200;
+		response: {
+			items: Array<{
+				id: string;
+				subject: string;
+				displayName: string;
+				email: string | null;
+				phone: string | null;
+				skills: Array<string>;
+				homeBase: {
+					latitude: number;
+					longitude: number;
+				};
+				radiusKm: number;
+				weeklyHours: {
+					monday: Array<{
+						start: string;
+						end: string;
+					}>;
+					tuesday: Array<{
+						start: string;
+						end: string;
+					}>;
+					wednesday: Array<{
+						start: string;
+						end: string;
+					}>;
+					thursday: Array<{
+						start: string;
+						end: string;
+					}>;
+					friday: Array<{
+						start: string;
+						end: string;
+					}>;
+					saturday: Array<{
+						start: string;
+						end: string;
+					}>;
+					sunday: Array<{
+						start: string;
+						end: string;
+					}>;
+				};
+				timeOff: Array<{
+					id: string;
+					start: string;
+					end: string;
+					reason: string | null;
+				}>;
+				active: boolean;
+				rating: {
+					average: number | null;
+					count: number;
+				};
+				jobsCompleted: number;
+				createdAt: string;
+				updatedAt: string;
+			}>;
+			total: number;
+			limit: number;
+			offset: number;
+		};
+	};
+	/** The caller's cleaner profile */
+	"cleaners.me": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			skills: Array<string>;
+			homeBase: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm: number;
+			weeklyHours: {
+				monday: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff: Array<{
+				id: string;
+				start: string;
+				end: string;
+				reason: string | null;
+			}>;
+			active: boolean;
+			rating: {
+				average: number | null;
+				count: number;
+			};
+			jobsCompleted: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Change the caller's skills, area, working hours and time off */
+	"cleaners.updateMe": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: {
+			displayName?: string;
+			phone?: string | null;
+			skills?: Array<string>;
+			homeBase?: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm?: number;
+			weeklyHours?: {
+				monday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday?: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff?: Array<{
+				id?: string;
+				start: string;
+				end: string;
+				reason?: string | null;
+			}>;
+		};
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			skills: Array<string>;
+			homeBase: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm: number;
+			weeklyHours: {
+				monday: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff: Array<{
+				id: string;
+				start: string;
+				end: string;
+				reason: string | null;
+			}>;
+			active: boolean;
+			rating: {
+				average: number | null;
+				count: number;
+			};
+			jobsCompleted: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** The caller's jobs between `from` and `to` (default: the next 8 days) */
+	"cleaners.agenda": {
+		pathParams: Record<string, never>;
+		query: {
+			from?: string;
+			to?: string;
+		};
+		body: undefined;
+		status: 200;
+		response: {
+			items: Array<{
+				bookingId: string;
+				status: "confirmed" | "in_progress" | "completed" | "cancelled";
+				start: string;
+				end: string;
+				serviceType: string;
+				vehicle: {
+					id: string;
+					plate: string;
+					sizeClass: string;
+				};
+				location: Record<string, never>;
+				notes: string | null;
+			}>;
+		};
+	};
+	/** A cleaner's public profile (the whole profile for admins) */
+	"cleaners.get": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			skills: Array<string>;
+			homeBase: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm: number;
+			weeklyHours: {
+				monday: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff: Array<{
+				id: string;
+				start: string;
+				end: string;
+				reason: string | null;
+			}>;
+			active: boolean;
+			rating: {
+				average: number | null;
+				count: number;
+			};
+			jobsCompleted: number;
+			createdAt: string;
+			updatedAt: string;
+		} | {
+			id: string;
+			displayName: string;
+			skills: Array<string>;
+			radiusKm: number;
+			weeklyHours: {
+				monday: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			active: boolean;
+			rating: {
+				average: number | null;
+				count: number;
+			};
+			jobsCompleted: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Change a cleaner */
+	"cleaners.update": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: {
+			displayName?: string;
+			email?: string | null;
+			phone?: string | null;
+			skills?: Array<string>;
+			homeBase?: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm?: number;
+			weeklyHours?: {
+				monday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday?: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday?: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff?: Array<{
+				id?: string;
+				start: string;
+				end: string;
+				reason?: string | null;
+			}>;
+		};
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			skills: Array<string>;
+			homeBase: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm: number;
+			weeklyHours: {
+				monday: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff: Array<{
+				id: string;
+				start: string;
+				end: string;
+				reason: string | null;
+			}>;
+			active: boolean;
+			rating: {
+				average: number | null;
+				count: number;
+			};
+			jobsCompleted: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Let a cleaner take jobs again */
+	"cleaners.activate": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			skills: Array<string>;
+			homeBase: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm: number;
+			weeklyHours: {
+				monday: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff: Array<{
+				id: string;
+				start: string;
+				end: string;
+				reason: string | null;
+			}>;
+			active: boolean;
+			rating: {
+				average: number | null;
+				count: number;
+			};
+			jobsCompleted: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Stop offering a cleaner's time */
+	"cleaners.deactivate": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			subject: string;
+			displayName: string;
+			email: string | null;
+			phone: string | null;
+			skills: Array<string>;
+			homeBase: {
+				latitude: number;
+				longitude: number;
+			};
+			radiusKm: number;
+			weeklyHours: {
+				monday: Array<{
+					start: string;
+					end: string;
+				}>;
+				tuesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				wednesday: Array<{
+					start: string;
+					end: string;
+				}>;
+				thursday: Array<{
+					start: string;
+					end: string;
+				}>;
+				friday: Array<{
+					start: string;
+					end: string;
+				}>;
+				saturday: Array<{
+					start: string;
+					end: string;
+				}>;
+				sunday: Array<{
+					start: string;
+					end: string;
+				}>;
+			};
+			timeOff: Array<{
+				id: string;
+				start: string;
+				end: string;
+				reason: string | null;
+			}>;
+			active: boolean;
+			rating: {
+				average: number | null;
+				count: number;
+			};
+			jobsCompleted: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Free start times for a service and vehicle on a day, with the price */
+	"availability.search": {
+		pathParams: Record<string, never>;
+		query: {
+			serviceType: string;
+			vehicleId: string;
+			date: string;
+			latitude?: number;
+			longitude?: number;
+		};
+		body: undefined;
+		status: 200;
+		response: {
+			date: string;
+			timeZone: string;
+			serviceType: string;
+			sizeClass: "small" | "medium" | "large" | "van";
+			durationMinutes: number;
+			price: {
+				amountMinor: number;
+				currency: string;
+			};
+			slots: Array<{
+				start: string;
+				end: string;
+				cleanerIds: Array<string>;
+			}>;
+		};
+	};
+	/** Book a service (send an Idempotency-Key) */
+	"bookings.create": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: {
+			vehicleId: string;
+			serviceType: string;
+			start: string;
+			location?: {
+				latitude: number;
+				longitude: number;
+			};
+			address?: {
+				label?: string | null;
+				street: string;
+				postcode: string;
+				city: string;
+				country: string;
+				latitude: number;
+				longitude: number;
+			};
+			cleanerId?: string;
+			notes?: string;
+		};
+		status: 201;
+		response: {
+			id: string;
+			status: "confirmed" | "in_progress" | "completed" | "cancelled";
+			customerId: string;
+			vehicle: {
+				id: string;
+				plate: string;
+				sizeClass: string;
+			};
+			cleanerId: string;
+			serviceType: string;
+			start: string;
+			end: string;
+			price: {
+				amountMinor: number;
+				currency: string;
+			};
+			location: {
+				latitude: number;
+				longitude: number;
+				label?: string | null;
+				street?: string;
+				postcode?: string;
+				city?: string;
+				country?: string;
+			};
+			notes: string | null;
+			cancellation: {
+				by: string;
+				late: boolean;
+				feeMinor: number | null;
+			} | null;
+			rating: {
+				score: number;
+				comment: string | null;
+				ratedAt: string;
+			} | null;
+			version: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Bookings: the caller's own; admins filter by status, cleaner, customer and time */
+	"bookings.list": {
+		pathParams: Record<string, never>;
+		query: {
+			limit?: number;
+			offset?: number;
+			status?: "confirmed" | "in_progress" | "completed" | "cancelled";
+			cleanerId?: string;
+			customerId?: string;
+			from?: string;
+			to?: string;
+		};
+		body: undefined;
+		status: 200;
+		response: {
+			items: Array<{
+				id: string;
+				status: "confirmed" | "in_progress" | "completed" | "cancelled";
+				customerId: string;
+				vehicle: {
+					id: string;
+					plate: string;
+					sizeClass: string;
+				};
+				cleanerId: string;
+				serviceType: string;
+				start: string;
+				end: string;
+				price: {
+					amountMinor: number;
+					currency: string;
+				};
+				location: {
+					latitude: number;
+					longitude: number;
+					label?: string | null;
+					street?: string;
+					postcode?: string;
+					city?: string;
+					country?: string;
+				};
+				notes: string | null;
+				cancellation: {
+					by: string;
+					late: boolean;
+					feeMinor: number | null;
+				} | null;
+				rating: {
+					score: number;
+					comment: string | null;
+					ratedAt: string;
+				} | null;
+				version: number;
+				createdAt: string;
+				updatedAt: string;
+			}>;
+			total: number;
+			limit: number;
+			offset: number;
+		};
+	};
+	/** One booking */
+	"bookings.get": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			status: "confirmed" | "in_progress" | "completed" | "cancelled";
+			customerId: string;
+			vehicle: {
+				id: string;
+				plate: string;
+				sizeClass: string;
+			};
+			cleanerId: string;
+			serviceType: string;
+			start: string;
+			end: string;
+			price: {
+				amountMinor: number;
+				currency: string;
+			};
+			location: {
+				latitude: number;
+				longitude: number;
+				label?: string | null;
+				street?: string;
+				postcode?: string;
+				city?: string;
+				country?: string;
+			};
+			notes: string | null;
+			cancellation: {
+				by: string;
+				late: boolean;
+				feeMinor: number | null;
+			} | null;
+			rating: {
+				score: number;
+				comment: string | null;
+				ratedAt: string;
+			} | null;
+			version: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Cancel a booking (a fee applies after the cut-off) */
+	"bookings.cancel": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			status: "confirmed" | "in_progress" | "completed" | "cancelled";
+			customerId: string;
+			vehicle: {
+				id: string;
+				plate: string;
+				sizeClass: string;
+			};
+			cleanerId: string;
+			serviceType: string;
+			start: string;
+			end: string;
+			price: {
+				amountMinor: number;
+				currency: string;
+			};
+			location: {
+				latitude: number;
+				longitude: number;
+				label?: string | null;
+				street?: string;
+				postcode?: string;
+				city?: string;
+				country?: string;
+			};
+			notes: string | null;
+			cancellation: {
+				by: string;
+				late: boolean;
+				feeMinor: number | null;
+			} | null;
+			rating: {
+				score: number;
+				comment: string | null;
+				ratedAt: string;
+			} | null;
+			version: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Move a booking to another start time */
+	"bookings.reschedule": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: {
+			start: string;
+		};
+		status: 200;
+		response: {
+			id: string;
+			status: "confirmed" | "in_progress" | "completed" | "cancelled";
+			customerId: string;
+			vehicle: {
+				id: string;
+				plate: string;
+				sizeClass: string;
+			};
+			cleanerId: string;
+			serviceType: string;
+			start: string;
+			end: string;
+			price: {
+				amountMinor: number;
+				currency: string;
+			};
+			location: {
+				latitude: number;
+				longitude: number;
+				label?: string | null;
+				street?: string;
+				postcode?: string;
+				city?: string;
+				country?: string;
+			};
+			notes: string | null;
+			cancellation: {
+				by: string;
+				late: boolean;
+				feeMinor: number | null;
+			} | null;
+			rating: {
+				score: number;
+				comment: string | null;
+				ratedAt: string;
+			} | null;
+			version: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Start the job (the assigned cleaner) */
+	"bookings.start": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			status: "confirmed" | "in_progress" | "completed" | "cancelled";
+			customerId: string;
+			vehicle: {
+				id: string;
+				plate: string;
+				sizeClass: string;
+			};
+			cleanerId: string;
+			serviceType: string;
+			start: string;
+			end: string;
+			price: {
+				amountMinor: number;
+				currency: string;
+			};
+			location: {
+				latitude: number;
+				longitude: number;
+				label?: string | null;
+				street?: string;
+				postcode?: string;
+				city?: string;
+				country?: string;
+			};
+			notes: string | null;
+			cancellation: {
+				by: string;
+				late: boolean;
+				feeMinor: number | null;
+			} | null;
+			rating: {
+				score: number;
+				comment: string | null;
+				ratedAt: string;
+			} | null;
+			version: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Complete the job (the assigned cleaner) */
+	"bookings.complete": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			id: string;
+			status: "confirmed" | "in_progress" | "completed" | "cancelled";
+			customerId: string;
+			vehicle: {
+				id: string;
+				plate: string;
+				sizeClass: string;
+			};
+			cleanerId: string;
+			serviceType: string;
+			start: string;
+			end: string;
+			price: {
+				amountMinor: number;
+				currency: string;
+			};
+			location: {
+				latitude: number;
+				longitude: number;
+				label?: string | null;
+				street?: string;
+				postcode?: string;
+				city?: string;
+				country?: string;
+			};
+			notes: string | null;
+			cancellation: {
+				by: string;
+				late: boolean;
+				feeMinor: number | null;
+			} | null;
+			rating: {
+				score: number;
+				comment: string | null;
+				ratedAt: string;
+			} | null;
+			version: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** Rate a completed job */
+	"bookings.rate": {
+		pathParams: {
+			id: string;
+		};
+		query: Record<string, never>;
+		body: {
+			score: number;
+			comment?: string;
+		};
+		status: 200;
+		response: {
+			id: string;
+			status: "confirmed" | "in_progress" | "completed" | "cancelled";
+			customerId: string;
+			vehicle: {
+				id: string;
+				plate: string;
+				sizeClass: string;
+			};
+			cleanerId: string;
+			serviceType: string;
+			start: string;
+			end: string;
+			price: {
+				amountMinor: number;
+				currency: string;
+			};
+			location: {
+				latitude: number;
+				longitude: number;
+				label?: string | null;
+				street?: string;
+				postcode?: string;
+				city?: string;
+				country?: string;
+			};
+			notes: string | null;
+			cancellation: {
+				by: string;
+				late: boolean;
+				feeMinor: number | null;
+			} | null;
+			rating: {
+				score: number;
+				comment: string | null;
+				ratedAt: string;
+			} | null;
+			version: number;
+			createdAt: string;
+			updatedAt: string;
+		};
+	};
+	/** The runtime business settings and who changed them */
+	"configuration.list": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			settings: {
+				slotGranularityMinutes: number;
+				travelBufferMinutes: number;
+				cancellationCutoffHours: number;
+				lateCancellationFeePercent: number;
+				timeZone: string;
+				availabilityCacheTtlSeconds: number;
+			};
+			changes: Array<{
+				key: "slotGranularityMinutes" | "travelBufferMinutes" | "cancellationCutoffHours" | "lateCancellationFeePercent" | "timeZone" | "availabilityCacheTtlSeconds";
+				updatedBy: string;
+				updatedAt: string;
+			}>;
+		};
+	};
+	/** Change runtime business settings (every node applies them at once) */
+	"configuration.update": {
+		pathParams: Record<string, never>;
+		query: Record<string, never>;
+		body: {
+			slotGranularityMinutes?: number;
+			travelBufferMinutes?: number;
+			cancellationCutoffHours?: number;
+			lateCancellationFeePercent?: number;
+			timeZone?: string;
+			availabilityCacheTtlSeconds?: number;
+		};
+		status: 200;
+		response: {
+			settings: {
+				slotGranularityMinutes: number;
+				travelBufferMinutes: number;
+				cancellationCutoffHours: number;
+				lateCancellationFeePercent: number;
+				timeZone: string;
+				availabilityCacheTtlSeconds: number;
+			};
+			changes: Array<{
+				key: "slotGranularityMinutes" | "travelBufferMinutes" | "cancellationCutoffHours" | "lateCancellationFeePercent" | "timeZone" | "availabilityCacheTtlSeconds";
+				updatedBy: string;
+				updatedAt: string;
+			}>;
+		};
+	};
+}
+
+export type OperationId = keyof Operations;
+
+/** Method and path template of every operation. */
+export const OPERATION_ROUTES: Record<OperationId, { method: string; path: string }> = {
+	"catalog.list": { method: "GET", path: "/api/services" },
+	"catalog.create": { method: "POST", path: "/api/services" },
+	"catalog.update": { method: "PATCH", path: "/api/services/{code}" },
+	"customers.registerMe": { method: "POST", path: "/api/customers/me" },
+	"customers.me": { method: "GET", path: "/api/customers/me" },
+	"customers.updateMe": { method: "PATCH", path: "/api/customers/me" },
+	"customers.deleteMe": { method: "DELETE", path: "/api/customers/me" },
+	"customers.search": { method: "GET", path: "/api/customers" },
+	"customers.getById": { method: "GET", path: "/api/customers/{id}" },
+	"vehicles.list": { method: "GET", path: "/api/vehicles" },
+	"vehicles.create": { method: "POST", path: "/api/vehicles" },
+	"vehicles.get": { method: "GET", path: "/api/vehicles/{id}" },
+	"vehicles.update": { method: "PATCH", path: "/api/vehicles/{id}" },
+	"vehicles.remove": { method: "DELETE", path: "/api/vehicles/{id}" },
+	"cleaners.create": { method: "POST", path: "/api/cleaners" },
+	"cleaners.find": { method: "GET", path: "/api/cleaners" },
+	"cleaners.me": { method: "GET", path: "/api/cleaners/me" },
+	"cleaners.updateMe": { method: "PATCH", path: "/api/cleaners/me" },
+	"cleaners.agenda": { method: "GET", path: "/api/cleaners/me/agenda" },
+	"cleaners.get": { method: "GET", path: "/api/cleaners/{id}" },
+	"cleaners.update": { method: "PATCH", path: "/api/cleaners/{id}" },
+	"cleaners.activate": { method: "POST", path: "/api/cleaners/{id}/activate" },
+	"cleaners.deactivate": { method: "POST", path: "/api/cleaners/{id}/deactivate" },
+	"availability.search": { method: "GET", path: "/api/availability" },
+	"bookings.create": { method: "POST", path: "/api/bookings" },
+	"bookings.list": { method: "GET", path: "/api/bookings" },
+	"bookings.get": { method: "GET", path: "/api/bookings/{id}" },
+	"bookings.cancel": { method: "POST", path: "/api/bookings/{id}/cancel" },
+	"bookings.reschedule": { method: "POST", path: "/api/bookings/{id}/reschedule" },
+	"bookings.start": { method: "POST", path: "/api/bookings/{id}/start" },
+	"bookings.complete": { method: "POST", path: "/api/bookings/{id}/complete" },
+	"bookings.rate": { method: "POST", path: "/api/bookings/{id}/rating" },
+	"configuration.list": { method: "GET", path: "/api/settings" },
+	"configuration.update": { method: "PATCH", path: "/api/settings" },
+};

@@ -1,0 +1,118 @@
+/**
+ * The TypeScript side of the API document: for every operation its method, path, parameters, body and success
+ * answer as types, and a table of method and path per operation id for the client's runtime. Written by
+ * `npm run openapi` to clients/api/operations.ts; the client in clients/api/client.ts is typed by it.
+ */
+type Schema = {
+	$ref?: string;
+	const?: unknown;
+	enum?: unknown[];
+	anyOf?: Schema[];
+	type?: string;
+	items?: Schema;
+	properties?: Record<string, Schema>;
+	required?: string[];
+};
+interface Parameter {
+	name: string;
+	in: "path" | "query" | "header";
+	required: boolean;
+	schema: Schema;
+}
+interface Operation {
+	operationId: string;
+	summary: string;
+	parameters?: Parameter[];
+	requestBody?: { required: boolean; content: { "application/json": { schema: Schema } } };
+	responses: Record<string, { content?: { "application/json": { schema: Schema } } }>;
+}
+
+const quote = (value: unknown) => JSON.stringify(value);
+const propertyName = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : quote(name));
+
+export function tsType(schema: Schema, depth = 1): string {
+	if (schema.$ref) return "unknown";
+	if (schema.const !== undefined) return quote(schema.const);
+	if (schema.enum) return schema.enum.map(quote).join(" | ");
+	if (schema.anyOf) return schema.anyOf.map((option) => tsType(option, depth)).join(" | ");
+	switch (schema.type) {
+		case "string":
+			return "string";
+		case "integer":
+		case "number":
+			return "number";
+		case "boolean":
+			return "boolean";
+		case "null":
+			return "null";
+		case "array":
+			return `Array<${tsType(schema.items ?? {}, depth)}>`;
+		case "object":
+			return objectType(schema.properties ?? {}, schema.required ?? [], depth);
+		default:
+			return "unknown";
+	}
+}
+
+function objectType(properties: Record<string, Schema>, required: string[], depth: number): string {
+	const entries = Object.entries(properties);
+	if (entries.length === 0) return "Record<string, never>";
+	const indent = "\t".repeat(depth + 1);
+	const lines = entries.map(
+		([name, schema]) =>
+			`${indent}${propertyName(name)}${required.includes(name) ? "" : "?"}: ${tsType(schema, depth + 1)};`,
+	);
+	return `{\n${lines.join("\n")}\n${"\t".repeat(depth)}}`;
+}
+
+function parametersType(parameters: Parameter[], where: "path" | "query", depth: number): string {
+	const chosen = parameters.filter((parameter) => parameter.in === where);
+	return objectType(
+		Object.fromEntries(chosen.map((parameter) => [parameter.name, parameter.schema])),
+		chosen.filter((parameter) => parameter.required).map((parameter) => parameter.name),
+		depth,
+	);
+}
+
+export function renderClientOperations(document: {
+	paths: Record<string, Record<string, Operation>>;
+}): string {
+	const types: string[] = [];
+	const routes: string[] = [];
+	for (const [path, methods] of Object.entries(document.paths)) {
+		for (const [method, operation] of Object.entries(methods)) {
+			const [status, success] =
+				Object.entries(operation.responses).find(([code]) => code.startsWith("2")) ?? [];
+			const body = operation.requestBody?.content["application/json"].schema;
+			types.push(
+				[
+					`\t/** ${operation.summary} */`,
+					`\t${quote(operation.operationId)}: {`,
+					`\t\tpathParams: ${parametersType(operation.parameters ?? [], "path", 2)};`,
+					`\t\tquery: ${parametersType(operation.parameters ?? [], "query", 2)};`,
+					`\t\tbody: ${body ? tsType(body, 2) : "undefined"};`,
+					`\t\tstatus: ${status};`,
+					`\t\tresponse: ${tsType(success?.content?.["application/json"].schema ?? {}, 2)};`,
+					"\t};",
+				].join("\n"),
+			);
+			routes.push(
+				`\t${quote(operation.operationId)}: { method: ${quote(method.toUpperCase())}, path: ${quote(path)} },`,
+			);
+		}
+	}
+	return `// Generated from docs/openapi.json by \`npm run openapi\`: do not edit.
+
+/** Every operation of the API, keyed by its operation id (the action it calls). */
+export interface Operations {
+${types.join("\n")}
+}
+
+export type OperationId = keyof Operations;
+
+/** Method and path template of every operation. */
+export const OPERATION_ROUTES: Record<OperationId, { method: string; path: string }> = {
+${routes.join("\n")}
+};
+`;
+}
