@@ -78,6 +78,35 @@ export interface Operations {
 			updatedAt: string;
 		};
 	};
+	/** One service of the catalog */
+	"catalog.get": {
+		pathParams: {
+			code: string;
+		};
+		query: Record<string, never>;
+		body: undefined;
+		status: 200;
+		response: {
+			code: string;
+			name: string;
+			description: string | null;
+			currency: string;
+			durationsMinutes: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			pricesMinor: {
+				small: number;
+				medium: number;
+				large: number;
+				van: number;
+			};
+			active: boolean;
+			updatedAt: string;
+		};
+	};
 	/** Change a service's name, prices, durations or availability */
 	"catalog.update": {
 		pathParams: {
@@ -1735,6 +1764,7 @@ export type OperationId = keyof Operations;
 export const OPERATION_ROUTES: Record<OperationId, { method: string; path: string }> = {
 	"catalog.list": { method: "GET", path: "/api/services" },
 	"catalog.create": { method: "POST", path: "/api/services" },
+	"catalog.get": { method: "GET", path: "/api/services/{code}" },
 	"catalog.update": { method: "PATCH", path: "/api/services/{code}" },
 	"customers.registerMe": { method: "POST", path: "/api/customers/me" },
 	"customers.me": { method: "GET", path: "/api/customers/me" },

@@ -76,6 +76,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
 		errors: [409],
 	},
 	{
+		method: "GET",
+		path: "/services/:code",
+		action: "catalog.get",
+		access: anyone,
+		summary: "One service of the catalog",
+		responds: { body: SERVICE_TYPE_SCHEMA },
+	},
+	{
 		method: "PATCH",
 		path: "/services/:code",
 		action: "catalog.update",

@@ -11,6 +11,7 @@ import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { apiDocs } from "./api-docs.ts";
 import { type Access, API_ROUTES, type ApiRoute } from "./api-routes.ts";
+import { checkIfMatch, entityTag, originRevalidates, readActions } from "./conditional.ts";
 import { formatError } from "./error-format.ts";
 import { refuseUnsafeInput } from "./input-guard.ts";
 import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "./rate-limiter.ts";
@@ -29,6 +30,9 @@ type GatewayRequest = IncomingMessage & {
 interface AliasWithAccess {
 	access?: Access;
 }
+
+/** For If-Match: the GET action that reads what each PATCH action changes. */
+const READ_ACTIONS = readActions(API_ROUTES);
 
 const SECURITY_HEADERS: Record<string, string> = {
 	"X-Content-Type-Options": "nosniff",
@@ -72,6 +76,7 @@ function apiRoute(routes: readonly ApiRoute[]) {
 		authentication: true,
 		authorization: true,
 		bodyParsers: { json: { limit: config.http.bodyLimit, strict: true }, urlencoded: false },
+		etag: entityTag,
 		aliases: Object.fromEntries(
 			routes.map((route) => [
 				`${route.method} ${route.path}`,
@@ -103,11 +108,13 @@ const GatewayService: ServiceDefinition = {
 				next();
 			},
 			apiDocs(),
+			originRevalidates,
 		],
 		cors: {
 			origin: config.http.corsOrigins,
 			methods: ["GET", "POST", "PATCH", "PUT", "DELETE"],
-			allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+			allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "If-None-Match"],
+			exposedHeaders: ["ETag", "Idempotent-Replayed", "Retry-After", "X-Request-ID"],
 			maxAge: 600,
 		},
 		routes: [
@@ -160,8 +167,12 @@ const GatewayService: ServiceDefinition = {
 		 * Reads are safe to repeat: one retry on another instance hides a node that died mid-request.
 		 * Writes are never retried here; clients retry them with their Idempotency-Key.
 		 */
-		callAction(this: Service, route: { callOptions?: object }, ...rest: unknown[]) {
-			const req = rest[1] as IncomingMessage;
+		async callAction(this: Service, route: { callOptions?: object }, ...rest: unknown[]) {
+			const [action, req, , params] = rest as [string, GatewayRequest, unknown, Record<string, unknown>];
+			const ifMatch = req.headers["if-match"];
+			const read = READ_ACTIONS.get(action);
+			if (typeof ifMatch === "string" && read && req.$ctx)
+				await checkIfMatch(req.$ctx, read, params, ifMatch);
 			const callOptions = { ...route.callOptions, retries: req.method === "GET" ? 1 : 0 };
 			return ApiGateway.methods?.callAction.call(this, { ...route, callOptions }, ...rest);
 		},

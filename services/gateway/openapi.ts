@@ -40,6 +40,10 @@ export const ERROR_RESPONSES: Record<number, { description: string; types: strin
 			"CUSTOMER_DELETED",
 		],
 	},
+	412: {
+		description: "`If-Match` names a version that is no longer current; `details.etag` is the current one",
+		types: ["PRECONDITION_FAILED"],
+	},
 	413: { description: "The body is over the limit (`HTTP_BODY_LIMIT`)", types: ["PAYLOAD_TOO_LARGE"] },
 	422: {
 		description: "A field breaks a rule; `details` lists `{ field, rule, message }`",
@@ -90,6 +94,7 @@ export function errorStatuses(route: ApiRoute, params: ActionParams | undefined)
 	// Any params schema refuses something: a broken rule, or (with $$strict) a parameter it does not know.
 	if (params !== undefined && Object.keys(params).length > 0) statuses.add(422);
 	if (WITH_BODY.has(route.method)) statuses.add(413);
+	if (route.method === "PATCH") statuses.add(412);
 	return [...statuses].sort((a, b) => a - b);
 }
 
@@ -132,7 +137,26 @@ function operation(route: ApiRoute, params: ActionParams | undefined): JsonSchem
 				schema: { type: "string", minLength: 1, maxLength: 100, pattern: "^[\\x21-\\x7E]+$" },
 			});
 		}
+		if (route.method === "PATCH") {
+			parameters.push({
+				name: "If-Match",
+				in: "header",
+				required: false,
+				description:
+					"The `ETag` of the resource as the client read it: the change is refused (412) if it changed since",
+				schema: { type: "string" },
+			});
+		}
 	} else {
+		if (route.method === "GET") {
+			parameters.push({
+				name: "If-None-Match",
+				in: "header",
+				required: false,
+				description: "An `ETag` the client holds: 304 without a body when the answer is still the same",
+				schema: { type: "string" },
+			});
+		}
 		for (const [name, rule] of Object.entries(rules)) {
 			if (name.startsWith("$$")) continue;
 			const expanded = rule as ValidatorRule;
@@ -146,8 +170,13 @@ function operation(route: ApiRoute, params: ActionParams | undefined): JsonSchem
 	}
 	const success = route.responds.status ?? 200;
 	const content = { "application/json": { schema: route.responds.body } };
-	const responses: JsonSchema = { [success]: { description: route.summary, content } };
-	if (route.responds.existing) responses[200] = { description: route.responds.existing, content };
+	const headers = {
+		ETag: { description: "Tag of this answer, for If-None-Match and If-Match", schema: { type: "string" } },
+	};
+	const responses: JsonSchema = { [success]: { description: route.summary, headers, content } };
+	if (route.method === "GET")
+		responses[304] = { description: "Not modified: the answer still has the tag of If-None-Match" };
+	if (route.responds.existing) responses[200] = { description: route.responds.existing, headers, content };
 	for (const status of errorStatuses(route, params))
 		responses[status] = { $ref: `#/components/responses/Error${status}` };
 	return {

@@ -51,6 +51,7 @@ export async function walkEveryOperation(
 			pricesMinor: { small: 1000, medium: 1200, large: 1500, van: 2000 },
 		},
 	});
+	await call("GET", "/services/{code}", 200, { path: { code } });
 	await call("PATCH", "/services/{code}", 200, {
 		as: "olga",
 		path: { code },
@@ -99,6 +100,27 @@ export async function walkEveryOperation(
 		body: { colour: "red" },
 	});
 	await call("POST", "/vehicles", 422, { as: "alice", body: { plate: "" } });
+	// Conditional requests: the tag of a read, 304 while it holds, 412 for a change based on a stale read.
+	const read = await call("GET", "/vehicles/{id}", 200, { as: "alice", path: { id: vehicle.id } });
+	const tag = read.headers.get("etag") ?? "";
+	assert.match(tag, /^"[\w-]+"$/);
+	await call("GET", "/vehicles/{id}", 304, {
+		as: "alice",
+		path: { id: vehicle.id },
+		headers: { "If-None-Match": tag },
+	});
+	await call("PATCH", "/vehicles/{id}", 200, {
+		as: "alice",
+		path: { id: vehicle.id },
+		headers: { "If-Match": tag },
+		body: { colour: "green" },
+	});
+	await call("PATCH", "/vehicles/{id}", 412, {
+		as: "alice",
+		path: { id: vehicle.id },
+		headers: { "If-Match": tag },
+		body: { colour: "blue" },
+	});
 
 	const area = freshArea();
 	const weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"];
