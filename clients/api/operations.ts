@@ -78,7 +78,7 @@ export interface Operations {
 			updatedAt: string;
 		};
 	};
-	/** One service of the catalog */
+	/** One service of the catalog, inactive ones included */
 	"catalog.get": {
 		pathParams: {
 			code: string;

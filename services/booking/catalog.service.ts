@@ -81,9 +81,8 @@ const CatalogService: ServiceDefinition<Self> = {
 			},
 		},
 
-		/** Internal (bookings, availability): one service type, inactive ones included. */
+		/** One service type, inactive ones included: for bookings, availability and admins. */
 		get: {
-			visibility: "public",
 			params: { $$strict: true, code: { type: "string", max: 40 } },
 			cache: { keys: ["code"], ttl: config.cacheTtlSeconds },
 			async handler(this: Self, ctx: RequestContext<{ code: string }>): Promise<ServiceType> {

@@ -79,8 +79,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
 		method: "GET",
 		path: "/services/:code",
 		action: "catalog.get",
-		access: anyone,
-		summary: "One service of the catalog",
+		access: admin,
+		summary: "One service of the catalog, inactive ones included",
 		responds: { body: SERVICE_TYPE_SCHEMA },
 	},
 	{

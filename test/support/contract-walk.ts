@@ -51,7 +51,7 @@ export async function walkEveryOperation(
 			pricesMinor: { small: 1000, medium: 1200, large: 1500, van: 2000 },
 		},
 	});
-	await call("GET", "/services/{code}", 200, { path: { code } });
+	await call("GET", "/services/{code}", 200, { as: "olga", path: { code } });
 	await call("PATCH", "/services/{code}", 200, {
 		as: "olga",
 		path: { code },
