@@ -35,6 +35,7 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
 			transactionType: Transaction.TYPES.IMMEDIATE,
 		});
 		tuneSqliteConnections(sequelize);
+		reuseTransactionConnections(sequelize);
 		oneTransactionAtATime(sequelize);
 		return sequelize;
 	}
@@ -131,6 +132,42 @@ function tuneSqliteConnections(sequelize: Sequelize): void {
 			);
 		}
 		return connection;
+	};
+}
+
+interface ReusableConnection {
+	uuid?: string;
+	close(): void;
+}
+
+/**
+ * Sequelize's SQLite dialect opens a new connection for every transaction and closes it afterwards: a file
+ * open, the schema read and the settings above, each time. Transactions here run one at a time (below), so the
+ * connection of the last one is kept and handed to the next instead. A connection comes back from a
+ * transaction after its COMMIT or ROLLBACK, with nothing open on it.
+ */
+function reuseTransactionConnections(sequelize: Sequelize): void {
+	const manager = sequelize.connectionManager as unknown as {
+		connections: Record<string, ReusableConnection>;
+		getConnection(options?: { uuid?: string }): Promise<ReusableConnection>;
+		releaseConnection(connection: ReusableConnection, force?: boolean): void;
+	};
+	const open = manager.getConnection.bind(manager);
+	const close = manager.releaseConnection.bind(manager);
+	let idle: ReusableConnection | undefined;
+	manager.getConnection = async (options) => {
+		const uuid = options?.uuid;
+		if (uuid === undefined || uuid === "default" || manager.connections[uuid] || !idle) return open(options);
+		const connection = idle;
+		idle = undefined;
+		manager.connections[uuid] = connection;
+		return connection;
+	};
+	manager.releaseConnection = (connection, force) => {
+		if (!connection.uuid || force === true || idle !== undefined) return close(connection, force);
+		delete manager.connections[connection.uuid];
+		connection.uuid = undefined;
+		idle = connection;
 	};
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors } from "moleculer";
 import type { RequestContext } from "../../lib/request-context.ts";
@@ -11,7 +11,7 @@ import type { ApiRoute } from "./api-routes.ts";
  * so two writers racing within that moment can both pass: it guards against stale clients, not simultaneous ones.
  */
 export function entityTag(body: string | Buffer): string {
-	return `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;
+	return `"${hash("sha256", body, "base64url").slice(0, 32)}"`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import {
 	createRemoteJWKSet,
 	errors,
@@ -22,6 +23,8 @@ export interface TokenVerifierOptions {
 	jwksCooldownSeconds?: number;
 	/** For each request to the identity provider (discovery, key set). */
 	fetchTimeoutMs?: number;
+	/** Verified tokens remembered until they expire (0: none); the oldest goes first when it is full. */
+	cacheSize?: number;
 }
 
 export interface TokenVerifier {
@@ -96,10 +99,32 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 		}
 	};
 
+	// A signature check is the gateway's largest cost per request (ES256 through WebCrypto): a token that passed
+	// every check is remembered by its hash until it expires, and for as long as the provider still publishes the
+	// key that signed it (after a rotation that drops the key, its tokens are refused as before).
+	const cacheSize = options.cacheSize ?? 10_000;
+	const verified = new Map<string, { user: AuthUser; expiresAtMs: number; kid: string | undefined }>();
+	const remember = (key: string, user: AuthUser, exp: number, kid: string | undefined) => {
+		if (cacheSize === 0) return;
+		if (verified.size >= cacheSize) verified.delete(verified.keys().next().value as string);
+		verified.set(key, { user, expiresAtMs: exp * 1000, kid });
+	};
+	const stillValid = async (entry: { expiresAtMs: number; kid: string | undefined }) => {
+		if (entry.expiresAtMs + options.clockSkewSeconds * 1000 <= Date.now()) return false;
+		const published = (await discoverKeySet()).jwks()?.keys ?? [];
+		return published.some((jwk) => jwk.kid === entry.kid);
+	};
+
 	return {
 		async verify(token) {
+			const key = hash("sha256", token, "base64url");
+			const known = verified.get(key);
+			if (known) {
+				if (await stillValid(known)) return known.user;
+				verified.delete(key);
+			}
 			try {
-				const { payload } = await jwtVerify(token, getKey, {
+				const { payload, protectedHeader } = await jwtVerify(token, getKey, {
 					issuer,
 					audience: options.audience,
 					algorithms,
@@ -113,7 +138,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 				if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + options.clockSkewSeconds) {
 					throw new TokenRejectedError("not yet valid");
 				}
-				return toAuthUser(payload, rolesPath);
+				const user = toAuthUser(payload, rolesPath);
+				remember(key, user, payload.exp as number, protectedHeader.kid);
+				return user;
 			} catch (error) {
 				if (error instanceof IdentityProviderUnavailableError || error instanceof TokenRejectedError) {
 					throw error;

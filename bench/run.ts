@@ -1,0 +1,307 @@
+/**
+ * npm run bench: every figure of the speed targets in one run, beside a raw node:http server measured in the same
+ * run, as one table and as JSON (bench/results/latest.json).
+ *
+ *   npm run bench                  embedded, then the cluster (needs `npm run infra:up`: Kafka, MariaDB, Redis)
+ *   npm run bench -- --quick       embedded only, short runs (under 2 minutes): the smoke check CI runs
+ *   npm run bench -- --no-cluster  embedded only, full length
+ *
+ * HTTP load comes from wrk (Debian's package), which must be installed. The benchmark asserts nothing about
+ * speed: it reports, and the targets stand beside the figures.
+ */
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { DateTime } from "luxon";
+import { describeMachine, latencyStats, machineInfo, now, processMemory, table } from "./lib.ts";
+import { type BenchPlatform, startBenchPlatform } from "./platforms.ts";
+
+const run = promisify(execFile);
+const QUICK = process.argv.includes("--quick");
+const CLUSTER = !QUICK && !process.argv.includes("--no-cluster");
+const WRK_SECONDS = QUICK ? 3 : 10;
+const BOOKINGS = QUICK ? 120 : 800;
+const IN_FLIGHT = 16;
+const ZONE = "Europe/Amsterdam";
+
+interface Figure {
+	name: string;
+	value: number;
+	unit: string;
+	/** Relative to raw node:http in the same run, for throughput figures. */
+	ratio?: number;
+	target?: string;
+	met?: boolean;
+}
+const figures: Figure[] = [];
+const record = (figure: Figure) => {
+	figures.push(figure);
+	console.log(
+		`  ${figure.name}: ${figure.value} ${figure.unit}${figure.ratio !== undefined ? ` (${figure.ratio}× raw)` : ""}`,
+	);
+};
+
+interface WrkResult {
+	requestsPerSecond: number;
+	p50Ms: number;
+	p99Ms: number;
+	non2xx: number;
+}
+
+const toMs = (text: string): number => {
+	const value = Number.parseFloat(text);
+	if (text.endsWith("us")) return value / 1000;
+	if (text.endsWith("ms")) return value;
+	if (text.endsWith("s")) return value * 1000;
+	return value;
+};
+
+/** wrk on one URL: requests per second and latency percentiles, from its --latency report. */
+async function wrk(
+	url: string,
+	connections: number,
+	headers: Record<string, string> = {},
+): Promise<WrkResult> {
+	const args = ["-t2", `-c${connections}`, `-d${WRK_SECONDS}s`, "--latency", "--timeout", "5s"];
+	for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}: ${value}`);
+	const { stdout } = await run("wrk", [...args, url], { maxBuffer: 1 << 20 });
+	const percentile = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(stdout)?.[1] ?? "NaN");
+	return {
+		requestsPerSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN)),
+		p50Ms: Math.round(percentile("50") * 100) / 100,
+		p99Ms: Math.round(percentile("99") * 100) / 100,
+		non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0),
+	};
+}
+
+/** The baseline: node:http answering a small JSON body, on this machine, now. */
+async function rawBaseline(): Promise<number> {
+	const body = JSON.stringify({ items: [{ code: "exterior-wash", name: "Exterior wash" }], total: 1 });
+	const server = createServer((_req, res) => {
+		res.writeHead(200, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) });
+		res.end(body);
+	});
+	await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+	const { port } = server.address() as { port: number };
+	const result = await wrk(`http://127.0.0.1:${port}/`, 32);
+	server.close();
+	return result.requestsPerSecond;
+}
+
+function throughput(
+	name: string,
+	result: WrkResult,
+	raw: number,
+	target?: { ratio?: number; rps?: number; p99Ms?: number },
+) {
+	const ratio = Math.round((result.requestsPerSecond / raw) * 1000) / 1000;
+	const met =
+		target === undefined
+			? undefined
+			: (target.ratio === undefined || ratio >= target.ratio) &&
+				(target.rps === undefined || result.requestsPerSecond >= target.rps) &&
+				(target.p99Ms === undefined || result.p99Ms <= target.p99Ms);
+	const wanted = [
+		target?.ratio !== undefined ? `≥ ${target.ratio}× raw` : "",
+		target?.rps !== undefined ? `≥ ${target.rps} req/s` : "",
+		target?.p99Ms !== undefined ? `p99 ≤ ${target.p99Ms} ms` : "",
+	]
+		.filter(Boolean)
+		.join(", ");
+	record({
+		name: `${name} (p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${result.non2xx ? `, ${result.non2xx} non-2xx` : ""})`,
+		value: result.requestsPerSecond,
+		unit: "req/s",
+		ratio,
+		target: wanted || undefined,
+		met,
+	});
+}
+
+/**
+ * Bookings of distinct one-hour slots of one cleaner who works every day, `IN_FLIGHT` at a time: the write
+ * path end to end (validation, price, reservation, outbox). Then 20 requests race for one slot.
+ */
+async function bookingLoad(platform: BenchPlatform, label: string) {
+	const admin = await platform.client.token("olga");
+	const token = await platform.client.token("alice");
+	const home = { latitude: 40 + Math.random(), longitude: -3 - Math.random() };
+	const everyDay = Object.fromEntries(
+		["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => [
+			day,
+			[{ start: "06:00", end: "22:00" }],
+		]),
+	);
+	const cleaner = await platform.client.api("POST", "/cleaners", {
+		token: admin,
+		body: {
+			subject: `bench-${randomUUID()}`,
+			displayName: "Bench",
+			skills: ["exterior-wash"],
+			homeBase: home,
+			radiusKm: 5,
+			weeklyHours: everyDay,
+		},
+	});
+	if (cleaner.status !== 201)
+		throw new Error(`create cleaner: ${cleaner.status} ${JSON.stringify(cleaner.body)}`);
+	const vehicle = await platform.client.api("POST", "/vehicles", {
+		token,
+		body: { plate: `B${randomUUID().slice(0, 7)}`, make: "Kia", model: "Ceed", sizeClass: "small" },
+	});
+	const slots: string[] = [];
+	for (let day = 3; slots.length < BOOKINGS + 1; day++) {
+		const date = DateTime.now().setZone(ZONE).startOf("day").plus({ days: day });
+		for (let hour = 6; hour <= 20; hour++) slots.push(date.set({ hour }).toUTC().toISO() as string);
+	}
+	const book = (start: string) =>
+		platform.client.api("POST", "/bookings", {
+			token,
+			headers: { "Idempotency-Key": randomUUID() },
+			body: {
+				vehicleId: vehicle.body.id,
+				serviceType: "exterior-wash",
+				start,
+				location: home,
+				cleanerId: cleaner.body.id,
+			},
+		});
+	const contested = slots.pop() as string;
+	const latencies: number[] = [];
+	let failed = 0;
+	let next = 0;
+	const started = now();
+	await Promise.all(
+		Array.from({ length: IN_FLIGHT }, async () => {
+			while (next < BOOKINGS) {
+				const start = slots[next++];
+				const sent = now();
+				const response = await book(start);
+				latencies.push(now() - sent);
+				if (response.status !== 201) failed++;
+			}
+		}),
+	);
+	const seconds = (now() - started) / 1000;
+	const stats = latencyStats(latencies);
+	const rate = Math.round((BOOKINGS - failed) / seconds);
+	record({
+		name: `${label}: bookings, ${IN_FLIGHT} in flight (p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms, ${failed} failed)`,
+		value: rate,
+		unit: "bookings/s",
+		target: "≥ 400/s, p99 ≤ 100 ms",
+		met: rate >= 400 && stats.p99Ms <= 100,
+	});
+	const race = await Promise.all(Array.from({ length: 20 }, () => book(contested)));
+	const winners = race.filter((response) => response.status === 201).length;
+	record({
+		name: `${label}: winners among 20 requests for one slot`,
+		value: winners,
+		unit: "",
+		target: "exactly 1",
+		met: winners === 1,
+	});
+}
+
+async function embedded(raw: number) {
+	console.log("\nembedded (one process, SQLite)");
+	const platform = await startBenchPlatform("embedded-sqlite");
+	try {
+		const base = platform.apiUrl;
+		const token = await platform.client.token("alice");
+		const auth = { Authorization: `Bearer ${token}` };
+		const carla = (await platform.client.api("GET", "/cleaners/me", { as: "carla" })).body.id;
+		throughput("embedded: public cached GET /api/services", await wrk(`${base}/services`, 32), raw, {
+			ratio: 0.25,
+		});
+		throughput(
+			"embedded: authenticated cached GET /api/cleaners/:id",
+			await wrk(`${base}/cleaners/${carla}`, 32, auth),
+			raw,
+			{ ratio: 0.15 },
+		);
+		throughput(
+			"embedded: authenticated database read GET /api/vehicles",
+			await wrk(`${base}/vehicles`, 32, auth),
+			raw,
+			{ ratio: 0.08 },
+		);
+		await bookingLoad(platform, "embedded");
+		const memory = processMemory(platform.processes[0].pid);
+		if (memory)
+			record({
+				name: "embedded: RSS after the load",
+				value: memory.rssMiB,
+				unit: "MiB",
+				target: "≤ 200 MB",
+				met: memory.rssMiB * 1.048576 <= 200,
+			});
+	} finally {
+		await platform.stop();
+	}
+}
+
+async function cluster(raw: number) {
+	console.log("\ncluster (a process per service, Kafka transporter, MariaDB, Redis)");
+	const platform = await startBenchPlatform("cluster");
+	try {
+		for (const proc of platform.processes) {
+			const memory = processMemory(proc.pid);
+			if (memory)
+				record({
+					name: `cluster: ${proc.name} RSS idle`,
+					value: memory.rssMiB,
+					unit: "MiB",
+					target: "≤ 150 MB",
+					met: memory.rssMiB * 1.048576 <= 150,
+				});
+		}
+		const base = platform.apiUrl;
+		const auth = { Authorization: `Bearer ${await platform.client.token("alice")}` };
+		throughput(
+			"cluster: authenticated read GET /api/vehicles, 64 connections",
+			await wrk(`${base}/vehicles`, 64, auth),
+			raw,
+			{ rps: 3000, p99Ms: 50 },
+		);
+		throughput("cluster: public catalog GET /api/services", await wrk(`${base}/services`, 32), raw);
+		await bookingLoad(platform, "cluster");
+	} finally {
+		await platform.stop();
+	}
+}
+
+const info = await machineInfo();
+console.log(describeMachine(info));
+console.log(`mode: ${QUICK ? "quick" : "full"}, wrk ${WRK_SECONDS} s per figure, ${BOOKINGS} bookings`);
+const raw = await rawBaseline();
+record({ name: "raw node:http, small JSON body, 32 connections", value: raw, unit: "req/s", ratio: 1 });
+await embedded(raw);
+if (CLUSTER) await cluster(raw);
+
+console.log(
+	table(
+		"Speed targets (issue 14)",
+		["figure", "value", "× raw", "target", "met"],
+		figures.map((f) => [
+			f.name,
+			`${f.value} ${f.unit}`,
+			f.ratio ?? "",
+			f.target ?? "",
+			f.met === undefined ? "" : f.met ? "yes" : "no",
+		]),
+	),
+);
+const dir = join(new URL("./", import.meta.url).pathname, "results");
+mkdirSync(dir, { recursive: true });
+const file = join(dir, QUICK ? "quick.json" : "latest.json");
+writeFileSync(
+	file,
+	`${JSON.stringify({ at: new Date().toISOString(), quick: QUICK, machine: info, figures }, null, 2)}\n`,
+);
+console.log(`figures written to ${file}`);
+if (figures.length < (QUICK ? 7 : 7)) throw new Error("the benchmark did not produce every figure");
+process.exit(0);
