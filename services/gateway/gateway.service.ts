@@ -19,6 +19,8 @@ import {
 	createTokenVerifier,
 	IdentityProviderUnavailableError,
 	TokenRejectedError,
+	type TokenVerifier,
+	type TokenVerifierOptions,
 } from "./token-verifier.ts";
 
 type GatewayRequest = IncomingMessage & {
@@ -43,22 +45,23 @@ const SECURITY_HEADERS: Record<string, string> = {
 	"Cache-Control": "no-store",
 };
 
-const verifier = createTokenVerifier({
-	issuer: config.oidc.issuer,
-	audience: config.oidc.audience,
-	clockSkewSeconds: config.oidc.clockSkewSeconds,
-	rolesClaim: config.oidc.rolesClaim,
-});
-
 /** On every response: set first thing by a middleware, and again in onError for the answers that skip it. */
 function setSecurityHeaders(res: ServerResponse): void {
 	for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 }
 
-const rateLimiter: RateLimiter =
-	config.cacher.kind === "redis"
-		? redisRateLimiter(config.cacher.url, config.http.rateLimitPerMinute, config.namespace)
-		: memoryRateLimiter(config.http.rateLimitPerMinute);
+/** Requests per minute per token subject; shared through Redis when `redisUrl` is set. */
+interface RateLimitSettings {
+	perMinute: number;
+	redisUrl: string | null;
+	namespace: string;
+}
+
+type Self = Service & {
+	settings: { oidc: TokenVerifierOptions; subjectRateLimit: RateLimitSettings };
+	verifier: TokenVerifier;
+	rateLimiter: RateLimiter;
+};
 
 function isAllowed(user: AuthUser, access: Exclude<Access, "public">): boolean {
 	if (user.roles.some((role) => access.roles.includes(role))) return true;
@@ -95,11 +98,25 @@ function apiRoute(routes: readonly ApiRoute[]) {
  * The only way in from outside: JSON API under /api with an explicit alias per route, OIDC bearer tokens,
  * per-client rate limits, and errors that never leak internals.
  */
-const GatewayService: ServiceDefinition = {
+const GatewayService: ServiceDefinition<Self> = {
 	name: "gateway",
 	mixins: [ApiGateway],
 
 	settings: {
+		/** What the token verifier and the rate limiter are built from (created()); a test may give others. */
+		oidc: {
+			issuer: config.oidc.issuer,
+			audience: config.oidc.audience,
+			clockSkewSeconds: config.oidc.clockSkewSeconds,
+			rolesClaim: config.oidc.rolesClaim,
+		} satisfies TokenVerifierOptions,
+		subjectRateLimit: {
+			perMinute: config.http.rateLimitPerMinute,
+			redisUrl: config.cacher.kind === "redis" ? config.cacher.url : null,
+			namespace: config.namespace,
+		} satisfies RateLimitSettings,
+		// The Redis URL may carry a password: not published to other nodes.
+		$secureSettings: ["subjectRateLimit"],
 		port: config.http.port,
 		ip: "0.0.0.0",
 		use: [
@@ -177,7 +194,12 @@ const GatewayService: ServiceDefinition = {
 			return ApiGateway.methods?.callAction.call(this, { ...route, callOptions }, ...rest);
 		},
 
-		async authenticate(_ctx: RequestContext, _route: unknown, req: GatewayRequest): Promise<AuthUser | null> {
+		async authenticate(
+			this: Self,
+			_ctx: RequestContext,
+			_route: unknown,
+			req: GatewayRequest,
+		): Promise<AuthUser | null> {
 			const header = req.headers.authorization;
 			if (header === undefined) return null;
 			const [scheme, token] = header.split(" ");
@@ -185,7 +207,7 @@ const GatewayService: ServiceDefinition = {
 				throw new UnauthorizedError("expected a Bearer token");
 			let user: AuthUser;
 			try {
-				user = await verifier.verify(token);
+				user = await this.verifier.verify(token);
 			} catch (error) {
 				if (error instanceof TokenRejectedError)
 					throw new UnauthorizedError(`invalid token: ${error.reason}`);
@@ -200,6 +222,7 @@ const GatewayService: ServiceDefinition = {
 		},
 
 		async authorize(
+			this: Self,
 			ctx: RequestContext,
 			_route: unknown,
 			req: GatewayRequest & { $alias?: AliasWithAccess },
@@ -210,7 +233,7 @@ const GatewayService: ServiceDefinition = {
 			if (!user) throw new UnauthorizedError();
 			if (!isAllowed(user, access)) throw new ForbiddenError();
 			// Per subject: a user token's client id is the app (web-app), shared by all of its users.
-			const decision = await rateLimiter.hit(user.id);
+			const decision = await this.rateLimiter.hit(user.id);
 			if (!decision.allowed) {
 				throw new Errors.MoleculerClientError("too many requests", 429, "RATE_LIMITED", {
 					retryAfterSeconds: decision.retryAfterSeconds,
@@ -219,8 +242,16 @@ const GatewayService: ServiceDefinition = {
 		},
 	},
 
-	async stopped() {
-		await rateLimiter.close();
+	created(this: Self) {
+		this.verifier = createTokenVerifier(this.settings.oidc);
+		const { perMinute, redisUrl, namespace } = this.settings.subjectRateLimit;
+		this.rateLimiter = redisUrl
+			? redisRateLimiter(redisUrl, perMinute, namespace)
+			: memoryRateLimiter(perMinute);
+	},
+
+	async stopped(this: Self) {
+		await this.rateLimiter.close();
 	},
 };
 
