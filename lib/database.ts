@@ -36,6 +36,7 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
 		});
 		tuneSqliteConnections(sequelize);
 		reuseTransactionConnections(sequelize);
+		readOnSeveralConnections(sequelize, SQLITE_READ_CONNECTIONS);
 		oneTransactionAtATime(sequelize);
 		return sequelize;
 	}
@@ -168,6 +169,28 @@ function reuseTransactionConnections(sequelize: Sequelize): void {
 		delete manager.connections[connection.uuid];
 		connection.uuid = undefined;
 		idle = connection;
+	};
+}
+
+/** Connections that serve reads outside transactions, side by side (WAL lets readers run beside the writer). */
+const SQLITE_READ_CONNECTIONS = 3;
+
+/**
+ * Outside a transaction, Sequelize sends every statement of the process to one connection, so reads wait in one
+ * line behind each other and behind writes. SELECTs outside transactions go round-robin to a few connections of
+ * their own instead; each sees every commit made before it starts, as the shared one did.
+ */
+function readOnSeveralConnections(sequelize: Sequelize, count: number): void {
+	const manager = sequelize.connectionManager as unknown as {
+		getConnection(options?: { uuid?: string; type?: string }): Promise<unknown>;
+	};
+	const open = manager.getConnection.bind(manager);
+	let next = 0;
+	manager.getConnection = (options) => {
+		const outsideTransactions = options?.uuid === undefined || options.uuid === "default";
+		if (!outsideTransactions || options?.type !== "SELECT") return open(options);
+		next = (next + 1) % count;
+		return open({ ...options, uuid: `reader-${next}` });
 	};
 }
 
