@@ -2,6 +2,7 @@ import type { BrokerOptions, TransporterConfig } from "moleculer";
 import pino from "pino";
 import { config } from "./config/index.ts";
 import { closeEventBus } from "./lib/events/bus.ts";
+import { logContextFields, RequestLogMiddleware } from "./lib/log-context.ts";
 import { NodeMetricsMiddleware } from "./lib/node-metrics.middleware.ts";
 import { NullAwareValidator } from "./lib/null-aware-validator.ts";
 import { OpsEndpointReporter } from "./lib/ops-endpoint.ts";
@@ -56,7 +57,8 @@ const brokerConfig: BrokerOptions = {
 		options: {
 			level: config.logLevel,
 			pino: {
-				options: { base: { node: config.nodeId } },
+				// Every line written while a request is handled names it (requestId, traceId): lib/log-context.ts.
+				options: { base: { node: config.nodeId }, mixin: logContextFields },
 				// On an ops node stdout belongs to the REPL.
 				destination: config.role === "ops" ? pino.destination(2) : undefined,
 			},
@@ -120,10 +122,17 @@ const brokerConfig: BrokerOptions = {
 			: {
 					enabled: true,
 					exporter: [{ type: "Zipkin", options: { baseURL: config.zipkinUrl, interval: 2 } }],
+					// Moleculer tags every span with the call's params by default: they hold personal data (e-mail
+					// addresses, phone numbers, addresses). Spans carry names, ids, nodes, timings and error codes.
+					tags: { action: { params: false, meta: false }, event: { params: false, meta: false } },
+					// Nor an error's data: a validation error's holds the refused value itself. Five names: Moleculer
+					// merges this list into its default (name, message, code, type, data) index by index, so a
+					// shorter one would get `data` back.
+					errorFields: ["name", "message", "code", "type", "retryable"],
 				},
 
 	validator: new NullAwareValidator(),
-	middlewares: [TransportFailureMiddleware, NodeMetricsMiddleware],
+	middlewares: [TransportFailureMiddleware, NodeMetricsMiddleware, RequestLogMiddleware],
 
 	// Ops at the REPL (`npm run ops`, `npm run repl`): outbox, consumers, dlq, settings, bookings, cache.
 	replOptions: { customCommands: OPS_COMMANDS, delimiter: config.role === "ops" ? "ops $" : "mol $" },

@@ -1,20 +1,30 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { MetricRegistry } from "moleculer";
+import type { Logger, MetricRegistry } from "moleculer";
+import { traceIdOf } from "./log-context.ts";
 
 export const HTTP_METRIC = "http_server_requests_seconds";
 
 /** Seconds; the API's latency objective (docs/operations.md) sits on the 0.5 s bucket. */
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export type RoutedRequest = IncomingMessage & { $alias?: { method?: string; fullPath?: string } };
+export type RoutedRequest = IncomingMessage & {
+	$alias?: { method?: string; fullPath?: string };
+	$ctx?: { requestID?: string | null };
+};
 
 /**
  * Times one HTTP request of the gateway, labelled by route template (`/api/bookings/:id`, never the raw path,
  * so ids never become labels), method and status class; a request that matched no route counts as
  * `unmatched`. Called first thing for every request, so answers the gateway gives before routing (413, 404)
- * count too.
+ * count too. It is also the gateway's access log line: the route template, never the URL, whose path and
+ * query can hold personal data (`/api/customers?q=<e-mail>`).
  */
-export function observeHttpRequest(metrics: MetricRegistry, req: RoutedRequest, res: ServerResponse): void {
+export function observeHttpRequest(
+	metrics: MetricRegistry,
+	logger: Logger,
+	req: RoutedRequest,
+	res: ServerResponse,
+): void {
 	if (!metrics.getMetric(HTTP_METRIC)) {
 		metrics.register({
 			type: "histogram",
@@ -27,10 +37,25 @@ export function observeHttpRequest(metrics: MetricRegistry, req: RoutedRequest, 
 	}
 	const started = process.hrtime.bigint();
 	res.once("finish", () => {
-		metrics.observe(HTTP_METRIC, Number(process.hrtime.bigint() - started) / 1e9, {
-			route: req.$alias?.fullPath ?? "unmatched",
-			method: req.method ?? "UNKNOWN",
+		const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+		const route = req.$alias?.fullPath ?? "unmatched";
+		const method = req.method ?? "UNKNOWN";
+		metrics.observe(HTTP_METRIC, seconds, {
+			route,
+			method,
 			status_class: `${Math.floor(res.statusCode / 100)}xx`,
 		});
+		const requestId = req.$ctx?.requestID ?? undefined;
+		logger.info(
+			{
+				route,
+				method,
+				status: res.statusCode,
+				ms: Math.round(seconds * 1000),
+				requestId,
+				traceId: requestId && traceIdOf(requestId),
+			},
+			"HTTP request",
+		);
 	});
 }

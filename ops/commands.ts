@@ -88,7 +88,10 @@ const dlq = replCommand({
 		const parked = deadLetterTopic(mainTopic(topic));
 		if (action === "list") {
 			const letters = await listDeadLetters(bus, topic);
-			if (letters.length === 0) console.log(`${parked} is empty`);
+			if (letters.length === 0) {
+				console.log(`${parked} is empty`);
+				return;
+			}
 			printTable(
 				h,
 				["event id", "type", "key", "group", "failed at", "origin", "error"],

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Errors, type Service } from "moleculer";
+import { type Context, Errors, type Service } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { config } from "../../config/index.ts";
 import type { AuthUser } from "../../lib/auth.ts";
@@ -27,6 +27,8 @@ type GatewayRequest = IncomingMessage & {
 	$ctx?: RequestContext;
 	$params?: Record<string, unknown>;
 	query?: Record<string, unknown>;
+	/** The matched alias; `fullPath` is its route template (`/api/bookings/:id`). */
+	$alias?: AliasWithAccess & { fullPath?: string };
 	headers: IncomingMessage["headers"];
 };
 interface AliasWithAccess {
@@ -44,6 +46,14 @@ const SECURITY_HEADERS: Record<string, string> = {
 	"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 	"Cache-Control": "no-store",
 };
+
+/** The HTTP request moleculer-web's `rest` action is called with. */
+const requestOf = (ctx: Context) => (ctx.params as { req: IncomingMessage }).req;
+
+/** The request's path, without its query string. */
+function pathOf(req: IncomingMessage): string {
+	return (req.url ?? "").split("?")[0];
+}
 
 /** On every response: set first thing by a middleware, and again in onError for the answers that skip it. */
 function setSecurityHeaders(res: ServerResponse): void {
@@ -118,6 +128,12 @@ const GatewayService: ServiceDefinition<Self> = {
 		// The Redis URL may carry a password: not published to other nodes.
 		$secureSettings: ["subjectRateLimit"],
 		port: config.http.port,
+		// moleculer-web's own request logs print the raw URL and, at debug, the body: both can hold personal
+		// data (e-mail addresses, phone numbers, addresses). observeHttpRequest logs the route template instead.
+		logRequest: null,
+		logResponse: null,
+		logRequestParams: null,
+		logResponseData: null,
 		ip: "0.0.0.0",
 		use: [
 			(_req: IncomingMessage, res: ServerResponse, next: () => void) => {
@@ -168,15 +184,29 @@ const GatewayService: ServiceDefinition<Self> = {
 			setSecurityHeaders(res);
 			const { status, body, headers } = formatError(error, req.$ctx?.requestID ?? undefined);
 			if (status >= 500)
-				this.logger.error({ url: req.url, requestId: req.$ctx?.requestID, err: error }, "Request failed");
+				this.logger.error(
+					{ route: req.$alias?.fullPath ?? "unmatched", requestId: req.$ctx?.requestID, err: error },
+					"Request failed",
+				);
 			for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
 			respondJson(res, status, body);
 		},
 	},
 
+	actions: {
+		// moleculer-web names the request's span after the raw URL and tags it with it: a query string can hold
+		// personal data (`/api/customers?q=<e-mail>`). The path without the query instead.
+		rest: {
+			tracing: {
+				spanName: (ctx: Context) => `${requestOf(ctx).method} ${pathOf(requestOf(ctx))}`,
+				tags: (ctx: Context) => ({ method: requestOf(ctx).method, path: pathOf(requestOf(ctx)) }),
+			},
+		},
+	},
+
 	methods: {
 		httpHandler(this: Service, req: RoutedRequest, res: ServerResponse, next: unknown) {
-			observeHttpRequest(this.broker.metrics, req, res);
+			observeHttpRequest(this.broker.metrics, this.logger, req, res);
 			return ApiGateway.methods?.httpHandler.call(this, req, res, next);
 		},
 
@@ -221,12 +251,7 @@ const GatewayService: ServiceDefinition<Self> = {
 			return user;
 		},
 
-		async authorize(
-			this: Self,
-			ctx: RequestContext,
-			_route: unknown,
-			req: GatewayRequest & { $alias?: AliasWithAccess },
-		) {
+		async authorize(this: Self, ctx: RequestContext, _route: unknown, req: GatewayRequest) {
 			const access = req.$alias?.access ?? { roles: ["admin"] };
 			if (access === "public") return;
 			const user = ctx.meta.user;

@@ -1,0 +1,61 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Context, Logger, Middleware, ServiceBroker } from "moleculer";
+
+/** What every log line written while a request is handled carries, on whichever node handles it. */
+export interface LogContext {
+	requestId: string;
+	/** The request's trace in Zipkin: Moleculer's exporter names a trace by the request id's first 16 hex digits. */
+	traceId: string;
+}
+
+const current = new AsyncLocalStorage<LogContext>();
+
+export function traceIdOf(requestId: string): string {
+	return requestId.replaceAll("-", "").slice(0, 16);
+}
+
+/** The fields pino adds to each line (its `mixin` option): the handled request's ids, or nothing. */
+export function logContextFields(): Partial<LogContext> {
+	return current.getStore() ?? {};
+}
+
+function withContext<T>(ctx: Context, run: () => T): T {
+	const requestId = ctx.requestID ?? ctx.id;
+	return current.run({ requestId, traceId: traceIdOf(requestId) }, run);
+}
+
+/**
+ * Runs every local action and event handler inside its request's log context, so that any line logged while
+ * handling it (here, in lib/, in a library) names the request; the request id travels with the call to every
+ * node. Each handled action is logged at debug level with its duration, so that one request can be followed
+ * across the nodes it crossed.
+ */
+function requestLogMiddleware(): Middleware {
+	let logger: Logger | undefined;
+	return {
+		name: "RequestLog",
+		created(broker: ServiceBroker) {
+			logger = broker.getLogger("request");
+		},
+		localAction(handler: (ctx: Context) => Promise<unknown>, action: { name: string }) {
+			return (ctx: Context) =>
+				withContext(ctx, async () => {
+					const started = performance.now();
+					try {
+						return await handler(ctx);
+					} finally {
+						logger?.debug(
+							{ action: action.name, caller: ctx.nodeID, ms: Math.round(performance.now() - started) },
+							"Action handled",
+						);
+					}
+				});
+		},
+		localEvent(handler: (ctx: Context) => Promise<unknown>) {
+			return (ctx: Context) => withContext(ctx, () => handler(ctx));
+		},
+	} as unknown as Middleware;
+}
+
+/** Moleculer calls a middleware given as a function once per broker. */
+export const RequestLogMiddleware = requestLogMiddleware as unknown as Middleware;
