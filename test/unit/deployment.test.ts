@@ -403,21 +403,179 @@ describe("Grafana provisioning", () => {
 		}
 	});
 
-	it("selects log streams by labels that Promtail sets", () => {
-		const promtail = parseYaml(read("infra/observability/promtail.yml"));
-		const text = JSON.stringify(promtail);
-		const labels = new Set([
-			...[...text.matchAll(/"target_label":"([a-z_]+)"/g)].map((match) => match[1]),
-			...[...text.matchAll(/"labels":\{"([a-z_]+)"/g)].map((match) => match[1]),
-		]);
-		for (const { file, panel, target } of targets) {
-			if ((target.datasource ?? panel.datasource)?.type !== "loki") continue;
-			const selector = /^\{([^}]*)\}/.exec(target.expr)?.[1] ?? "";
-			for (const [, label] of selector.matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)) {
-				assert.ok(labels.has(label), `${file} "${panel.title}": Promtail sets no label ${label}`);
+	it("selects log streams by labels that both log agents (compose and the k8s sidecars) set", () => {
+		for (const file of [ALLOY.compose, ALLOY.sidecar]) {
+			const labels = alloyLabels(file);
+			for (const { file: dashboard, panel, target } of targets) {
+				if ((target.datasource ?? panel.datasource)?.type !== "loki") continue;
+				const selector = /^\{([^}]*)\}/.exec(target.expr)?.[1] ?? "";
+				for (const [, label] of selector.matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)) {
+					assert.ok(labels.has(label), `${dashboard} "${panel.title}": ${file} sets no label ${label}`);
+				}
 			}
 		}
 	});
+});
+
+// ------------------------------------------------------------------------------------ log agent (Alloy)
+
+/** The Grafana Alloy configuration files: compose's agent, the k8s sidecar, and the module both import. */
+const ALLOY = {
+	compose: "infra/observability/alloy/compose.alloy",
+	sidecar: "k8s/common/alloy/sidecar.alloy",
+	module: "k8s/common/alloy/pino.alloy",
+} as const;
+
+/** The file without comments and with every string emptied, for counting braces and finding blocks. */
+function alloyCode(path: string): string {
+	return read(path)
+		.replace(/"(?:[^"\\]|\\.)*"/g, '""')
+		.replace(/\/\/[^\n]*/g, "");
+}
+
+/** `type "label" {` blocks: the components (and imports and declarations) the file defines. */
+function alloyBlocks(path: string): Array<{ type: string; label: string }> {
+	return [...read(path).matchAll(/^\s*([a-z_]+(?:\.[a-z_]+)*) "([a-z0-9_]+)" \{/gm)].map((m) => ({
+		type: m[1],
+		label: m[2],
+	}));
+}
+
+/** What the file refers to: `<component>.receiver|targets|output|rules`. */
+function alloyReferences(path: string): string[] {
+	return [
+		...alloyCode(path).matchAll(/\b([a-z_]+(?:\.[a-z_]+){2,})\.(?:receiver|targets|output|rules)\b/g),
+	].map((m) => m[1]);
+}
+
+/** The labels the pipeline sets: relabel targets, static `format`, and stage.labels (from the module). */
+function alloyLabels(path: string): Set<string> {
+	const labels = new Set<string>();
+	for (const file of [path, ALLOY.module]) {
+		for (const m of read(file).matchAll(/target_label\s*=\s*"([a-z_]+)"/g)) labels.add(m[1]);
+		for (const m of read(file).matchAll(/stage\.labels\s*\{\s*values\s*=\s*\{([^}]*)\}/g)) {
+			for (const key of m[1].matchAll(/([a-z_]+)\s*=/g)) labels.add(key[1]);
+		}
+	}
+	return labels;
+}
+
+/** The file an `import.file` block loads, as the agent sees it. */
+function alloyImport(path: string): string {
+	const filename = /import\.file "[a-z_]+" \{\s*filename\s*=\s*"([^"]+)"/.exec(read(path))?.[1];
+	assert.ok(filename, `${path} imports the platform's module`);
+	return filename;
+}
+
+describe("the log agent: Grafana Alloy (Promtail reached end of life on 2026-03-02)", () => {
+	it("has well-formed configurations: balanced blocks, and every component they refer to defined", () => {
+		for (const path of Object.values(ALLOY)) {
+			const code = alloyCode(path);
+			assert.equal(code.split("{").length, code.split("}").length, `${path}: balanced braces`);
+		}
+		const declared = alloyBlocks(ALLOY.module)
+			.filter((block) => block.type === "declare")
+			.map((block) => block.label);
+		assert.deepEqual(declared, ["pino_logs"]);
+		// Inside the module: its own components.
+		const inModule = new Set(alloyBlocks(ALLOY.module).map((b) => `${b.type}.${b.label}`));
+		for (const reference of alloyReferences(ALLOY.module))
+			assert.ok(inModule.has(reference), `${ALLOY.module}: ${reference}`);
+		for (const path of [ALLOY.compose, ALLOY.sidecar]) {
+			const blocks = alloyBlocks(path);
+			const namespace = blocks.find((block) => block.type === "import.file")?.label;
+			const defined = new Set(blocks.map((block) => `${block.type}.${block.label}`));
+			for (const reference of alloyReferences(path))
+				assert.ok(defined.has(reference), `${path}: ${reference} is not defined`);
+			// Every use of the imported module names a component it declares.
+			for (const block of blocks.filter((b) => b.type.startsWith(`${namespace}.`))) {
+				assert.ok(declared.includes(block.type.slice(`${namespace}.`.length)), `${path}: ${block.type}`);
+			}
+			assert.ok(
+				blocks.some((b) => b.type === "loki.write"),
+				`${path} pushes to Loki`,
+			);
+			assert.ok(
+				blocks.some((b) => b.type === `${namespace}.pino_logs`),
+				`${path} parses pino lines`,
+			);
+		}
+	});
+
+	it("runs in compose in place of Promtail, with its configuration and module where it reads them", () => {
+		assert.equal(compose().services.promtail, undefined, "no Promtail");
+		const alloy = composeService("alloy");
+		const command = ([] as string[]).concat(alloy.command ?? []);
+		const mounts = new Map(
+			(alloy.volumes ?? []).map((volume) => [
+				volume.split(":")[1],
+				volume.split(":")[0].replace(/^\.\//, ""),
+			]),
+		);
+		assert.equal(mounts.get(command.at(-1) ?? ""), ALLOY.compose, "the configuration it runs");
+		assert.equal(mounts.get(alloyImport(ALLOY.compose)), ALLOY.module, "the module it imports");
+		assert.ok(
+			(alloy.volumes ?? []).includes("/var/run/docker.sock:/var/run/docker.sock:ro"),
+			"Docker socket, read-only",
+		);
+		assert.match(read(ALLOY.compose), /url = "http:\/\/loki:3100\/loki\/api\/v1\/push"/);
+		assert.ok(compose().services.loki, "the Loki it pushes to");
+	});
+
+	itRendered(
+		"runs beside every service in k8s: its files, its environment, and the only token in the pod",
+		() => {
+			const roles = ofKind("Role");
+			const bindings = ofKind("RoleBinding");
+			for (const pod of pods()) {
+				const name = pod.set.metadata.name;
+				const spec = pod.set.spec.template.spec;
+				const agent = pod.logAgent;
+				// Its configuration: the generated ConfigMap with exactly the repository's files, where it imports them.
+				const configVolume = spec.volumes.find(
+					(v: any) => v.name === agent.volumeMounts.find((m: any) => m.mountPath === "/etc/alloy")?.name,
+				);
+				const map = ofKind("ConfigMap").find((m) => m.metadata.name === configVolume?.configMap?.name);
+				assert.ok(map && isLogAgentConfig(map), `${name}: the log agent's ConfigMap`);
+				assert.deepEqual(map.data, { "config.alloy": read(ALLOY.sidecar), "pino.alloy": read(ALLOY.module) });
+				assert.equal(agent.args.at(-1), "/etc/alloy/config.alloy", `${name}: the configuration it runs`);
+				assert.equal(alloyImport(ALLOY.sidecar), "/etc/alloy/pino.alloy");
+				// Every variable the configuration reads is set.
+				const env = new Set((agent.env ?? []).map((variable: any) => variable.name));
+				for (const [, variable] of read(ALLOY.sidecar).matchAll(/sys\.env\("([A-Z_]+)"\)/g)) {
+					assert.ok(env.has(variable), `${name}: the log agent's ${variable}`);
+				}
+				// The token: the pod automounts none, the agent mounts a projected one; the service sees none.
+				assert.equal(spec.automountServiceAccountToken, false, `${name}: no automounted token`);
+				const tokenMount = "/var/run/secrets/kubernetes.io/serviceaccount";
+				assert.ok(
+					agent.volumeMounts.some((m: any) => m.mountPath === tokenMount),
+					`${name}: the agent's token`,
+				);
+				assert.ok(
+					!(pod.container.volumeMounts ?? []).some((m: any) => m.mountPath === tokenMount),
+					`${name}: service has no token`,
+				);
+				// Allowed to read pod logs in this namespace, and nothing more.
+				const binding = bindings.find((b) =>
+					b.subjects?.some((s: any) => s.kind === "ServiceAccount" && s.name === spec.serviceAccountName),
+				);
+				const role = roles.find((r) => r.metadata.name === binding?.roleRef?.name);
+				assert.deepEqual(
+					role?.rules?.map((rule: any) => [rule.resources.join(","), rule.verbs.join(",")]),
+					[
+						["pods", "get,list,watch"],
+						["pods/log", "get"],
+					],
+					`${name}: the log agent's Role`,
+				);
+				// Hardened like the service, with memory of its own.
+				assert.equal(agent.securityContext?.readOnlyRootFilesystem, true, `${name}: read-only`);
+				assert.equal(agent.securityContext?.allowPrivilegeEscalation, false, `${name}`);
+				assert.ok(mebibytes(agent.resources?.limits?.memory) >= 64, `${name}: the agent's memory limit`);
+			}
+		},
+	);
 });
 
 // ---------------------------------------------------------------------------------------------------- k8s
@@ -442,6 +600,7 @@ const kustomization = lazy(
 			namespace: string;
 			resources: string[];
 			images?: { name: string; newName?: string; newTag?: string }[];
+			configMapGenerator?: { name: string }[];
 		},
 );
 const exampleSecret = lazy(() => yamlDocuments(read("k8s/secret.example.yaml"), "secret.example.yaml")[0]);
@@ -478,6 +637,9 @@ const resources = (): Resource[] => {
 	return build.resources;
 };
 const ofKind = (kind: string) => resources().filter((resource) => resource.kind === kind);
+
+/** The log agent's ConfigMap holds its configuration files, not environment variables. */
+const isLogAgentConfig = (map: Resource) => map.metadata.name.startsWith("cleaning-platform-log-agent-");
 
 function configMapData(name: string): Record<string, string> {
 	const map = ofKind("ConfigMap").find((resource) => resource.metadata.name === name);
@@ -524,15 +686,15 @@ const WORKLOAD_KINDS = ["Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", 
 
 const pods = lazy(() =>
 	ofKind("StatefulSet").map((set) => {
-		const containers = set.spec.template.spec.containers;
-		assert.equal(
-			containers.length,
-			1,
-			`${set.metadata.name}: one container (is it named like the one in k8s/common/service-pod.yaml?)`,
+		const containers = set.spec.template.spec.containers as Array<{ name: string }>;
+		assert.deepEqual(
+			containers.map((container) => container.name),
+			["service", "log-agent"],
+			`${set.metadata.name}: the service and its log agent (are they named like those in k8s/common/service-pod.yaml?)`,
 		);
 		const { names, env } = podEnv(set);
 		const config = acceptedConfig(env, `k8s StatefulSet ${set.metadata.name}`);
-		return { set, names, env, config, container: containers[0] };
+		return { set, names, env, config, container: containers[0] as any, logAgent: containers[1] as any };
 	}),
 );
 
@@ -658,7 +820,8 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 			assertKnownVariables(pod.names, `k8s StatefulSet ${pod.set.metadata.name}`);
 			assert.equal(new Set(pod.names).size, pod.names.length, `${pod.set.metadata.name}: a name set twice`);
 		}
-		for (const map of ofKind("ConfigMap"))
+		// The ConfigMaps the services read as environment (the log agent's holds its configuration files).
+		for (const map of ofKind("ConfigMap").filter((m) => !isLogAgentConfig(m)))
 			assertKnownVariables(Object.keys(map.data ?? {}), map.metadata.name);
 	});
 
@@ -774,9 +937,16 @@ describe("k8s manifests, as kubectl kustomize renders them", () => {
 
 	itRendered("hold every resource the listed files define, and run the configured image", () => {
 		const listed = kustomization().resources.flatMap((file) => yamlDocuments(read(join("k8s", file)), file));
+		const generated = (kustomization().configMapGenerator ?? []).map(
+			(generator) => `ConfigMap/${generator.name}`,
+		);
+		// A generated ConfigMap's name ends in a hash of its content.
 		const ids = (list: Resource[]) =>
-			list.map((resource) => `${resource.kind}/${resource.metadata.name}`).sort();
-		assert.deepEqual(ids(resources()), ids(listed));
+			list
+				.map((resource) => `${resource.kind}/${resource.metadata.name}`)
+				.map((id) => generated.find((name) => id.startsWith(`${name}-`)) ?? id)
+				.sort();
+		assert.deepEqual(ids(resources()), [...ids(listed), ...generated].sort());
 		const [image, ...more] = kustomization().images ?? [];
 		assert.ok(image?.newName && more.length === 0, "kustomization.yaml sets the one image");
 		for (const pod of pods()) {
