@@ -22,6 +22,17 @@ COPY package.json package-lock.json ./
 # Install scripts run as package.json's allowScripts says (sqlite3 yes, es5-ext's postinstall no).
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
+# ------------------------------------------------------------------------------------------------ web app
+# The gateway serves web/dist at `/`. Vite and React are devDependencies: they build here and stay out of the
+# runtime image. No install scripts are needed for a build (this image has Node 24, sqlite3 is not used).
+FROM ${NODE_IMAGE} AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY web ./web
+COPY clients ./clients
+RUN node_modules/.bin/vite build web --logLevel warn
+
 # --------------------------------------------------------------------------------------------- runtime
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
@@ -31,6 +42,7 @@ WORKDIR /app
 # nothing to disk (databases are MySQL, logs go to stdout), so the root filesystem can be mounted read-only.
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+COPY --from=web /app/web/dist ./web/dist
 # The `node` user of the official image, by number so that Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # 3000: the gateway's HTTP API (PORT). 3001: every process's /health/live, /health/ready and

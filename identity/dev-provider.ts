@@ -14,6 +14,11 @@ export interface DevIdentityProviderOptions {
 	/** Every access token is a JWT for the API, with this `aud`. */
 	audience: string;
 	accessTokenTtlSeconds?: number;
+	/**
+	 * Origins the gateway serves the web app at (http://localhost:3000): added to the browser clients' redirect
+	 * (`<origin>/callback`) and post-logout (`<origin>/`) URIs, since the gateway's port is configuration.
+	 */
+	appOrigins?: string[];
 }
 
 export interface DevIdentityProvider {
@@ -101,7 +106,7 @@ async function createProvider(options: DevIdentityProviderOptions): Promise<Oidc
 	const provider: OidcProvider = withoutDevelopmentNotices(
 		() =>
 			new Provider(options.issuer, {
-				clients: DEMO_CLIENTS.map(clientMetadata),
+				clients: DEMO_CLIENTS.map((client) => clientMetadata(client, options.appOrigins ?? [])),
 				jwks,
 				clientDefaults: { id_token_signed_response_alg: SIGNING_ALG },
 				scopes: ["openid", "profile", "email", ...SCOPES],
@@ -129,6 +134,9 @@ async function createProvider(options: DevIdentityProviderOptions): Promise<Oidc
 					const user = token.accountId === undefined ? undefined : findDemoUser(token.accountId);
 					return { azp: token.clientId, ...(user && { realm_access: { roles: user.roles } }) };
 				},
+				// People's apps renew their access tokens with a refresh token (rotated on each use for public clients).
+				issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) =>
+					client.grantTypeAllowed("refresh_token"),
 				features: {
 					devInteractions: { enabled: true },
 					clientCredentials: { enabled: true },
@@ -228,15 +236,17 @@ async function readForm(req: IncomingMessage): Promise<string> {
 	return Buffer.concat(chunks).toString("utf8");
 }
 
-function clientMetadata(client: DemoClient) {
+function clientMetadata(client: DemoClient, appOrigins: string[]) {
 	if (client.kind === "public") {
+		const origins = client.applicationType === "web" ? appOrigins : [];
 		return {
 			client_id: client.clientId,
 			application_type: client.applicationType,
 			token_endpoint_auth_method: "none",
-			grant_types: ["authorization_code"],
+			grant_types: ["authorization_code", "refresh_token"],
 			response_types: ["code"],
-			redirect_uris: client.redirectUris,
+			redirect_uris: [...client.redirectUris, ...origins.map((origin) => `${origin}/callback`)],
+			post_logout_redirect_uris: origins.map((origin) => `${origin}/`),
 			scope: client.scopes.join(" "),
 		};
 	}

@@ -22,6 +22,7 @@ import {
 	type TokenVerifier,
 	type TokenVerifierOptions,
 } from "./token-verifier.ts";
+import { dropSameOriginHeader, webApp } from "./web-app.ts";
 
 type GatewayRequest = IncomingMessage & {
 	$ctx?: RequestContext;
@@ -172,6 +173,13 @@ const GatewayService: ServiceDefinition<Self> = {
 				},
 			},
 			apiRoute(API_ROUTES),
+			// Last: every other path is the web app's (its files, or index.html for the app's own paths).
+			{
+				path: "/",
+				mappingPolicy: "restrict",
+				autoAliases: false,
+				use: [webApp({ issuer: config.oidc.issuer, timeZone: config.platformTimeZone })],
+			},
 		],
 		onError(
 			this: { logger: { error(...a: unknown[]): void } },
@@ -207,6 +215,7 @@ const GatewayService: ServiceDefinition<Self> = {
 	methods: {
 		httpHandler(this: Service, req: RoutedRequest, res: ServerResponse, next: unknown) {
 			observeHttpRequest(this.broker.metrics, this.logger, req, res);
+			dropSameOriginHeader(req);
 			return ApiGateway.methods?.httpHandler.call(this, req, res, next);
 		},
 

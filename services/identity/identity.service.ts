@@ -33,6 +33,7 @@ const IdentityService: ServiceDefinition<Self> = {
 			port: config.oidc.devProviderPort,
 			issuer: config.oidc.issuer,
 			audience: config.oidc.audience,
+			appOrigins: [`http://localhost:${config.http.port}`, `http://127.0.0.1:${config.http.port}`],
 		});
 		this.logger.info(
 			`Development OIDC provider at ${config.oidc.issuer}. Get a token: npm run -s token -- alice (users: alice, bob, carla, dan, olga)`,

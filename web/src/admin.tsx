@@ -1,0 +1,238 @@
+import { useState } from "react";
+import { fieldErrors, type Operations } from "./api.ts";
+import { formatDateTime, formatMoney } from "./format.ts";
+import { Empty, ErrorNote, Field, Loading, useAction, useApp, useLoad } from "./ui.tsx";
+
+type Service = Operations["catalog.list"]["response"]["items"][number];
+type Prices = Service["pricesMinor"];
+type SettingsValues = Operations["configuration.list"]["response"]["settings"];
+type BookingStatus = NonNullable<Operations["bookings.list"]["query"]["status"]>;
+const SIZE_CLASSES = ["small", "medium", "large", "van"] as const;
+
+export function Catalog() {
+	const { api } = useApp();
+	const catalog = useLoad(
+		async () => (await api("catalog.list", { query: { includeInactive: true } })).data.items,
+		[],
+	);
+	const [saved, setSaved] = useState<string>();
+	if (catalog.loading && !catalog.data) return <Loading what="the catalog" />;
+	if (catalog.error) return <ErrorNote error={catalog.error} onRetry={catalog.reload} />;
+	return (
+		<section>
+			<h1>Catalog</h1>
+			{catalog.data?.length === 0 && <Empty>No services yet.</Empty>}
+			<ul className="cards">
+				{catalog.data?.map((service) => (
+					<PriceEditor
+						key={`${service.code}-${service.updatedAt}`}
+						service={service}
+						saved={saved === service.code}
+						onSaved={() => {
+							setSaved(service.code);
+							catalog.reload();
+						}}
+					/>
+				))}
+			</ul>
+		</section>
+	);
+}
+
+/** Prices are edited in major units (12.50) and sent as integer minor units. */
+function PriceEditor({ service, saved, onSaved }: { service: Service; saved: boolean; onSaved: () => void }) {
+	const { api } = useApp();
+	const [prices, setPrices] = useState(() =>
+		Object.fromEntries(SIZE_CLASSES.map((size) => [size, (service.pricesMinor[size] / 100).toFixed(2)])),
+	);
+	const action = useAction();
+	const errors = fieldErrors(action.error);
+	const save = (event: React.FormEvent) => {
+		event.preventDefault();
+		action.run(async () => {
+			const pricesMinor = Object.fromEntries(
+				SIZE_CLASSES.map((size) => [size, Math.round(Number(prices[size]) * 100)]),
+			) as Prices;
+			await api("catalog.update", { path: { code: service.code }, body: { pricesMinor } });
+			onSaved();
+		});
+	};
+	return (
+		<li className="card">
+			<form onSubmit={save} aria-label={`Prices of ${service.name}`}>
+				<strong>{service.name}</strong>{" "}
+				{!service.active && <span className="status cancelled">inactive</span>}
+				<div className="grid">
+					{SIZE_CLASSES.map((size) => (
+						<Field key={size} label={`${size} (${service.currency})`} error={errors[`pricesMinor.${size}`]}>
+							{(id, describedBy) => (
+								<input
+									id={id}
+									inputMode="decimal"
+									aria-describedby={describedBy}
+									value={prices[size]}
+									onChange={(event) => setPrices({ ...prices, [size]: event.target.value })}
+								/>
+							)}
+						</Field>
+					))}
+				</div>
+				<ErrorNote error={action.error} />
+				{saved && (
+					<p className="success" role="status">
+						Prices of {service.name} saved.
+					</p>
+				)}
+				<button type="submit" disabled={action.busy}>
+					Save prices
+				</button>
+			</form>
+		</li>
+	);
+}
+
+export function Cleaners() {
+	const { api } = useApp();
+	const cleaners = useLoad(async () => (await api("cleaners.find", {})).data.items, []);
+	const action = useAction();
+	if (cleaners.loading && !cleaners.data) return <Loading what="the cleaners" />;
+	if (cleaners.error) return <ErrorNote error={cleaners.error} onRetry={cleaners.reload} />;
+	return (
+		<section>
+			<h1>Cleaners</h1>
+			<ErrorNote error={action.error} />
+			{cleaners.data?.length === 0 && <Empty>No cleaners yet.</Empty>}
+			<ul className="cards">
+				{cleaners.data?.map((cleaner) => (
+					<li className="card" key={cleaner.id}>
+						<strong>{cleaner.displayName}</strong> · {cleaner.skills.join(", ")}
+						<div>
+							<span className={`status ${cleaner.active ? "confirmed" : "cancelled"}`}>
+								{cleaner.active ? "active" : "inactive"}
+							</span>{" "}
+							· rating {cleaner.rating.average?.toFixed(1) ?? "none"} ({cleaner.rating.count})
+						</div>
+						<button
+							type="button"
+							disabled={action.busy}
+							onClick={() =>
+								action.run(async () => {
+									const operation = cleaner.active ? "cleaners.deactivate" : "cleaners.activate";
+									await api(operation, { path: { id: cleaner.id } });
+									cleaners.reload();
+								})
+							}
+						>
+							{cleaner.active ? `Deactivate ${cleaner.displayName}` : `Activate ${cleaner.displayName}`}
+						</button>
+					</li>
+				))}
+			</ul>
+		</section>
+	);
+}
+
+export function Settings() {
+	const { api } = useApp();
+	const settings = useLoad(async () => (await api("configuration.list", {})).data.settings, []);
+	if (settings.loading && !settings.data) return <Loading what="the settings" />;
+	if (settings.error || !settings.data) return <ErrorNote error={settings.error} onRetry={settings.reload} />;
+	return (
+		<SettingsForm key={JSON.stringify(settings.data)} current={settings.data} onSaved={settings.reload} />
+	);
+}
+
+const SETTING_LABELS: Record<keyof SettingsValues, string> = {
+	slotGranularityMinutes: "Slot granularity (minutes)",
+	travelBufferMinutes: "Travel buffer (minutes)",
+	cancellationCutoffHours: "Cancellation cut-off (hours)",
+	lateCancellationFeePercent: "Late cancellation fee (%)",
+	timeZone: "Time zone",
+	availabilityCacheTtlSeconds: "Availability cache TTL (seconds)",
+};
+
+function SettingsForm({ current, onSaved }: { current: SettingsValues; onSaved: () => void }) {
+	const { api } = useApp();
+	const [values, setValues] = useState(() =>
+		Object.fromEntries(Object.entries(current).map(([key, value]) => [key, String(value)])),
+	);
+	const action = useAction();
+	const errors = fieldErrors(action.error);
+	const save = (event: React.FormEvent) => {
+		event.preventDefault();
+		action.run(async () => {
+			const changed = Object.fromEntries(
+				Object.entries(values)
+					.filter(([key, value]) => value !== String(current[key as keyof SettingsValues]))
+					.map(([key, value]) => [key, key === "timeZone" ? value : Number(value)]),
+			);
+			await api("configuration.update", { body: changed });
+			onSaved();
+		});
+	};
+	return (
+		<section>
+			<h1>Settings</h1>
+			<form onSubmit={save} noValidate>
+				{(Object.keys(SETTING_LABELS) as Array<keyof SettingsValues>).map((key) => (
+					<Field key={key} label={SETTING_LABELS[key]} error={errors[key]}>
+						{(id, describedBy) => (
+							<input
+								id={id}
+								aria-describedby={describedBy}
+								value={values[key]}
+								onChange={(event) => setValues({ ...values, [key]: event.target.value })}
+							/>
+						)}
+					</Field>
+				))}
+				<ErrorNote error={action.error} />
+				<button type="submit" className="primary" disabled={action.busy}>
+					Save settings
+				</button>
+			</form>
+		</section>
+	);
+}
+
+export function AdminBookings() {
+	const { api, timeZone } = useApp();
+	const [status, setStatus] = useState<BookingStatus | "">("");
+	const bookings = useLoad(
+		async () => (await api("bookings.list", { query: { limit: 50, ...(status && { status }) } })).data,
+		[status],
+	);
+	return (
+		<section>
+			<h1>Bookings</h1>
+			<Field label="Status">
+				{(id) => (
+					<select id={id} value={status} onChange={(event) => setStatus(event.target.value as BookingStatus)}>
+						<option value="">any</option>
+						{(["confirmed", "in_progress", "completed", "cancelled"] as const).map((value) => (
+							<option key={value} value={value}>
+								{value.replace("_", " ")}
+							</option>
+						))}
+					</select>
+				)}
+			</Field>
+			{bookings.loading && !bookings.data && <Loading what="bookings" />}
+			<ErrorNote error={bookings.error} onRetry={bookings.reload} />
+			{bookings.data?.items.length === 0 && <Empty>No bookings match.</Empty>}
+			{bookings.data && <p>{bookings.data.total} bookings</p>}
+			<ul className="cards">
+				{bookings.data?.items.map((booking) => (
+					<li className="card" key={booking.id}>
+						<strong>{formatDateTime(booking.start, timeZone)}</strong> · {booking.serviceType} ·{" "}
+						{booking.vehicle.plate}
+						<div>
+							{formatMoney(booking.price.amountMinor, booking.price.currency)} ·{" "}
+							<span className={`status ${booking.status}`}>{booking.status.replace("_", " ")}</span>
+						</div>
+					</li>
+				))}
+			</ul>
+		</section>
+	);
+}

@@ -1,0 +1,49 @@
+/** Dates and times in the platform's time zone (the runtime setting `timeZone`), not the device's. */
+export function formatTime(iso: string, timeZone: string): string {
+	return new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit" }).format(
+		new Date(iso),
+	);
+}
+
+export function formatDateTime(iso: string, timeZone: string): string {
+	return new Intl.DateTimeFormat("en-GB", {
+		timeZone,
+		weekday: "short",
+		day: "numeric",
+		month: "short",
+		hour: "2-digit",
+		minute: "2-digit",
+	}).format(new Date(iso));
+}
+
+export function formatMoney(amountMinor: number, currency: string): string {
+	return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(amountMinor / 100);
+}
+
+/** Today's date (YYYY-MM-DD) in the time zone. */
+export function todayIn(timeZone: string, now = new Date()): string {
+	const parts = new Intl.DateTimeFormat("en-CA", {
+		timeZone,
+		year: "numeric",
+		month: "2-digit",
+		day: "2-digit",
+	}).formatToParts(now);
+	const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+	return `${part("year")}-${part("month")}-${part("day")}`;
+}
+
+/** The calendar day `count` days after `day` (both YYYY-MM-DD). */
+export function addDays(day: string, count: number): string {
+	const [year, month, date] = day.split("-").map(Number);
+	return new Date(Date.UTC(year, month - 1, date + count)).toISOString().slice(0, 10);
+}
+
+export function dayLabel(day: string): string {
+	const [year, month, date] = day.split("-").map(Number);
+	return new Intl.DateTimeFormat("en-GB", {
+		timeZone: "UTC",
+		weekday: "short",
+		day: "numeric",
+		month: "short",
+	}).format(new Date(Date.UTC(year, month - 1, date)));
+}
