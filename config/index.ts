@@ -76,6 +76,8 @@ export interface AppConfig {
 		rolesClaim: string;
 		/** Port of the development identity provider (embedded mode and tests only). */
 		devProviderPort: number;
+		/** Lifetime of the development provider's access tokens (short ones exercise the apps' renewal). */
+		devProviderAccessTokenTtlSeconds: number;
 	};
 	/** Default for the runtime business setting of the same name (see the configuration service). */
 	platformTimeZone: string;
@@ -255,6 +257,10 @@ export function parseConfig(env: Env): AppConfig {
 			clockSkewSeconds: int(env, "OIDC_CLOCK_SKEW_SECONDS", 30, { min: 0, max: 300 }),
 			rolesClaim: str(env, "OIDC_ROLES_CLAIM", "realm_access.roles"),
 			devProviderPort,
+			devProviderAccessTokenTtlSeconds: int(env, "DEV_IDP_ACCESS_TOKEN_TTL_SECONDS", 3600, {
+				min: 10,
+				max: 86_400,
+			}),
 		},
 		platformTimeZone: timeZone(env, "PLATFORM_TIME_ZONE", "Europe/Amsterdam"),
 		zipkinUrl:

@@ -33,6 +33,7 @@ const IdentityService: ServiceDefinition<Self> = {
 			port: config.oidc.devProviderPort,
 			issuer: config.oidc.issuer,
 			audience: config.oidc.audience,
+			accessTokenTtlSeconds: config.oidc.devProviderAccessTokenTtlSeconds,
 			appOrigins: [`http://localhost:${config.http.port}`, `http://127.0.0.1:${config.http.port}`],
 		});
 		this.logger.info(

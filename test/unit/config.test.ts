@@ -86,6 +86,7 @@ describe("parseConfig: embedded mode defaults", () => {
 				clockSkewSeconds: 30,
 				rolesClaim: "realm_access.roles",
 				devProviderPort: 4000,
+				devProviderAccessTokenTtlSeconds: 3600,
 			},
 			platformTimeZone: "Europe/Amsterdam",
 			zipkinUrl: null,
@@ -145,6 +146,7 @@ describe("parseConfig: embedded mode defaults", () => {
 			OIDC_AUDIENCE: "api",
 			OIDC_CLOCK_SKEW_SECONDS: "0",
 			OIDC_ROLES_CLAIM: "roles",
+			DEV_IDP_ACCESS_TOKEN_TTL_SECONDS: "300",
 			PLATFORM_TIME_ZONE: "America/New_York",
 		});
 		assert.equal(config.nodeId, "node-a");
@@ -167,6 +169,7 @@ describe("parseConfig: embedded mode defaults", () => {
 			clockSkewSeconds: 0,
 			rolesClaim: "roles",
 			devProviderPort: 4000,
+			devProviderAccessTokenTtlSeconds: 300,
 		});
 		assert.equal(config.platformTimeZone, "America/New_York");
 	});

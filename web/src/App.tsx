@@ -36,9 +36,6 @@ const SCREENS: Record<string, Screen[]> = {
 	],
 };
 
-/** Renew this long before the access token expires. */
-const RENEW_BEFORE_MS = 60_000;
-
 export function App() {
 	const [identity, setIdentity] = useState<Identity>();
 	const [session, setSession] = useState<Session>();
@@ -61,7 +58,7 @@ export function App() {
 		if (!identity || !session?.refreshToken) return;
 		const timer = setTimeout(
 			() => renew(identity, session).then(setSession, () => setSession(undefined)),
-			Math.max(0, session.expiresAt - Date.now() - RENEW_BEFORE_MS),
+			Math.max(0, session.renewAt - Date.now()),
 		);
 		return () => clearTimeout(timer);
 	}, [identity, session]);

@@ -12,8 +12,8 @@ export interface Session {
 	accessToken: string;
 	refreshToken?: string;
 	idToken?: string;
-	/** Epoch milliseconds. */
-	expiresAt: number;
+	/** When to renew the access token (epoch milliseconds): three quarters into its lifetime. */
+	renewAt: number;
 	subject: string;
 	name: string;
 	roles: string[];
@@ -119,7 +119,7 @@ function toSession(result: oauth.TokenEndpointResponse): Session {
 		accessToken: result.access_token,
 		refreshToken: result.refresh_token,
 		idToken: result.id_token,
-		expiresAt: Date.now() + (result.expires_in ?? 300) * 1000,
+		renewAt: Date.now() + (result.expires_in ?? 300) * 750,
 		subject: String(claims.sub ?? ""),
 		name: String(idClaims?.name ?? idClaims?.preferred_username ?? claims.preferred_username ?? ""),
 		roles: claims.realm_access?.roles ?? [],
