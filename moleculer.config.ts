@@ -6,6 +6,7 @@ import { logContextFields, RequestLogMiddleware } from "./lib/log-context.ts";
 import { NodeMetricsMiddleware } from "./lib/node-metrics.middleware.ts";
 import { NullAwareValidator } from "./lib/null-aware-validator.ts";
 import { OpsEndpointReporter } from "./lib/ops-endpoint.ts";
+import { redisConnection } from "./lib/redis-connection.ts";
 import { FAIL_FAST_REDIS, ResilientRedisCacher } from "./lib/resilient-redis-cacher.ts";
 import { RetryElsewhereStrategy } from "./lib/retry-elsewhere.strategy.ts";
 import { TransportFailureMiddleware } from "./lib/transport-failure.middleware.ts";
@@ -20,7 +21,10 @@ function kafkaTransporter(url: string): TransporterConfig {
 			// A stable group per node: restarts reuse it instead of leaving a new empty group behind each time.
 			// The transporter consumes from the latest offset, so a restarted node never replays old requests.
 			// Short session: after a crash, the restarted node's consumer takes over its group within seconds.
+			producer: kafkaClientSecurity(),
+			admin: kafkaClientSecurity(),
 			consumer: {
+				...kafkaClientSecurity(),
 				groupId: `${config.namespace}-${config.nodeId}`,
 				sessionTimeout: 10_000,
 				rebalanceTimeout: 10_000,
@@ -33,13 +37,16 @@ function kafkaTransporter(url: string): TransporterConfig {
 	};
 }
 
-function redisOptions(url: string): Record<string, unknown> {
-	const parsed = new URL(url);
+/** TLS and SASL for every client of the transporter (platformatic/kafka takes them per client). */
+function kafkaClientSecurity(): Record<string, unknown> {
+	const { tls, sasl } = config.kafkaSecurity;
 	return {
-		host: parsed.hostname,
-		port: Number(parsed.port || 6379),
-		password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
-		db: Number(parsed.pathname.slice(1) || 0),
+		...(tls === null ? {} : { tls }),
+		...(sasl === null
+			? {}
+			: {
+					sasl: { mechanism: sasl.mechanism.toUpperCase(), username: sasl.username, password: sasl.password },
+				}),
 	};
 }
 
@@ -97,7 +104,7 @@ const brokerConfig: BrokerOptions = {
 			? new ResilientRedisCacher({
 					prefix: `${config.namespace}-cache`,
 					ttl: config.cacheTtlSeconds,
-					redis: { ...redisOptions(config.cacher.url), ...FAIL_FAST_REDIS },
+					redis: { ...redisConnection(config.cacher.url, config.cacher.tls), ...FAIL_FAST_REDIS },
 				})
 			: { type: "Memory", options: { ttl: config.cacheTtlSeconds, clone: true } },
 

@@ -1,4 +1,11 @@
 import { hostname } from "node:os";
+import {
+	type KafkaSecurity,
+	parseDatabaseTls,
+	parseKafkaSecurity,
+	parseRedisTls,
+	type TlsConfig,
+} from "./connection-security.ts";
 import { bool, ConfigError, type Env, int, list, oneOf, optionalStr, str, url } from "./env.ts";
 
 export { ConfigError } from "./env.ts";
@@ -29,9 +36,12 @@ export type DatabaseConfig =
 			username: string;
 			password: string;
 			poolMax: number;
+			/** Present when the connection is encrypted. */
+			tls?: TlsConfig;
 	  };
 
-export type CacherConfig = { kind: "memory" } | { kind: "redis"; url: string };
+/** `tls` is present when the connection is encrypted (a rediss:// URL). */
+export type CacherConfig = { kind: "memory" } | { kind: "redis"; url: string; tls?: TlsConfig };
 
 /** The durable domain-event topics (booking-events, cleaner-availability-updates): not the transporter's. */
 export interface EventsConfig {
@@ -62,6 +72,8 @@ export interface AppConfig {
 	transporter: string | null;
 	requestTimeoutMs: number;
 	cacher: CacherConfig;
+	/** TLS and SASL of both Kafka clients: the transporter and the domain-event bus. */
+	kafkaSecurity: KafkaSecurity;
 	cacheTtlSeconds: number;
 	events: EventsConfig;
 	databases: Record<DatabaseOwner, DatabaseConfig>;
@@ -86,6 +98,8 @@ export interface AppConfig {
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
+
+const withTls = (tls: TlsConfig | null) => (tls === null ? {} : { tls });
 
 /** Where embedded mode keeps its SQLite files: one per service database, and the event log. */
 function dataDir(env: Env): string {
@@ -212,13 +226,18 @@ export function parseConfig(env: Env): AppConfig {
 	const cacherValue = optionalStr(env, "CACHER_URL") ?? (mode === "cluster" ? undefined : "memory");
 	if (cacherValue === undefined)
 		throw new ConfigError("CACHER_URL", "required in cluster mode (redis://host:6379)");
+	const cacherUrl = cacherValue === "memory" ? null : url("CACHER_URL", cacherValue, ["redis", "rediss"]);
 	const cacher: CacherConfig =
-		cacherValue === "memory"
+		cacherUrl === null
 			? { kind: "memory" }
-			: { kind: "redis", url: url("CACHER_URL", cacherValue, ["redis"]).href };
+			: { kind: "redis", url: cacherUrl.href, ...withTls(parseRedisTls(env, cacherUrl)) };
 
+	const databaseTls = parseDatabaseTls(env);
 	const databases = Object.fromEntries(
-		DATABASE_OWNERS.map((owner) => [owner, parseDatabase(env, owner, mode, services.includes(owner))]),
+		DATABASE_OWNERS.map((owner) => {
+			const database = parseDatabase(env, owner, mode, services.includes(owner));
+			return [owner, database.dialect === "mysql" ? { ...database, ...withTls(databaseTls) } : database];
+		}),
 	) as Record<DatabaseOwner, DatabaseConfig>;
 
 	const devProviderPort = int(env, "DEV_IDP_PORT", 4000, { min: 1, max: 65535 });
@@ -237,6 +256,7 @@ export function parseConfig(env: Env): AppConfig {
 		cacher,
 		cacheTtlSeconds: int(env, "CACHE_TTL_SECONDS", 300, { min: 1, max: 86_400 }),
 		events: parseEvents(env, mode, services),
+		kafkaSecurity: parseKafkaSecurity(env),
 		databases,
 		migrateOnStart: bool(env, "DB_MIGRATE_ON_START", true),
 		seedDemoData: bool(env, "SEED_DEMO_DATA", mode === "embedded"),

@@ -47,7 +47,7 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
 		port: db.port,
 		timezone: "+00:00",
 		pool: { max: db.poolMax, min: 0, acquire: 5_000, idle: 10_000 },
-		dialectOptions: { connectTimeout: 3_000, dateStrings: false },
+		dialectOptions: { connectTimeout: 3_000, dateStrings: false, ...(db.tls ? { ssl: db.tls } : {}) },
 	});
 }
 

@@ -86,6 +86,7 @@ export function eventBus(logger: Logger): EventBus {
 					partitions: topicPartitions,
 					retentionMs,
 					logger,
+					security: config.kafkaSecurity,
 				});
 	return shared;
 }

@@ -9,8 +9,10 @@ import {
 	logLevel,
 	Partitioners,
 	type Producer,
+	type SASLOptions,
 } from "kafkajs";
 import type { Logger } from "moleculer";
+import type { KafkaSecurity } from "../../config/connection-security.ts";
 import { backoff, sleep } from "./backoff.ts";
 import type { BusRecord, DeliveredRecord, Delivery, EventBus, GroupStatus, Subscription } from "./bus.ts";
 import { ALL_TOPICS } from "./contract.ts";
@@ -23,6 +25,8 @@ export interface KafkaBusOptions {
 	partitions: number;
 	retentionMs: number;
 	logger: Logger;
+	/** TLS and SASL (config/connection-security.ts); plaintext without. */
+	security?: KafkaSecurity;
 }
 
 /** How long a dead member keeps its partitions before the group hands them to the others. */
@@ -75,6 +79,8 @@ export class KafkaBus implements EventBus {
 		this.kafka = new Kafka({
 			clientId: options.clientId,
 			brokers: options.brokers,
+			...(options.security?.tls ? { ssl: options.security.tls } : {}),
+			...(options.security?.sasl ? { sasl: options.security.sasl as SASLOptions } : {}),
 			connectionTimeout: 3_000,
 			retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
 			logLevel: logLevel.WARN,

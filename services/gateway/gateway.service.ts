@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RedisOptions } from "ioredis";
 import { type Context, Errors, type Service } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { config } from "../../config/index.ts";
@@ -7,6 +8,7 @@ import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { observeHttpRequest, type RoutedRequest } from "../../lib/http-metrics.ts";
 import { isOpsIdentity } from "../../lib/ops/identity.ts";
 import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
+import { redisConnection } from "../../lib/redis-connection.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { apiDocs } from "./api-docs.ts";
@@ -61,10 +63,10 @@ function setSecurityHeaders(res: ServerResponse): void {
 	for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 }
 
-/** Requests per minute per token subject; shared through Redis when `redisUrl` is set. */
+/** Requests per minute per token subject; shared through Redis when `redis` is set. */
 interface RateLimitSettings {
 	perMinute: number;
-	redisUrl: string | null;
+	redis: RedisOptions | null;
 	namespace: string;
 }
 
@@ -123,7 +125,7 @@ const GatewayService: ServiceDefinition<Self> = {
 		} satisfies TokenVerifierOptions,
 		subjectRateLimit: {
 			perMinute: config.http.rateLimitPerMinute,
-			redisUrl: config.cacher.kind === "redis" ? config.cacher.url : null,
+			redis: config.cacher.kind === "redis" ? redisConnection(config.cacher.url, config.cacher.tls) : null,
 			namespace: config.namespace,
 		} satisfies RateLimitSettings,
 		// The Redis URL may carry a password: not published to other nodes.
@@ -278,10 +280,8 @@ const GatewayService: ServiceDefinition<Self> = {
 
 	created(this: Self) {
 		this.verifier = createTokenVerifier(this.settings.oidc);
-		const { perMinute, redisUrl, namespace } = this.settings.subjectRateLimit;
-		this.rateLimiter = redisUrl
-			? redisRateLimiter(redisUrl, perMinute, namespace)
-			: memoryRateLimiter(perMinute);
+		const { perMinute, redis, namespace } = this.settings.subjectRateLimit;
+		this.rateLimiter = redis ? redisRateLimiter(redis, perMinute, namespace) : memoryRateLimiter(perMinute);
 	},
 
 	async stopped(this: Self) {

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 
 export interface RateLimitDecision {
 	allowed: boolean;
@@ -41,12 +41,16 @@ export function memoryRateLimiter(limitPerMinute: number, now = Date.now): RateL
  * Shared across gateway instances through Redis, so that N gateways do not allow N times the limit.
  * If Redis is unreachable the request is let through: a cache outage must not become an API outage.
  */
-export function redisRateLimiter(redisUrl: string, limitPerMinute: number, prefix: string): RateLimiter {
-	const redis = new Redis(redisUrl, {
-		maxRetriesPerRequest: 1,
-		enableOfflineQueue: false,
-		lazyConnect: false,
-	});
+export function redisRateLimiter(
+	connection: string | RedisOptions,
+	limitPerMinute: number,
+	prefix: string,
+): RateLimiter {
+	const failFast = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false };
+	const redis =
+		typeof connection === "string"
+			? new Redis(connection, failFast)
+			: new Redis({ ...connection, ...failFast });
 	redis.on("error", () => {});
 	return {
 		async hit(key) {

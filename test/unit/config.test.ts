@@ -54,6 +54,7 @@ describe("parseConfig: embedded mode defaults", () => {
 			transporter: null,
 			requestTimeoutMs: 5000,
 			cacher: { kind: "memory" },
+			kafkaSecurity: { tls: null, sasl: null },
 			cacheTtlSeconds: 300,
 			events: {
 				kafkaBrokers: null,
