@@ -13,6 +13,8 @@ import {
 } from "./auth.ts";
 import { Agenda } from "./cleaner.tsx";
 import { Book, MyBookings, Vehicles } from "./customer.tsx";
+import { Profile } from "./profile.tsx";
+import { Schedule } from "./schedule.tsx";
 import { AppContext, ErrorNote, Loading } from "./ui.tsx";
 
 interface Screen {
@@ -26,8 +28,12 @@ const SCREENS: Record<string, Screen[]> = {
 		{ id: "book", title: "Book", render: () => <Book /> },
 		{ id: "bookings", title: "My bookings", render: () => <MyBookings /> },
 		{ id: "vehicles", title: "Vehicles", render: () => <Vehicles /> },
+		{ id: "profile", title: "Profile", render: () => <Profile /> },
 	],
-	cleaner: [{ id: "agenda", title: "Agenda", render: () => <Agenda /> }],
+	cleaner: [
+		{ id: "agenda", title: "Agenda", render: () => <Agenda /> },
+		{ id: "schedule", title: "Schedule", render: () => <Schedule /> },
+	],
 	admin: [
 		{ id: "catalog", title: "Catalog", render: () => <Catalog /> },
 		{ id: "cleaners", title: "Cleaners", render: () => <Cleaners /> },

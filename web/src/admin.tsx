@@ -101,6 +101,7 @@ export function Cleaners() {
 		<section>
 			<h1>Cleaners</h1>
 			<ErrorNote error={action.error} />
+			<AddCleaner onAdded={cleaners.reload} />
 			{cleaners.data?.length === 0 && <Empty>No cleaners yet.</Empty>}
 			<ul className="cards">
 				{cleaners.data?.map((cleaner) => (
@@ -234,5 +235,96 @@ export function AdminBookings() {
 				))}
 			</ul>
 		</section>
+	);
+}
+
+const OFFICE_HOURS = [{ start: "09:00", end: "17:00" }];
+const NEW_CLEANER = {
+	displayName: "",
+	subject: "",
+	skills: "exterior-wash, interior-clean",
+	latitude: "",
+	longitude: "",
+	radiusKm: "10",
+};
+
+/** A new cleaner works Monday to Friday, 09:00 to 17:00, until they change their own hours. */
+function AddCleaner({ onAdded }: { onAdded: () => void }) {
+	const { api } = useApp();
+	const [form, setForm] = useState(NEW_CLEANER);
+	const [open, setOpen] = useState(false);
+	const action = useAction();
+	const errors = fieldErrors(action.error);
+	if (!open)
+		return (
+			<button type="button" onClick={() => setOpen(true)}>
+				New cleaner
+			</button>
+		);
+	const fields = [
+		["displayName", "Name"],
+		["subject", "Login subject (from the identity provider)"],
+		["skills", "Skills (service codes, comma-separated)"],
+		["latitude", "Home base latitude"],
+		["longitude", "Home base longitude"],
+		["radiusKm", "Radius (km)"],
+	] as const;
+	return (
+		<form
+			noValidate
+			aria-label="New cleaner"
+			onSubmit={(event) => {
+				event.preventDefault();
+				action.run(async () => {
+					await api("cleaners.create", {
+						body: {
+							displayName: form.displayName,
+							subject: form.subject,
+							skills: form.skills
+								.split(",")
+								.map((skill) => skill.trim())
+								.filter(Boolean),
+							homeBase: { latitude: Number(form.latitude), longitude: Number(form.longitude) },
+							radiusKm: Number(form.radiusKm),
+							weeklyHours: {
+								monday: OFFICE_HOURS,
+								tuesday: OFFICE_HOURS,
+								wednesday: OFFICE_HOURS,
+								thursday: OFFICE_HOURS,
+								friday: OFFICE_HOURS,
+							},
+						},
+					});
+					setForm(NEW_CLEANER);
+					setOpen(false);
+					onAdded();
+				});
+			}}
+		>
+			<h2>New cleaner</h2>
+			{fields.map(([field, label]) => (
+				<Field
+					key={field}
+					label={label}
+					error={
+						errors[field] ??
+						(field === "latitude" || field === "longitude" ? errors[`homeBase.${field}`] : undefined)
+					}
+				>
+					{(id, describedBy) => (
+						<input
+							id={id}
+							aria-describedby={describedBy}
+							value={form[field]}
+							onChange={(event) => setForm({ ...form, [field]: event.target.value })}
+						/>
+					)}
+				</Field>
+			))}
+			<ErrorNote error={action.error} />
+			<button type="submit" className="primary" disabled={action.busy}>
+				Create cleaner
+			</button>
+		</form>
 	);
 }

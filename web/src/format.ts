@@ -47,3 +47,24 @@ export function dayLabel(day: string): string {
 		month: "short",
 	}).format(new Date(Date.UTC(year, month - 1, date)));
 }
+
+/** A wall-clock time (YYYY-MM-DDTHH:MM) in the time zone, as a UTC instant (ISO 8601). */
+export function zonedToInstant(local: string, timeZone: string): string {
+	const wall = Date.parse(`${local}:00Z`);
+	// The zone's offset at that moment, found by formatting; twice, for wall times next to a DST change.
+	const offsetAt = (instant: number) => Date.parse(`${formatWall(instant, timeZone)}:00Z`) - instant;
+	const first = wall - offsetAt(wall);
+	return new Date(wall - offsetAt(first)).toISOString();
+}
+
+/** The wall-clock time (YYYY-MM-DDTHH:MM) of an instant in the time zone. */
+export function formatWall(instant: number | string, timeZone: string): string {
+	const date = new Date(instant);
+	const time = new Intl.DateTimeFormat("en-GB", {
+		timeZone,
+		hour: "2-digit",
+		minute: "2-digit",
+		hourCycle: "h23",
+	}).format(date);
+	return `${todayIn(timeZone, date)}T${time}`;
+}
