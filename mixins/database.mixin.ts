@@ -12,7 +12,7 @@ import {
 } from "../lib/database.ts";
 import { DependencyUnavailableError } from "../lib/errors.ts";
 import type { ComponentHealth } from "../lib/ops-endpoint.ts";
-import { retry } from "../lib/retry.ts";
+import { retry, sleep } from "../lib/retry.ts";
 import { defineMixin } from "../lib/service-definition.ts";
 
 export interface DatabaseMixinOptions {
@@ -81,7 +81,7 @@ export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSch
 			await retry(() => this.database().authenticate(), {
 				beforeRetry: (error) =>
 					this.logger.error(`Cannot reach the ${options.owner} database, retrying`, error),
-				wait: () => new Promise((resolve) => setTimeout(resolve, RECONNECT_MS)),
+				wait: () => sleep(RECONNECT_MS),
 			});
 			if (config.migrateOnStart) {
 				const lockName = `${config.namespace}-migrate-${options.owner}`;

@@ -3,8 +3,7 @@ import { DataTypes, type QueryInterface, type Sequelize, Transaction } from "seq
 import { config } from "../../config/index.ts";
 import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
 import { reportHealth } from "../ops-endpoint.ts";
-import { retry } from "../retry.ts";
-import { backoff, sleep } from "./backoff.ts";
+import { backoff, retry, sleep } from "../retry.ts";
 import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
 import { type CloudEvent, deadLetterTopic, parseCloudEvent } from "./contract.ts";
 import { monitorGroup } from "./lag-monitor.ts";

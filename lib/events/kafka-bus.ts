@@ -13,7 +13,7 @@ import {
 } from "kafkajs";
 import type { Logger } from "moleculer";
 import type { KafkaSecurity } from "../../config/connection-security.ts";
-import { backoff, sleep } from "./backoff.ts";
+import { backoff, sleep } from "../retry.ts";
 import type { BusRecord, DeliveredRecord, Delivery, EventBus, GroupStatus, Subscription } from "./bus.ts";
 import { ALL_TOPICS } from "./contract.ts";
 

@@ -1,6 +1,6 @@
 import { DataTypes, QueryTypes, type Sequelize } from "sequelize";
 import { createSequelize, type Migration, migrate } from "../database.ts";
-import { backoff, sleep } from "./backoff.ts";
+import { backoff, sleep } from "../retry.ts";
 import type { BusRecord, DeliveredRecord, Delivery, EventBus, Subscription } from "./bus.ts";
 
 /** The partition of a key: the same for every record of one key, so that their order holds. */

@@ -58,6 +58,9 @@ type Self = Service &
 	DatabaseService &
 	BusinessSettingsHolder & {
 		bookings(): ModelStatic<Row<BookingRow>>;
+		searchPlan(
+			ctx: RequestContext<SearchParams>,
+		): Promise<{ result: AvailabilityResult; location: Location; cacheKey: string }>;
 		cleanerDays(
 			ctx: RequestContext,
 			query: CleanerDayQuery,
@@ -94,62 +97,20 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				longitude: { ...LONGITUDE_RULE, convert: true, optional: true },
 			},
 			async handler(this: Self, ctx: RequestContext<SearchParams>): Promise<AvailabilityResult> {
-				const settings = this.businessSettings;
-				const { serviceType, date } = ctx.params;
-				if (!isValidDay(date, settings.timeZone)) throw new UnprocessableError("date", "not a calendar day");
-				if ((ctx.params.latitude === undefined) !== (ctx.params.longitude === undefined)) {
-					throw new UnprocessableError("latitude", "give latitude and longitude together");
-				}
-				// Everything the cache key needs, at once; the size class and default location are cached here
-				// (see vehicleSizeClass), so a cached search crosses no transporter.
-				const [sizeClass, service, location, generation] = await Promise.all([
-					this.vehicleSizeClass(ctx, ctx.params.vehicleId),
-					ctx.call<ServiceType, { code: string }>("catalog.get", { code: serviceType }),
-					ctx.params.latitude !== undefined && ctx.params.longitude !== undefined
-						? { latitude: ctx.params.latitude, longitude: ctx.params.longitude }
-						: this.defaultLocation(ctx),
-					generationOf(this.database(), date),
-				]);
-				if (!service.active) throw new UnprocessableError("serviceType", `${serviceType} is not offered`);
-				if (!location) {
-					throw new UnprocessableError("latitude", "give latitude and longitude, or set a default address");
-				}
-
-				const durationMinutes = service.durationsMinutes[sizeClass];
-				const result: AvailabilityResult = {
-					date,
-					timeZone: settings.timeZone,
-					serviceType,
-					sizeClass,
-					durationMinutes,
-					price: { amountMinor: service.pricesMinor[sizeClass], currency: service.currency },
-					slots: [],
-				};
-
-				const cacheKey = [
-					"availability",
-					date,
-					`g${generation}`,
-					serviceType,
-					durationMinutes,
-					settings.slotGranularityMinutes,
-					settings.travelBufferMinutes,
-					settings.timeZone,
-					location.latitude.toFixed(4),
-					location.longitude.toFixed(4),
-				].join(":");
+				const { result, location, cacheKey } = await this.searchPlan(ctx);
 				const cached = (await this.broker.cacher?.get(cacheKey)) as Slot[] | null | undefined;
 				countSearch(this.broker.metrics, cached ? "hit" : "miss");
 				if (cached) return { ...result, slots: cached };
 
-				const cleaners = await this.cleanerDays(ctx, { serviceType, ...location, day: date }, "cached");
+				const settings = this.businessSettings;
+				const query = { serviceType: result.serviceType, ...location, day: result.date };
 				result.slots = freeSlots({
-					day: date,
+					day: result.date,
 					timeZone: settings.timeZone,
 					granularityMinutes: settings.slotGranularityMinutes,
 					bufferMinutes: settings.travelBufferMinutes,
-					durationMinutes,
-					cleaners,
+					durationMinutes: result.durationMinutes,
+					cleaners: await this.cleanerDays(ctx, query, "cached"),
 					notBefore: Date.now(),
 				});
 				await this.broker.cacher?.set(cacheKey, result.slots, settings.availabilityCacheTtlSeconds);
@@ -214,6 +175,50 @@ const AvailabilityService: ServiceDefinition<Self> = {
 	},
 
 	methods: {
+		/**
+		 * Everything a search's answer and cache key need, asked at once: the size class and default location are
+		 * cached on this side (see vehicleSizeClass), so a cached search crosses no transporter. The cache key
+		 * holds the day's generation, which every booking change bumps.
+		 */
+		async searchPlan(this: Self, ctx: RequestContext<SearchParams>) {
+			const settings = this.businessSettings;
+			const { serviceType, date, latitude, longitude } = ctx.params;
+			if (!isValidDay(date, settings.timeZone)) throw new UnprocessableError("date", "not a calendar day");
+			if ((latitude === undefined) !== (longitude === undefined)) {
+				throw new UnprocessableError("latitude", "give latitude and longitude together");
+			}
+			const [sizeClass, service, location, generation] = await Promise.all([
+				this.vehicleSizeClass(ctx, ctx.params.vehicleId),
+				ctx.call<ServiceType, { code: string }>("catalog.get", { code: serviceType }),
+				latitude !== undefined && longitude !== undefined
+					? { latitude, longitude }
+					: this.defaultLocation(ctx),
+				generationOf(this.database(), date),
+			]);
+			if (!service.active) throw new UnprocessableError("serviceType", `${serviceType} is not offered`);
+			if (!location) {
+				throw new UnprocessableError("latitude", "give latitude and longitude, or set a default address");
+			}
+			const durationMinutes = service.durationsMinutes[sizeClass];
+			const { slotGranularityMinutes, travelBufferMinutes, timeZone } = settings;
+			const cacheKey = [
+				...["availability", date, `g${generation}`, serviceType, durationMinutes],
+				...[slotGranularityMinutes, travelBufferMinutes, timeZone],
+				...[location.latitude.toFixed(4), location.longitude.toFixed(4)],
+			].join(":");
+			const price = { amountMinor: service.pricesMinor[sizeClass], currency: service.currency };
+			const result: AvailabilityResult = {
+				date,
+				timeZone,
+				serviceType,
+				sizeClass,
+				durationMinutes,
+				price,
+				slots: [],
+			};
+			return { result, location, cacheKey };
+		},
+
 		/**
 		 * The vehicle's size class as the vehicle service answers it to this caller (ownership is checked there),
 		 * cached per vehicle and caller until the vehicle service broadcasts `vehicles.changed`. Only the search

@@ -1,9 +1,10 @@
 import type { Logger, MetricRegistry } from "moleculer";
-import { DataTypes, type Model, type ModelStatic, QueryTypes, type Sequelize, Transaction } from "sequelize";
-import { backoff } from "../../lib/events/backoff.ts";
+import { DataTypes, QueryTypes, type Sequelize, Transaction } from "sequelize";
+import { tableOf } from "../../lib/database.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
 import type { ComponentHealth } from "../../lib/ops-endpoint.ts";
+import { backoff } from "../../lib/retry.ts";
 
 interface OutboxRow {
 	id: number;
@@ -16,28 +17,17 @@ interface OutboxRow {
 	sentAt: Date | null;
 }
 
-const models = new WeakMap<Sequelize, ModelStatic<Model<OutboxRow, Omit<OutboxRow, "id">>>>();
-
 function outboxModel(sequelize: Sequelize) {
-	let model = models.get(sequelize);
-	if (!model) {
-		model = sequelize.define<Model<OutboxRow, Omit<OutboxRow, "id">>>(
-			"outbox",
-			{
-				id: { type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true },
-				eventId: DataTypes.STRING(36),
-				eventType: DataTypes.STRING(100),
-				topic: DataTypes.STRING(249),
-				messageKey: DataTypes.STRING(64),
-				payload: DataTypes.TEXT,
-				createdAt: DataTypes.DATE(3),
-				sentAt: DataTypes.DATE(3),
-			},
-			{ timestamps: false },
-		);
-		models.set(sequelize, model);
-	}
-	return model;
+	return tableOf<OutboxRow>(sequelize, "outbox", {
+		id: { type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true },
+		eventId: DataTypes.STRING(36),
+		eventType: DataTypes.STRING(100),
+		topic: DataTypes.STRING(249),
+		messageKey: DataTypes.STRING(64),
+		payload: DataTypes.TEXT,
+		createdAt: DataTypes.DATE(3),
+		sentAt: DataTypes.DATE(3),
+	});
 }
 
 /** Stores the events in the transaction of the change they report: both are committed, or neither. */
