@@ -24,6 +24,11 @@ export const instant: JsonSchema = { type: "string", format: "date-time" };
 export const arrayOf = (items: JsonSchema): JsonSchema => ({ type: "array", items });
 export const enumOf = (values: readonly string[]): JsonSchema => ({ type: "string", enum: [...values] });
 
+/** A shape with a name: the API document lists it once, under components, and refers to it. */
+export function named(name: string, schema: JsonSchema): JsonSchema {
+	return { title: name, ...schema };
+}
+
 /** The schema, or null. */
 export function nullable(schema: JsonSchema): JsonSchema {
 	return { anyOf: [schema, { type: "null" }] };

@@ -31,7 +31,7 @@ const quote = (value: unknown) => JSON.stringify(value);
 const propertyName = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : quote(name));
 
 export function tsType(schema: Schema, depth = 1): string {
-	if (schema.$ref) return "unknown";
+	if (schema.$ref) return schema.$ref.split("/").at(-1) as string;
 	if (schema.const !== undefined) return quote(schema.const);
 	if (schema.enum) return schema.enum.map(quote).join(" | ");
 	if (schema.anyOf) return schema.anyOf.map((option) => tsType(option, depth)).join(" | ");
@@ -76,6 +76,7 @@ function parametersType(parameters: Parameter[], where: "path" | "query", depth:
 
 export function renderClientOperations(document: {
 	paths: Record<string, Record<string, Operation>>;
+	components: { schemas: Record<string, Schema> };
 }): string {
 	const types: string[] = [];
 	const routes: string[] = [];
@@ -101,7 +102,12 @@ export function renderClientOperations(document: {
 			);
 		}
 	}
+	const shapes = Object.entries(document.components.schemas).map(
+		([name, schema]) => `export type ${name} = ${tsType(schema, 0)};`,
+	);
 	return `// Generated from docs/openapi.json by \`npm run openapi\`: do not edit.
+
+${shapes.join("\n\n")}
 
 /** Every operation of the API, keyed by its operation id (the action it calls). */
 export interface Operations {

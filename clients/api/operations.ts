@@ -1,5 +1,316 @@
 // Generated from docs/openapi.json by `npm run openapi`: do not edit.
 
+export type Address = {
+	id: string;
+	label: string | null;
+	street: string;
+	postcode: string;
+	city: string;
+	country: string;
+	latitude: number;
+	longitude: number;
+	isDefault: boolean;
+};
+
+export type Agenda = {
+	items: Array<{
+		bookingId: string;
+		status: "confirmed" | "in_progress" | "completed" | "cancelled";
+		start: string;
+		end: string;
+		serviceType: string;
+		vehicle: {
+			id: string;
+			plate: string;
+			sizeClass: string;
+		};
+		location: Record<string, never>;
+		notes: string | null;
+	}>;
+};
+
+export type Availability = {
+	date: string;
+	timeZone: string;
+	serviceType: string;
+	sizeClass: "small" | "medium" | "large" | "van";
+	durationMinutes: number;
+	price: {
+		amountMinor: number;
+		currency: string;
+	};
+	slots: Array<{
+		start: string;
+		end: string;
+		cleanerIds: Array<string>;
+	}>;
+};
+
+export type Booking = {
+	id: string;
+	status: "confirmed" | "in_progress" | "completed" | "cancelled";
+	customerId: string;
+	vehicle: {
+		id: string;
+		plate: string;
+		sizeClass: string;
+	};
+	cleanerId: string;
+	serviceType: string;
+	start: string;
+	end: string;
+	price: {
+		amountMinor: number;
+		currency: string;
+	};
+	location: Location;
+	notes: string | null;
+	cancellation: {
+		by: string;
+		late: boolean;
+		feeMinor: number | null;
+	} | null;
+	rating: {
+		score: number;
+		comment: string | null;
+		ratedAt: string;
+	} | null;
+	version: number;
+	createdAt: string;
+	updatedAt: string;
+};
+
+export type BookingPage = {
+	items: Array<Booking>;
+	total: number;
+	limit: number;
+	offset: number;
+};
+
+export type BusinessSettings = {
+	slotGranularityMinutes: number;
+	travelBufferMinutes: number;
+	cancellationCutoffHours: number;
+	lateCancellationFeePercent: number;
+	timeZone: string;
+	availabilityCacheTtlSeconds: number;
+};
+
+export type Catalog = {
+	items: Array<ServiceType>;
+};
+
+export type Cleaner = {
+	id: string;
+	subject: string;
+	displayName: string;
+	email: string | null;
+	phone: string | null;
+	skills: Array<string>;
+	homeBase: {
+		latitude: number;
+		longitude: number;
+	};
+	radiusKm: number;
+	weeklyHours: {
+		monday: Array<{
+			start: string;
+			end: string;
+		}>;
+		tuesday: Array<{
+			start: string;
+			end: string;
+		}>;
+		wednesday: Array<{
+			start: string;
+			end: string;
+		}>;
+		thursday: Array<{
+			start: string;
+			end: string;
+		}>;
+		friday: Array<{
+			start: string;
+			end: string;
+		}>;
+		saturday: Array<{
+			start: string;
+			end: string;
+		}>;
+		sunday: Array<{
+			start: string;
+			end: string;
+		}>;
+	};
+	timeOff: Array<{
+		id: string;
+		start: string;
+		end: string;
+		reason: string | null;
+	}>;
+	active: boolean;
+	rating: {
+		average: number | null;
+		count: number;
+	};
+	jobsCompleted: number;
+	createdAt: string;
+	updatedAt: string;
+};
+
+export type CleanerPage = {
+	items: Array<Cleaner>;
+	total: number;
+	limit: number;
+	offset: number;
+};
+
+export type Customer = {
+	id: string;
+	subject: string;
+	displayName: string;
+	email: string | null;
+	phone: string | null;
+	language: string;
+	addresses: Array<Address>;
+	deleted: boolean;
+	deletedAt: string | null;
+	createdAt: string;
+	updatedAt: string;
+};
+
+export type CustomerPage = {
+	items: Array<Customer>;
+	total: number;
+	limit: number;
+	offset: number;
+};
+
+export type Location = {
+	latitude: number;
+	longitude: number;
+	label?: string | null;
+	street?: string;
+	postcode?: string;
+	city?: string;
+	country?: string;
+};
+
+export type PublicCleaner = {
+	id: string;
+	displayName: string;
+	skills: Array<string>;
+	radiusKm: number;
+	weeklyHours: {
+		monday: Array<{
+			start: string;
+			end: string;
+		}>;
+		tuesday: Array<{
+			start: string;
+			end: string;
+		}>;
+		wednesday: Array<{
+			start: string;
+			end: string;
+		}>;
+		thursday: Array<{
+			start: string;
+			end: string;
+		}>;
+		friday: Array<{
+			start: string;
+			end: string;
+		}>;
+		saturday: Array<{
+			start: string;
+			end: string;
+		}>;
+		sunday: Array<{
+			start: string;
+			end: string;
+		}>;
+	};
+	active: boolean;
+	rating: {
+		average: number | null;
+		count: number;
+	};
+	jobsCompleted: number;
+	createdAt: string;
+	updatedAt: string;
+};
+
+export type ServiceType = {
+	code: string;
+	name: string;
+	description: string | null;
+	currency: string;
+	durationsMinutes: {
+		small: number;
+		medium: number;
+		large: number;
+		van: number;
+	};
+	pricesMinor: {
+		small: number;
+		medium: number;
+		large: number;
+		van: number;
+	};
+	active: boolean;
+	updatedAt: string;
+};
+
+export type SettingsView = {
+	settings: BusinessSettings;
+	changes: Array<{
+		key: "slotGranularityMinutes" | "travelBufferMinutes" | "cancellationCutoffHours" | "lateCancellationFeePercent" | "timeZone" | "availabilityCacheTtlSeconds";
+		updatedBy: string;
+		updatedAt: string;
+	}>;
+};
+
+export type Vehicle = {
+	id: string;
+	ownerId: string;
+	plate: string;
+	make: string;
+	model: string;
+	year: number | null;
+	colour: string | null;
+	sizeClass: "small" | "medium" | "large" | "van";
+	history: {
+		lastCleanedAt: string | null;
+		cleanings: number;
+		upcomingBookingId: string | null;
+	};
+	createdAt: string;
+	updatedAt: string;
+};
+
+export type VehiclePage = {
+	items: Array<Vehicle>;
+	total: number;
+	limit: number;
+	offset: number;
+};
+
+export type VehicleRemoved = {
+	id: string;
+	removed: true;
+};
+
+export type Error = {
+	error: {
+		status: number;
+		type: string;
+		message: string;
+		details?: unknown;
+		requestId?: string;
+	};
+};
+
 /** Every operation of the API, keyed by its operation id (the action it calls). */
 export interface Operations {
 	/** The catalog: bookable services with prices and durations per size class */
@@ -10,28 +321,7 @@ export interface Operations {
 		};
 		body: undefined;
 		status: 200;
-		response: {
-			items: Array<{
-				code: string;
-				name: string;
-				description: string | null;
-				currency: string;
-				durationsMinutes: {
-					small: number;
-					medium: number;
-					large: number;
-					van: number;
-				};
-				pricesMinor: {
-					small: number;
-					medium: number;
-					large: number;
-					van: number;
-				};
-				active: boolean;
-				updatedAt: string;
-			}>;
-		};
+		response: Catalog;
 	};
 	/** Add a service to the catalog */
 	"catalog.create": {
@@ -57,26 +347,7 @@ export interface Operations {
 			active?: boolean;
 		};
 		status: 201;
-		response: {
-			code: string;
-			name: string;
-			description: string | null;
-			currency: string;
-			durationsMinutes: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
-			pricesMinor: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
-			active: boolean;
-			updatedAt: string;
-		};
+		response: ServiceType;
 	};
 	/** One service of the catalog, inactive ones included */
 	"catalog.get": {
@@ -86,26 +357,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			code: string;
-			name: string;
-			description: string | null;
-			currency: string;
-			durationsMinutes: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
-			pricesMinor: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
-			active: boolean;
-			updatedAt: string;
-		};
+		response: ServiceType;
 	};
 	/** Change a service's name, prices, durations or availability */
 	"catalog.update": {
@@ -132,26 +384,7 @@ export interface Operations {
 			active?: boolean;
 		};
 		status: 200;
-		response: {
-			code: string;
-			name: string;
-			description: string | null;
-			currency: string;
-			durationsMinutes: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
-			pricesMinor: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
-			active: boolean;
-			updatedAt: string;
-		};
+		response: ServiceType;
 	};
 	/** Register the caller's customer profile */
 	"customers.registerMe": {
@@ -175,29 +408,7 @@ export interface Operations {
 			}>;
 		};
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			language: string;
-			addresses: Array<{
-				id: string;
-				label: string | null;
-				street: string;
-				postcode: string;
-				city: string;
-				country: string;
-				latitude: number;
-				longitude: number;
-				isDefault: boolean;
-			}>;
-			deleted: boolean;
-			deletedAt: string | null;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Customer;
 	};
 	/** The caller's customer profile */
 	"customers.me": {
@@ -205,29 +416,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			language: string;
-			addresses: Array<{
-				id: string;
-				label: string | null;
-				street: string;
-				postcode: string;
-				city: string;
-				country: string;
-				latitude: number;
-				longitude: number;
-				isDefault: boolean;
-			}>;
-			deleted: boolean;
-			deletedAt: string | null;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Customer;
 	};
 	/** Change the caller's profile and addresses */
 	"customers.updateMe": {
@@ -251,29 +440,7 @@ export interface Operations {
 			}>;
 		};
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			language: string;
-			addresses: Array<{
-				id: string;
-				label: string | null;
-				street: string;
-				postcode: string;
-				city: string;
-				country: string;
-				latitude: number;
-				longitude: number;
-				isDefault: boolean;
-			}>;
-			deleted: boolean;
-			deletedAt: string | null;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Customer;
 	};
 	/** Erase the caller's personal data (the profile row stays, anonymised) */
 	"customers.deleteMe": {
@@ -281,29 +448,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			language: string;
-			addresses: Array<{
-				id: string;
-				label: string | null;
-				street: string;
-				postcode: string;
-				city: string;
-				country: string;
-				latitude: number;
-				longitude: number;
-				isDefault: boolean;
-			}>;
-			deleted: boolean;
-			deletedAt: string | null;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Customer;
 	};
 	/** Search customers by name or e-mail */
 	"customers.search": {
@@ -315,34 +460,7 @@ export interface Operations {
 		};
 		body: undefined;
 		status: 200;
-		response: {
-			items: Array<{
-				id: string;
-				subject: string;
-				displayName: string;
-				email: string | null;
-				phone: string | null;
-				language: string;
-				addresses: Array<{
-					id: string;
-					label: string | null;
-					street: string;
-					postcode: string;
-					city: string;
-					country: string;
-					latitude: number;
-					longitude: number;
-					isDefault: boolean;
-				}>;
-				deleted: boolean;
-				deletedAt: string | null;
-				createdAt: string;
-				updatedAt: string;
-			}>;
-			total: number;
-			limit: number;
-			offset: number;
-		};
+		response: CustomerPage;
 	};
 	/** One customer */
 	"customers.getById": {
@@ -352,29 +470,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			language: string;
-			addresses: Array<{
-				id: string;
-				label: string | null;
-				street: string;
-				postcode: string;
-				city: string;
-				country: string;
-				latitude: number;
-				longitude: number;
-				isDefault: boolean;
-			}>;
-			deleted: boolean;
-			deletedAt: string | null;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Customer;
 	};
 	/** The caller's vehicles */
 	"vehicles.list": {
@@ -386,28 +482,7 @@ export interface Operations {
 		};
 		body: undefined;
 		status: 200;
-		response: {
-			items: Array<{
-				id: string;
-				ownerId: string;
-				plate: string;
-				make: string;
-				model: string;
-				year: number | null;
-				colour: string | null;
-				sizeClass: "small" | "medium" | "large" | "van";
-				history: {
-					lastCleanedAt: string | null;
-					cleanings: number;
-					upcomingBookingId: string | null;
-				};
-				createdAt: string;
-				updatedAt: string;
-			}>;
-			total: number;
-			limit: number;
-			offset: number;
-		};
+		response: VehiclePage;
 	};
 	/** Add a vehicle */
 	"vehicles.create": {
@@ -422,23 +497,7 @@ export interface Operations {
 			sizeClass: "small" | "medium" | "large" | "van";
 		};
 		status: 201;
-		response: {
-			id: string;
-			ownerId: string;
-			plate: string;
-			make: string;
-			model: string;
-			year: number | null;
-			colour: string | null;
-			sizeClass: "small" | "medium" | "large" | "van";
-			history: {
-				lastCleanedAt: string | null;
-				cleanings: number;
-				upcomingBookingId: string | null;
-			};
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Vehicle;
 	};
 	/** One of the caller's vehicles, with its cleaning history */
 	"vehicles.get": {
@@ -448,23 +507,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			ownerId: string;
-			plate: string;
-			make: string;
-			model: string;
-			year: number | null;
-			colour: string | null;
-			sizeClass: "small" | "medium" | "large" | "van";
-			history: {
-				lastCleanedAt: string | null;
-				cleanings: number;
-				upcomingBookingId: string | null;
-			};
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Vehicle;
 	};
 	/** Change a vehicle (its size class drives prices and durations) */
 	"vehicles.update": {
@@ -481,23 +524,7 @@ export interface Operations {
 			sizeClass?: "small" | "medium" | "large" | "van";
 		};
 		status: 200;
-		response: {
-			id: string;
-			ownerId: string;
-			plate: string;
-			make: string;
-			model: string;
-			year: number | null;
-			colour: string | null;
-			sizeClass: "small" | "medium" | "large" | "van";
-			history: {
-				lastCleanedAt: string | null;
-				cleanings: number;
-				upcomingBookingId: string | null;
-			};
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Vehicle;
 	};
 	/** Remove a vehicle */
 	"vehicles.remove": {
@@ -507,10 +534,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			removed: true;
-		};
+		response: VehicleRemoved;
 	};
 	/** Add a cleaner */
 	"cleaners.create": {
@@ -559,63 +583,7 @@ export interface Operations {
 			};
 		};
 		status: 201;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			skills: Array<string>;
-			homeBase: {
-				latitude: number;
-				longitude: number;
-			};
-			radiusKm: number;
-			weeklyHours: {
-				monday: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday: Array<{
-					start: string;
-					end: string;
-				}>;
-			};
-			timeOff: Array<{
-				id: string;
-				start: string;
-				end: string;
-				reason: string | null;
-			}>;
-			active: boolean;
-			rating: {
-				average: number | null;
-				count: number;
-			};
-			jobsCompleted: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Cleaner;
 	};
 	/** Cleaners, by activity and skill */
 	"cleaners.find": {
@@ -628,68 +596,7 @@ export interface Operations {
 		};
 		body: undefined;
 		status: 200;
-		response: {
-			items: Array<{
-				id: string;
-				subject: string;
-				displayName: string;
-				email: string | null;
-				phone: string | null;
-				skills: Array<string>;
-				homeBase: {
-					latitude: number;
-					longitude: number;
-				};
-				radiusKm: number;
-				weeklyHours: {
-					monday: Array<{
-						start: string;
-						end: string;
-					}>;
-					tuesday: Array<{
-						start: string;
-						end: string;
-					}>;
-					wednesday: Array<{
-						start: string;
-						end: string;
-					}>;
-					thursday: Array<{
-						start: string;
-						end: string;
-					}>;
-					friday: Array<{
-						start: string;
-						end: string;
-					}>;
-					saturday: Array<{
-						start: string;
-						end: string;
-					}>;
-					sunday: Array<{
-						start: string;
-						end: string;
-					}>;
-				};
-				timeOff: Array<{
-					id: string;
-					start: string;
-					end: string;
-					reason: string | null;
-				}>;
-				active: boolean;
-				rating: {
-					average: number | null;
-					count: number;
-				};
-				jobsCompleted: number;
-				createdAt: string;
-				updatedAt: string;
-			}>;
-			total: number;
-			limit: number;
-			offset: number;
-		};
+		response: CleanerPage;
 	};
 	/** The caller's cleaner profile */
 	"cleaners.me": {
@@ -697,63 +604,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			skills: Array<string>;
-			homeBase: {
-				latitude: number;
-				longitude: number;
-			};
-			radiusKm: number;
-			weeklyHours: {
-				monday: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday: Array<{
-					start: string;
-					end: string;
-				}>;
-			};
-			timeOff: Array<{
-				id: string;
-				start: string;
-				end: string;
-				reason: string | null;
-			}>;
-			active: boolean;
-			rating: {
-				average: number | null;
-				count: number;
-			};
-			jobsCompleted: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Cleaner;
 	};
 	/** Change the caller's skills, area, working hours and time off */
 	"cleaners.updateMe": {
@@ -806,63 +657,7 @@ export interface Operations {
 			}>;
 		};
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			skills: Array<string>;
-			homeBase: {
-				latitude: number;
-				longitude: number;
-			};
-			radiusKm: number;
-			weeklyHours: {
-				monday: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday: Array<{
-					start: string;
-					end: string;
-				}>;
-			};
-			timeOff: Array<{
-				id: string;
-				start: string;
-				end: string;
-				reason: string | null;
-			}>;
-			active: boolean;
-			rating: {
-				average: number | null;
-				count: number;
-			};
-			jobsCompleted: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Cleaner;
 	};
 	/** The caller's jobs between `from` and `to` (default: the next 8 days) */
 	"cleaners.agenda": {
@@ -873,22 +668,7 @@ export interface Operations {
 		};
 		body: undefined;
 		status: 200;
-		response: {
-			items: Array<{
-				bookingId: string;
-				status: "confirmed" | "in_progress" | "completed" | "cancelled";
-				start: string;
-				end: string;
-				serviceType: string;
-				vehicle: {
-					id: string;
-					plate: string;
-					sizeClass: string;
-				};
-				location: Record<string, never>;
-				notes: string | null;
-			}>;
-		};
+		response: Agenda;
 	};
 	/** A cleaner's public profile (the whole profile for admins) */
 	"cleaners.get": {
@@ -898,106 +678,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			skills: Array<string>;
-			homeBase: {
-				latitude: number;
-				longitude: number;
-			};
-			radiusKm: number;
-			weeklyHours: {
-				monday: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday: Array<{
-					start: string;
-					end: string;
-				}>;
-			};
-			timeOff: Array<{
-				id: string;
-				start: string;
-				end: string;
-				reason: string | null;
-			}>;
-			active: boolean;
-			rating: {
-				average: number | null;
-				count: number;
-			};
-			jobsCompleted: number;
-			createdAt: string;
-			updatedAt: string;
-		} | {
-			id: string;
-			displayName: string;
-			skills: Array<string>;
-			radiusKm: number;
-			weeklyHours: {
-				monday: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday: Array<{
-					start: string;
-					end: string;
-				}>;
-			};
-			active: boolean;
-			rating: {
-				average: number | null;
-				count: number;
-			};
-			jobsCompleted: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Cleaner | PublicCleaner;
 	};
 	/** Change a cleaner */
 	"cleaners.update": {
@@ -1053,63 +734,7 @@ export interface Operations {
 			}>;
 		};
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			skills: Array<string>;
-			homeBase: {
-				latitude: number;
-				longitude: number;
-			};
-			radiusKm: number;
-			weeklyHours: {
-				monday: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday: Array<{
-					start: string;
-					end: string;
-				}>;
-			};
-			timeOff: Array<{
-				id: string;
-				start: string;
-				end: string;
-				reason: string | null;
-			}>;
-			active: boolean;
-			rating: {
-				average: number | null;
-				count: number;
-			};
-			jobsCompleted: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Cleaner;
 	};
 	/** Let a cleaner take jobs again */
 	"cleaners.activate": {
@@ -1119,63 +744,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			skills: Array<string>;
-			homeBase: {
-				latitude: number;
-				longitude: number;
-			};
-			radiusKm: number;
-			weeklyHours: {
-				monday: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday: Array<{
-					start: string;
-					end: string;
-				}>;
-			};
-			timeOff: Array<{
-				id: string;
-				start: string;
-				end: string;
-				reason: string | null;
-			}>;
-			active: boolean;
-			rating: {
-				average: number | null;
-				count: number;
-			};
-			jobsCompleted: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Cleaner;
 	};
 	/** Stop offering a cleaner's time */
 	"cleaners.deactivate": {
@@ -1185,63 +754,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			subject: string;
-			displayName: string;
-			email: string | null;
-			phone: string | null;
-			skills: Array<string>;
-			homeBase: {
-				latitude: number;
-				longitude: number;
-			};
-			radiusKm: number;
-			weeklyHours: {
-				monday: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday: Array<{
-					start: string;
-					end: string;
-				}>;
-			};
-			timeOff: Array<{
-				id: string;
-				start: string;
-				end: string;
-				reason: string | null;
-			}>;
-			active: boolean;
-			rating: {
-				average: number | null;
-				count: number;
-			};
-			jobsCompleted: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Cleaner;
 	};
 	/** Free start times for a service and vehicle on a day, with the price */
 	"availability.search": {
@@ -1255,22 +768,7 @@ export interface Operations {
 		};
 		body: undefined;
 		status: 200;
-		response: {
-			date: string;
-			timeZone: string;
-			serviceType: string;
-			sizeClass: "small" | "medium" | "large" | "van";
-			durationMinutes: number;
-			price: {
-				amountMinor: number;
-				currency: string;
-			};
-			slots: Array<{
-				start: string;
-				end: string;
-				cleanerIds: Array<string>;
-			}>;
-		};
+		response: Availability;
 	};
 	/** Book a service (send an Idempotency-Key) */
 	"bookings.create": {
@@ -1297,47 +795,7 @@ export interface Operations {
 			notes?: string;
 		};
 		status: 201;
-		response: {
-			id: string;
-			status: "confirmed" | "in_progress" | "completed" | "cancelled";
-			customerId: string;
-			vehicle: {
-				id: string;
-				plate: string;
-				sizeClass: string;
-			};
-			cleanerId: string;
-			serviceType: string;
-			start: string;
-			end: string;
-			price: {
-				amountMinor: number;
-				currency: string;
-			};
-			location: {
-				latitude: number;
-				longitude: number;
-				label?: string | null;
-				street?: string;
-				postcode?: string;
-				city?: string;
-				country?: string;
-			};
-			notes: string | null;
-			cancellation: {
-				by: string;
-				late: boolean;
-				feeMinor: number | null;
-			} | null;
-			rating: {
-				score: number;
-				comment: string | null;
-				ratedAt: string;
-			} | null;
-			version: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Booking;
 	};
 	/** Bookings: the caller's own; admins filter by status, cleaner, customer and time */
 	"bookings.list": {
@@ -1353,52 +811,7 @@ export interface Operations {
 		};
 		body: undefined;
 		status: 200;
-		response: {
-			items: Array<{
-				id: string;
-				status: "confirmed" | "in_progress" | "completed" | "cancelled";
-				customerId: string;
-				vehicle: {
-					id: string;
-					plate: string;
-					sizeClass: string;
-				};
-				cleanerId: string;
-				serviceType: string;
-				start: string;
-				end: string;
-				price: {
-					amountMinor: number;
-					currency: string;
-				};
-				location: {
-					latitude: number;
-					longitude: number;
-					label?: string | null;
-					street?: string;
-					postcode?: string;
-					city?: string;
-					country?: string;
-				};
-				notes: string | null;
-				cancellation: {
-					by: string;
-					late: boolean;
-					feeMinor: number | null;
-				} | null;
-				rating: {
-					score: number;
-					comment: string | null;
-					ratedAt: string;
-				} | null;
-				version: number;
-				createdAt: string;
-				updatedAt: string;
-			}>;
-			total: number;
-			limit: number;
-			offset: number;
-		};
+		response: BookingPage;
 	};
 	/** One booking */
 	"bookings.get": {
@@ -1408,47 +821,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			status: "confirmed" | "in_progress" | "completed" | "cancelled";
-			customerId: string;
-			vehicle: {
-				id: string;
-				plate: string;
-				sizeClass: string;
-			};
-			cleanerId: string;
-			serviceType: string;
-			start: string;
-			end: string;
-			price: {
-				amountMinor: number;
-				currency: string;
-			};
-			location: {
-				latitude: number;
-				longitude: number;
-				label?: string | null;
-				street?: string;
-				postcode?: string;
-				city?: string;
-				country?: string;
-			};
-			notes: string | null;
-			cancellation: {
-				by: string;
-				late: boolean;
-				feeMinor: number | null;
-			} | null;
-			rating: {
-				score: number;
-				comment: string | null;
-				ratedAt: string;
-			} | null;
-			version: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Booking;
 	};
 	/** Cancel a booking (a fee applies after the cut-off) */
 	"bookings.cancel": {
@@ -1458,47 +831,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			status: "confirmed" | "in_progress" | "completed" | "cancelled";
-			customerId: string;
-			vehicle: {
-				id: string;
-				plate: string;
-				sizeClass: string;
-			};
-			cleanerId: string;
-			serviceType: string;
-			start: string;
-			end: string;
-			price: {
-				amountMinor: number;
-				currency: string;
-			};
-			location: {
-				latitude: number;
-				longitude: number;
-				label?: string | null;
-				street?: string;
-				postcode?: string;
-				city?: string;
-				country?: string;
-			};
-			notes: string | null;
-			cancellation: {
-				by: string;
-				late: boolean;
-				feeMinor: number | null;
-			} | null;
-			rating: {
-				score: number;
-				comment: string | null;
-				ratedAt: string;
-			} | null;
-			version: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Booking;
 	};
 	/** Move a booking to another start time */
 	"bookings.reschedule": {
@@ -1510,47 +843,7 @@ export interface Operations {
 			start: string;
 		};
 		status: 200;
-		response: {
-			id: string;
-			status: "confirmed" | "in_progress" | "completed" | "cancelled";
-			customerId: string;
-			vehicle: {
-				id: string;
-				plate: string;
-				sizeClass: string;
-			};
-			cleanerId: string;
-			serviceType: string;
-			start: string;
-			end: string;
-			price: {
-				amountMinor: number;
-				currency: string;
-			};
-			location: {
-				latitude: number;
-				longitude: number;
-				label?: string | null;
-				street?: string;
-				postcode?: string;
-				city?: string;
-				country?: string;
-			};
-			notes: string | null;
-			cancellation: {
-				by: string;
-				late: boolean;
-				feeMinor: number | null;
-			} | null;
-			rating: {
-				score: number;
-				comment: string | null;
-				ratedAt: string;
-			} | null;
-			version: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Booking;
 	};
 	/** Start the job (the assigned cleaner) */
 	"bookings.start": {
@@ -1560,47 +853,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			status: "confirmed" | "in_progress" | "completed" | "cancelled";
-			customerId: string;
-			vehicle: {
-				id: string;
-				plate: string;
-				sizeClass: string;
-			};
-			cleanerId: string;
-			serviceType: string;
-			start: string;
-			end: string;
-			price: {
-				amountMinor: number;
-				currency: string;
-			};
-			location: {
-				latitude: number;
-				longitude: number;
-				label?: string | null;
-				street?: string;
-				postcode?: string;
-				city?: string;
-				country?: string;
-			};
-			notes: string | null;
-			cancellation: {
-				by: string;
-				late: boolean;
-				feeMinor: number | null;
-			} | null;
-			rating: {
-				score: number;
-				comment: string | null;
-				ratedAt: string;
-			} | null;
-			version: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Booking;
 	};
 	/** Complete the job (the assigned cleaner) */
 	"bookings.complete": {
@@ -1610,47 +863,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			id: string;
-			status: "confirmed" | "in_progress" | "completed" | "cancelled";
-			customerId: string;
-			vehicle: {
-				id: string;
-				plate: string;
-				sizeClass: string;
-			};
-			cleanerId: string;
-			serviceType: string;
-			start: string;
-			end: string;
-			price: {
-				amountMinor: number;
-				currency: string;
-			};
-			location: {
-				latitude: number;
-				longitude: number;
-				label?: string | null;
-				street?: string;
-				postcode?: string;
-				city?: string;
-				country?: string;
-			};
-			notes: string | null;
-			cancellation: {
-				by: string;
-				late: boolean;
-				feeMinor: number | null;
-			} | null;
-			rating: {
-				score: number;
-				comment: string | null;
-				ratedAt: string;
-			} | null;
-			version: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Booking;
 	};
 	/** Rate a completed job */
 	"bookings.rate": {
@@ -1663,47 +876,7 @@ export interface Operations {
 			comment?: string;
 		};
 		status: 200;
-		response: {
-			id: string;
-			status: "confirmed" | "in_progress" | "completed" | "cancelled";
-			customerId: string;
-			vehicle: {
-				id: string;
-				plate: string;
-				sizeClass: string;
-			};
-			cleanerId: string;
-			serviceType: string;
-			start: string;
-			end: string;
-			price: {
-				amountMinor: number;
-				currency: string;
-			};
-			location: {
-				latitude: number;
-				longitude: number;
-				label?: string | null;
-				street?: string;
-				postcode?: string;
-				city?: string;
-				country?: string;
-			};
-			notes: string | null;
-			cancellation: {
-				by: string;
-				late: boolean;
-				feeMinor: number | null;
-			} | null;
-			rating: {
-				score: number;
-				comment: string | null;
-				ratedAt: string;
-			} | null;
-			version: number;
-			createdAt: string;
-			updatedAt: string;
-		};
+		response: Booking;
 	};
 	/** The runtime business settings and who changed them */
 	"configuration.list": {
@@ -1711,21 +884,7 @@ export interface Operations {
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
-		response: {
-			settings: {
-				slotGranularityMinutes: number;
-				travelBufferMinutes: number;
-				cancellationCutoffHours: number;
-				lateCancellationFeePercent: number;
-				timeZone: string;
-				availabilityCacheTtlSeconds: number;
-			};
-			changes: Array<{
-				key: "slotGranularityMinutes" | "travelBufferMinutes" | "cancellationCutoffHours" | "lateCancellationFeePercent" | "timeZone" | "availabilityCacheTtlSeconds";
-				updatedBy: string;
-				updatedAt: string;
-			}>;
-		};
+		response: SettingsView;
 	};
 	/** Change runtime business settings (every node applies them at once) */
 	"configuration.update": {
@@ -1740,21 +899,7 @@ export interface Operations {
 			availabilityCacheTtlSeconds?: number;
 		};
 		status: 200;
-		response: {
-			settings: {
-				slotGranularityMinutes: number;
-				travelBufferMinutes: number;
-				cancellationCutoffHours: number;
-				lateCancellationFeePercent: number;
-				timeZone: string;
-				availabilityCacheTtlSeconds: number;
-			};
-			changes: Array<{
-				key: "slotGranularityMinutes" | "travelBufferMinutes" | "cancellationCutoffHours" | "lateCancellationFeePercent" | "timeZone" | "availabilityCacheTtlSeconds";
-				updatedBy: string;
-				updatedAt: string;
-			}>;
-		};
+		response: SettingsView;
 	};
 }
 

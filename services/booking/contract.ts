@@ -10,6 +10,7 @@ import {
 	enumOf,
 	instant,
 	integer,
+	named,
 	nullable,
 	number,
 	object,
@@ -161,58 +162,70 @@ const MONEY_SCHEMA = object({
 	amountMinor: integer({ minimum: 0 }),
 	currency: string({ pattern: "^[A-Z]{3}$" }),
 });
-export const LOCATION_SCHEMA = object(
-	{
-		latitude: number(),
-		longitude: number(),
-		label: nullable(string()),
-		street: string(),
-		postcode: string(),
-		city: string(),
-		country: string(),
-	},
-	["label", "street", "postcode", "city", "country"],
-);
-export const BOOKING_SCHEMA = object({
-	id: uuid,
-	status: enumOf(BOOKING_STATUSES),
-	customerId: string(),
-	vehicle: object({ id: uuid, plate: string(), sizeClass: string() }),
-	cleanerId: uuid,
-	serviceType: string(),
-	start: instant,
-	end: instant,
-	price: MONEY_SCHEMA,
-	location: LOCATION_SCHEMA,
-	notes: nullable(string()),
-	cancellation: nullable(object({ by: string(), late: boolean, feeMinor: nullable(integer()) })),
-	rating: nullable(
-		object({ score: integer({ minimum: 1, maximum: 5 }), comment: nullable(string()), ratedAt: instant }),
+export const LOCATION_SCHEMA = named(
+	"Location",
+	object(
+		{
+			latitude: number(),
+			longitude: number(),
+			label: nullable(string()),
+			street: string(),
+			postcode: string(),
+			city: string(),
+			country: string(),
+		},
+		["label", "street", "postcode", "city", "country"],
 	),
-	version: integer({ minimum: 1 }),
-	createdAt: instant,
-	updatedAt: instant,
-});
-export const BOOKING_PAGE_SCHEMA = pageOf(BOOKING_SCHEMA);
+);
+export const BOOKING_SCHEMA = named(
+	"Booking",
+	object({
+		id: uuid,
+		status: enumOf(BOOKING_STATUSES),
+		customerId: string(),
+		vehicle: object({ id: uuid, plate: string(), sizeClass: string() }),
+		cleanerId: uuid,
+		serviceType: string(),
+		start: instant,
+		end: instant,
+		price: MONEY_SCHEMA,
+		location: LOCATION_SCHEMA,
+		notes: nullable(string()),
+		cancellation: nullable(object({ by: string(), late: boolean, feeMinor: nullable(integer()) })),
+		rating: nullable(
+			object({ score: integer({ minimum: 1, maximum: 5 }), comment: nullable(string()), ratedAt: instant }),
+		),
+		version: integer({ minimum: 1 }),
+		createdAt: instant,
+		updatedAt: instant,
+	}),
+);
+export const BOOKING_PAGE_SCHEMA = named("BookingPage", pageOf(BOOKING_SCHEMA));
 const perSizeClass = (value: Record<string, unknown>) =>
 	object(Object.fromEntries(SIZE_CLASSES.map((size) => [size, value])));
-export const SERVICE_TYPE_SCHEMA = object({
-	code: string(),
-	name: string(),
-	description: nullable(string()),
-	currency: string({ pattern: "^[A-Z]{3}$" }),
-	durationsMinutes: perSizeClass(integer({ minimum: 1 })),
-	pricesMinor: perSizeClass(integer({ minimum: 0 })),
-	active: boolean,
-	updatedAt: instant,
-});
-export const CATALOG_SCHEMA = object({ items: arrayOf(SERVICE_TYPE_SCHEMA) });
-export const AVAILABILITY_SCHEMA = object({
-	date: string({ format: "date" }),
-	timeZone: string(),
-	serviceType: string(),
-	sizeClass: enumOf(SIZE_CLASSES),
-	durationMinutes: integer({ minimum: 1 }),
-	price: MONEY_SCHEMA,
-	slots: arrayOf(object({ start: instant, end: instant, cleanerIds: arrayOf(uuid) })),
-});
+export const SERVICE_TYPE_SCHEMA = named(
+	"ServiceType",
+	object({
+		code: string(),
+		name: string(),
+		description: nullable(string()),
+		currency: string({ pattern: "^[A-Z]{3}$" }),
+		durationsMinutes: perSizeClass(integer({ minimum: 1 })),
+		pricesMinor: perSizeClass(integer({ minimum: 0 })),
+		active: boolean,
+		updatedAt: instant,
+	}),
+);
+export const CATALOG_SCHEMA = named("Catalog", object({ items: arrayOf(SERVICE_TYPE_SCHEMA) }));
+export const AVAILABILITY_SCHEMA = named(
+	"Availability",
+	object({
+		date: string({ format: "date" }),
+		timeZone: string(),
+		serviceType: string(),
+		sizeClass: enumOf(SIZE_CLASSES),
+		durationMinutes: integer({ minimum: 1 }),
+		price: MONEY_SCHEMA,
+		slots: arrayOf(object({ start: instant, end: instant, cleanerIds: arrayOf(uuid) })),
+	}),
+);

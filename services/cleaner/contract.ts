@@ -10,6 +10,7 @@ import {
 	enumOf,
 	instant,
 	integer,
+	named,
 	nullable,
 	number,
 	object,
@@ -106,22 +107,25 @@ const CLEANER_PROPERTIES = {
 	createdAt: instant,
 	updatedAt: instant,
 };
-export const CLEANER_SCHEMA = object(CLEANER_PROPERTIES);
+export const CLEANER_SCHEMA = named("Cleaner", object(CLEANER_PROPERTIES));
 const { subject, email, phone, homeBase, timeOff, ...publicProperties } = CLEANER_PROPERTIES;
 /** `cleaners.get` answers this to anyone but an admin. */
-export const PUBLIC_CLEANER_SCHEMA = object(publicProperties);
-export const CLEANER_PAGE_SCHEMA = pageOf(CLEANER_SCHEMA);
-export const AGENDA_SCHEMA = object({
-	items: arrayOf(
-		object({
-			bookingId: uuid,
-			status: enumOf(["confirmed", "in_progress", "completed", "cancelled"]),
-			start: instant,
-			end: instant,
-			serviceType: string(),
-			vehicle: object({ id: uuid, plate: string(), sizeClass: string() }),
-			location: { type: "object" },
-			notes: nullable(string()),
-		}),
-	),
-});
+export const PUBLIC_CLEANER_SCHEMA = named("PublicCleaner", object(publicProperties));
+export const CLEANER_PAGE_SCHEMA = named("CleanerPage", pageOf(CLEANER_SCHEMA));
+export const AGENDA_SCHEMA = named(
+	"Agenda",
+	object({
+		items: arrayOf(
+			object({
+				bookingId: uuid,
+				status: enumOf(["confirmed", "in_progress", "completed", "cancelled"]),
+				start: instant,
+				end: instant,
+				serviceType: string(),
+				vehicle: object({ id: uuid, plate: string(), sizeClass: string() }),
+				location: { type: "object" },
+				notes: nullable(string()),
+			}),
+		),
+	}),
+);

@@ -6,6 +6,7 @@ import {
 	arrayOf,
 	boolean,
 	instant,
+	named,
 	nullable,
 	number,
 	object,
@@ -57,28 +58,34 @@ export interface CustomerDeleted {
 }
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
-export const ADDRESS_SCHEMA = object({
-	id: uuid,
-	label: nullable(string()),
-	street: string(),
-	postcode: string(),
-	city: string(),
-	country: string({ pattern: "^[A-Z]{2}$" }),
-	latitude: number(),
-	longitude: number(),
-	isDefault: boolean,
-});
-export const CUSTOMER_SCHEMA = object({
-	id: uuid,
-	subject: string(),
-	displayName: string(),
-	email: nullable(string()),
-	phone: nullable(string()),
-	language: string(),
-	addresses: arrayOf(ADDRESS_SCHEMA),
-	deleted: boolean,
-	deletedAt: nullable(instant),
-	createdAt: instant,
-	updatedAt: instant,
-});
-export const CUSTOMER_PAGE_SCHEMA = pageOf(CUSTOMER_SCHEMA);
+export const ADDRESS_SCHEMA = named(
+	"Address",
+	object({
+		id: uuid,
+		label: nullable(string()),
+		street: string(),
+		postcode: string(),
+		city: string(),
+		country: string({ pattern: "^[A-Z]{2}$" }),
+		latitude: number(),
+		longitude: number(),
+		isDefault: boolean,
+	}),
+);
+export const CUSTOMER_SCHEMA = named(
+	"Customer",
+	object({
+		id: uuid,
+		subject: string(),
+		displayName: string(),
+		email: nullable(string()),
+		phone: nullable(string()),
+		language: string(),
+		addresses: arrayOf(ADDRESS_SCHEMA),
+		deleted: boolean,
+		deletedAt: nullable(instant),
+		createdAt: instant,
+		updatedAt: instant,
+	}),
+);
+export const CUSTOMER_PAGE_SCHEMA = named("CustomerPage", pageOf(CUSTOMER_SCHEMA));

@@ -194,6 +194,27 @@ function operation(route: ApiRoute, params: ActionParams | undefined): JsonSchem
 	};
 }
 
+/**
+ * Moves every named shape (lib/json-schema.ts `named`) of a schema into `schemas`, once, and leaves a reference
+ * in its place: a booking is described once however many operations answer one.
+ */
+function hoistNamed(schema: unknown, schemas: Record<string, JsonSchema>): unknown {
+	if (Array.isArray(schema)) return schema.map((item) => hoistNamed(item, schemas));
+	if (schema === null || typeof schema !== "object") return schema;
+	const walked = Object.fromEntries(
+		Object.entries(schema as JsonSchema).map(([key, value]) => [key, hoistNamed(value, schemas)]),
+	);
+	if (typeof walked.title !== "string") return walked;
+	const name = walked.title;
+	const { title: _title, ...shape } = walked;
+	const known = schemas[name];
+	if (known !== undefined && JSON.stringify(known) !== JSON.stringify(shape)) {
+		throw new Error(`two different shapes are both named ${name}`);
+	}
+	schemas[name] = shape;
+	return { $ref: `#/components/schemas/${name}` };
+}
+
 /** The OpenAPI 3.1 document of the routes, from the route table and the params each action validates. */
 export function buildOpenApiDocument(
 	routes: readonly ApiRoute[],
@@ -206,6 +227,8 @@ export function buildOpenApiDocument(
 		paths[path] ??= {};
 		paths[path][route.method.toLowerCase()] = operation(route, paramsOf(route.action));
 	}
+	const schemas: Record<string, JsonSchema> = {};
+	const hoisted = hoistNamed(paths, schemas) as typeof paths;
 	const tags = [...new Set(routes.map((route) => route.action.split(".")[0]))].sort();
 	return {
 		openapi: "3.1.0",
@@ -219,7 +242,7 @@ export function buildOpenApiDocument(
 		},
 		servers: [{ url: "/", description: "The gateway that serves this document" }],
 		tags: tags.map((name) => ({ name, description: `Actions of the \`${name}\` service` })),
-		paths,
+		paths: hoisted,
 		components: {
 			securitySchemes: {
 				bearerAuth: {
@@ -230,7 +253,10 @@ export function buildOpenApiDocument(
 						"An OIDC access token (Keycloak in deployments). User tokens carry roles; client-credentials tokens carry scopes.",
 				},
 			},
-			schemas: { Error: ERROR_SCHEMA },
+			schemas: {
+				...Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))),
+				Error: ERROR_SCHEMA,
+			},
 			responses: Object.fromEntries(
 				Object.entries(ERROR_RESPONSES).map(([status, { description, types }]) => [
 					`Error${status}`,

@@ -2,7 +2,17 @@
  * What other services may know of the vehicle service (`vehicles`): its actions' results, the events it
  * broadcasts and its public constants. The only file of services/vehicle/ that another service imports.
  */
-import { enumOf, instant, integer, nullable, object, pageOf, string, uuid } from "../../lib/json-schema.ts";
+import {
+	enumOf,
+	instant,
+	integer,
+	named,
+	nullable,
+	object,
+	pageOf,
+	string,
+	uuid,
+} from "../../lib/json-schema.ts";
 
 export const SIZE_CLASSES = ["small", "medium", "large", "van"] as const;
 /** Drives a booking's price and duration. */
@@ -29,22 +39,25 @@ export interface VehicleChanged {
 }
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
-export const VEHICLE_SCHEMA = object({
-	id: uuid,
-	ownerId: string(),
-	plate: string(),
-	make: string(),
-	model: string(),
-	year: nullable(integer()),
-	colour: nullable(string()),
-	sizeClass: enumOf(SIZE_CLASSES),
-	history: object({
-		lastCleanedAt: nullable(instant),
-		cleanings: integer({ minimum: 0 }),
-		upcomingBookingId: nullable(uuid),
+export const VEHICLE_SCHEMA = named(
+	"Vehicle",
+	object({
+		id: uuid,
+		ownerId: string(),
+		plate: string(),
+		make: string(),
+		model: string(),
+		year: nullable(integer()),
+		colour: nullable(string()),
+		sizeClass: enumOf(SIZE_CLASSES),
+		history: object({
+			lastCleanedAt: nullable(instant),
+			cleanings: integer({ minimum: 0 }),
+			upcomingBookingId: nullable(uuid),
+		}),
+		createdAt: instant,
+		updatedAt: instant,
 	}),
-	createdAt: instant,
-	updatedAt: instant,
-});
-export const VEHICLE_PAGE_SCHEMA = pageOf(VEHICLE_SCHEMA);
-export const VEHICLE_REMOVED_SCHEMA = object({ id: uuid, removed: { const: true } });
+);
+export const VEHICLE_PAGE_SCHEMA = named("VehiclePage", pageOf(VEHICLE_SCHEMA));
+export const VEHICLE_REMOVED_SCHEMA = named("VehicleRemoved", object({ id: uuid, removed: { const: true } }));
