@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { DateTime } from "luxon";
+import { everyDay, hourlySlots } from "../test/support/fixtures.ts";
 import { describeMachine, latencyStats, machineInfo, now, processMemory, table } from "./lib.ts";
 import { type BenchPlatform, startBenchPlatform } from "./platforms.ts";
 
@@ -25,7 +25,6 @@ const CLUSTER = !QUICK && !process.argv.includes("--no-cluster");
 const WRK_SECONDS = QUICK ? 3 : 10;
 const BOOKINGS = QUICK ? 120 : 800;
 const IN_FLIGHT = 16;
-const ZONE = "Europe/Amsterdam";
 
 interface Figure {
 	name: string;
@@ -129,12 +128,7 @@ async function bookingLoad(platform: BenchPlatform, label: string) {
 	const admin = await platform.client.token("olga");
 	const token = await platform.client.token("alice");
 	const home = { latitude: 40 + Math.random(), longitude: -3 - Math.random() };
-	const everyDay = Object.fromEntries(
-		["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => [
-			day,
-			[{ start: "06:00", end: "22:00" }],
-		]),
-	);
+	const weeklyHours = everyDay("06:00", "22:00");
 	const cleaner = await platform.client.api("POST", "/cleaners", {
 		token: admin,
 		body: {
@@ -143,7 +137,7 @@ async function bookingLoad(platform: BenchPlatform, label: string) {
 			skills: ["exterior-wash"],
 			homeBase: home,
 			radiusKm: 5,
-			weeklyHours: everyDay,
+			weeklyHours,
 		},
 	});
 	if (cleaner.status !== 201)
@@ -152,11 +146,7 @@ async function bookingLoad(platform: BenchPlatform, label: string) {
 		token,
 		body: { plate: `B${randomUUID().slice(0, 7)}`, make: "Kia", model: "Ceed", sizeClass: "small" },
 	});
-	const slots: string[] = [];
-	for (let day = 3; slots.length < BOOKINGS + 1; day++) {
-		const date = DateTime.now().setZone(ZONE).startOf("day").plus({ days: day });
-		for (let hour = 6; hour <= 20; hour++) slots.push(date.set({ hour }).toUTC().toISO() as string);
-	}
+	const slots = hourlySlots(BOOKINGS + 1);
 	const book = (start: string) =>
 		platform.client.api("POST", "/bookings", {
 			token,

@@ -23,9 +23,10 @@ import {
 	at,
 	createCleaner,
 	createVehicle,
-	dayAhead,
+	everyDay,
 	expectStatus,
 	freshArea,
+	hourlySlots,
 	nextWeekday,
 } from "../support/fixtures.ts";
 import { ApiClient, freePort, metricValue } from "../support/platform.ts";
@@ -356,22 +357,13 @@ describe("domain events on Kafka: outbox, idempotent consumers, dead letters", (
 
 	it("a booking node killed while its relay publishes: every booking reaches both read models, with its status", async () => {
 		const area = freshArea();
-		const everyDay = Object.fromEntries(
-			["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => [
-				day,
-				[{ start: "06:00", end: "22:00" }],
-			]),
-		);
-		const cleaner = await createCleaner(cluster, { homeBase: area, weeklyHours: everyDay });
+		const weeklyHours = everyDay("06:00", "22:00");
+		const cleaner = await createCleaner(cluster, { homeBase: area, weeklyHours });
 		const vehicles = [
 			await createVehicle(cluster, "alice", "small"),
 			await createVehicle(cluster, "alice", "small"),
 		];
-		const free: string[] = [];
-		for (let day = 3; day < 40; day++) {
-			for (let hour = 6; hour <= 20; hour++)
-				free.push(at(dayAhead(day), `${String(hour).padStart(2, "0")}:00`));
-		}
+		const free = hourlySlots(555);
 		let loading = true;
 		let made = 0;
 		// Bookings through the gateway on both instances, every third one cancelled at once, until told to stop;

@@ -19,7 +19,15 @@ import {
 	startCluster,
 } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
-import { at, createCleaner, createVehicle, dayAhead, expectStatus, freshArea } from "../support/fixtures.ts";
+import {
+	at,
+	createCleaner,
+	createVehicle,
+	dayAhead,
+	everyDay,
+	expectStatus,
+	freshArea,
+} from "../support/fixtures.ts";
 import { type OpsRepl, startOpsRepl } from "../support/ops-repl.ts";
 import { metricValue, ROOT } from "../support/platform.ts";
 import { type Prometheus, prometheusInstalled, startPrometheus } from "../support/prometheus.ts";
@@ -41,12 +49,7 @@ const kafka = new Kafka({ brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING })
 const admin = kafka.admin();
 
 const OPS_ID = `ops@${hostname()}`;
-const EVERY_DAY = Object.fromEntries(
-	["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => [
-		day,
-		[{ start: "08:00", end: "18:00" }],
-	]),
-);
+const EVERY_DAY = everyDay("08:00", "18:00");
 
 /** scripts/zipkin.sh's server; CI starts it and sets REQUIRE_ZIPKIN, so there the trace test cannot skip. */
 const ZIPKIN_URL = `http://127.0.0.1:${process.env.ZIPKIN_PORT ?? 9411}`;

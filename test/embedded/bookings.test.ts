@@ -6,6 +6,7 @@ import {
 	createCleaner,
 	createVehicle,
 	dayAhead,
+	everyDay,
 	expectStatus,
 	freshArea,
 	nextWeekday,
@@ -454,13 +455,8 @@ describe("lifecycle", () => {
 
 		// Two days ahead is inside a one-week cut-off, whatever today is.
 		const area = freshArea();
-		const everyDay = Object.fromEntries(
-			["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((d) => [
-				d,
-				[{ start: "09:00", end: "17:00" }],
-			]),
-		);
-		await createCleaner(platform, { homeBase: area, weeklyHours: everyDay });
+		const weeklyHours = everyDay("09:00", "17:00");
+		await createCleaner(platform, { homeBase: area, weeklyHours });
 		const vehicle = await createVehicle(platform, "alice", "small");
 		const soon = await book({
 			vehicleId: vehicle.id,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { at, createCleaner, createVehicle, dayAhead, freshArea } from "../support/fixtures.ts";
+import { at, createCleaner, createVehicle, everyDay, freshArea, hourlySlots } from "../support/fixtures.ts";
 import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
 
 /**
@@ -16,22 +16,7 @@ import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
  */
 const KILL_AFTER_MS = [600, 1200, 1800, 2500];
 const IN_FLIGHT = 16;
-const EVERY_DAY = Object.fromEntries(
-	["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((day) => [
-		day,
-		[{ start: "06:00", end: "22:00" }],
-	]),
-);
-
-/** One-hour slots from 06:00 to 21:00 on the days from 3 days ahead: more than any load here can fill. */
-function slots(): string[] {
-	const result: string[] = [];
-	for (let day = 3; day < 60; day++) {
-		for (let hour = 6; hour <= 20; hour++)
-			result.push(at(dayAhead(day), `${String(hour).padStart(2, "0")}:00`));
-	}
-	return result;
-}
+const EVERY_DAY = everyDay("06:00", "22:00");
 
 type Statuses = Map<string, string>;
 
@@ -93,7 +78,8 @@ function integrityOf(dataDir: string): Record<string, string> {
  * the read models see several kinds of change, until the platform stops answering.
  */
 async function bookingLoad(platform: EmbeddedPlatform, vehicleIds: string[], location: object) {
-	const free = slots();
+	// More than any load here can fill.
+	const free = hourlySlots(855);
 	let created = 0;
 	const worker = async () => {
 		for (;;) {

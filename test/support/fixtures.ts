@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
+import { WEEKDAYS } from "../../lib/weekdays.ts";
 import type { ApiClient, Caller } from "./platform.ts";
 
 export const ZONE = "Europe/Amsterdam";
@@ -81,4 +82,19 @@ let areaIndex = 0;
 export function freshArea(): { latitude: number; longitude: number } {
 	areaIndex += 1;
 	return { latitude: 50.5 + areaIndex * 0.5, longitude: 8 + (areaIndex % 7) * 0.3 };
+}
+
+/** Working hours with the same interval on every day of the week. */
+export function everyDay(start: string, end: string): Record<string, Array<{ start: string; end: string }>> {
+	return Object.fromEntries(WEEKDAYS.map((day) => [day, [{ start, end }]]));
+}
+
+/** `count` distinct one-hour start times, 06:00 to 20:00 each day from 3 days ahead, in the platform's zone. */
+export function hourlySlots(count: number): string[] {
+	const slots: string[] = [];
+	for (let day = 3; slots.length < count; day++) {
+		for (let hour = 6; hour <= 20 && slots.length < count; hour++)
+			slots.push(at(dayAhead(day), `${String(hour).padStart(2, "0")}:00`));
+	}
+	return slots;
 }

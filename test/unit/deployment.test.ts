@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
+import * as kubernetesModels from "kubernetes-models";
 import { METRIC } from "moleculer";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import type { Env } from "../../config/env.ts";
@@ -708,7 +709,49 @@ function containerPort(container: any, port: string | number): number {
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
 	Object.entries(selector).every(([key, value]) => labels[key] === value);
 
+type KubernetesModel = new (data: unknown) => { validate(): void };
+
+/** The kubernetes-models class of an object: `networking.k8s.io/v1` is networkingK8sIo.v1, core `v1` is v1. */
+function kubernetesModel(resource: Resource): KubernetesModel | undefined {
+	const [group, version] = resource.apiVersion.includes("/")
+		? resource.apiVersion.split("/")
+		: ["", resource.apiVersion];
+	const catalog = kubernetesModels as unknown as Record<string, Record<string, unknown>>;
+	if (group === "") return catalog[version]?.[resource.kind] as KubernetesModel | undefined;
+	const moduleName = group
+		.split(".")
+		.map((part, i) => (i === 0 ? part : part[0].toUpperCase() + part.slice(1)))
+		.join("");
+	return (catalog[moduleName]?.[version] as Record<string, KubernetesModel> | undefined)?.[resource.kind];
+}
+
 describe("k8s manifests, as kubectl kustomize renders them", () => {
+	itRendered(
+		"validate against the Kubernetes schemas (kubernetes-models), NetworkPolicies and autoscalers included",
+		() => {
+			const kinds = new Set<string>();
+			for (const resource of resources()) {
+				const Model = kubernetesModel(resource);
+				assert.ok(Model, `no Kubernetes schema for ${resource.apiVersion} ${resource.kind}`);
+				assert.doesNotThrow(
+					() => new Model(resource).validate(),
+					`${resource.kind}/${resource.metadata.name}`,
+				);
+				kinds.add(resource.kind);
+			}
+			for (const kind of [
+				"StatefulSet",
+				"Service",
+				"Ingress",
+				"NetworkPolicy",
+				"HorizontalPodAutoscaler",
+				"PodDisruptionBudget",
+			]) {
+				assert.ok(kinds.has(kind), `k8s/ renders no ${kind}`);
+			}
+		},
+	);
+
 	itRendered("put everything in the namespace cleaning-platform", () => {
 		assert.equal(kustomization().namespace, "cleaning-platform");
 		assert.deepEqual(
