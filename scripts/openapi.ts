@@ -4,12 +4,13 @@
  * this process to read their schemas. `--check` writes nothing and exits 1 when the committed file is stale;
  * the gateway serves the committed file at /api/openapi.json.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ServiceBroker } from "moleculer";
 import { API_ROUTES } from "../services/gateway/api-routes.ts";
 import { type ActionParams, buildOpenApiDocument } from "../services/gateway/openapi.ts";
 import { renderClientOperations } from "./client-types.ts";
+import { writeOrCheck } from "./generated-files.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 export const OPENAPI_FILE = join(ROOT, "docs/openapi.json");
@@ -57,20 +58,4 @@ export function generatedFiles(): Map<string, string> {
 	]);
 }
 
-if (import.meta.main) {
-	const files = generatedFiles();
-	if (process.argv.includes("--check")) {
-		const stale = [...files]
-			.filter(([file, text]) => readFileSync(file, "utf8") !== text)
-			.map(([file]) => file);
-		console.log(
-			stale.length > 0 ? `stale: ${stale.join(", ")}; run npm run openapi` : "generated files are up to date",
-		);
-		process.exit(stale.length > 0 ? 1 : 0);
-	}
-	for (const [file, text] of files) {
-		writeFileSync(file, text);
-		console.log(`wrote ${file}`);
-	}
-	process.exit(0);
-}
+if (import.meta.main) writeOrCheck(generatedFiles(), "npm run openapi");
