@@ -842,7 +842,8 @@ class Rendered {
 			return policies.some((policy) =>
 				(type === "Ingress" ? policy.spec.ingress : policy.spec.egress)?.some(
 					(rule: any) =>
-						(!(rule.from ?? rule.to) ||
+						// No peers listed: every peer.
+						((rule.from ?? rule.to ?? []).length === 0 ||
 							(rule.from ?? rule.to).some((peer: any) => peerMatches(peer, other))) &&
 						portMatches(rule.ports, target),
 				),
