@@ -95,9 +95,15 @@ function acceptedConfig(env: Env, where: string): AppConfig {
 	}
 }
 
+/** Read by the runtime rather than config/index.ts: the REPL keeps its history file in $HOME. */
+const RUNTIME_VARIABLES = new Set(["HOME"]);
+
 function assertKnownVariables(names: Iterable<string>, where: string): void {
 	for (const name of names) {
-		assert.ok(CONFIG_VARIABLES.has(name), `${where} sets ${name}, which config/index.ts does not read`);
+		assert.ok(
+			CONFIG_VARIABLES.has(name) || RUNTIME_VARIABLES.has(name),
+			`${where} sets ${name}, which config/index.ts does not read`,
+		);
 	}
 }
 
@@ -717,7 +723,17 @@ class Rendered {
 
 	/** The platform's own StatefulSets (label app.kubernetes.io/component: microservice), one per service. */
 	get services(): ServicePod[] {
-		return this.#once("services", () =>
+		return this.platformPods.filter((pod) => pod.config.role === "service");
+	}
+
+	/** The operators' REPL node (NODE_ROLE=ops), a StatefulSet like the services'. */
+	get opsNodes(): ServicePod[] {
+		return this.platformPods.filter((pod) => pod.config.role === "ops");
+	}
+
+	/** Every StatefulSet of the platform's own processes: the services and the ops node. */
+	get platformPods(): ServicePod[] {
+		return this.#once("platformPods", () =>
 			this.ofKind("StatefulSet")
 				.filter((set) => matches(MICROSERVICE, set.metadata.labels))
 				.map((set) => servicePod(this, set)),
@@ -1089,7 +1105,7 @@ itRendered(
 			"persistentVolumeClaimRetentionPolicy",
 			"ordinals",
 		];
-		for (const { set } of k.services) {
+		for (const { set } of k.platformPods) {
 			const name = set.metadata.name;
 			for (const field of Object.keys(set.spec))
 				assert.ok(specFields.includes(field), `${name}: spec.${field} is not a StatefulSet field`);
@@ -1102,7 +1118,7 @@ itRendered(
 );
 
 itRendered("govern each service's StatefulSet by a headless Service of its own, selecting its pods", (k) => {
-	for (const { set } of k.services) {
+	for (const { set } of k.platformPods) {
 		const name = set.metadata.name;
 		const service = k.named("Service", set.spec.serviceName);
 		assert.ok(service, `${name}: serviceName ${set.spec.serviceName} is not a Service`);
@@ -1113,7 +1129,7 @@ itRendered("govern each service's StatefulSet by a headless Service of its own, 
 			`${name}: own selector`,
 		);
 		for (const port of service.spec.ports ?? [])
-			containerPort(k.services.find((p) => p.set === set)?.container, port.targetPort ?? port.port);
+			containerPort(k.platformPods.find((p) => p.set === set)?.container, port.targetPort ?? port.port);
 	}
 	for (const service of k.ofKind("Service")) {
 		const selected = k.pods.filter((pod) => selects({ matchLabels: service.spec.selector }, pod.labels));
@@ -1127,18 +1143,20 @@ itRendered("govern each service's StatefulSet by a headless Service of its own, 
 });
 
 itRendered("set only variables that config/index.ts reads, with values it accepts", (k) => {
-	for (const pod of k.services) {
+	for (const pod of k.platformPods) {
 		assertKnownVariables(pod.names, `StatefulSet ${pod.set.metadata.name}`);
 		assert.equal(new Set(pod.names).size, pod.names.length, `${pod.set.metadata.name}: a name set twice`);
 	}
 	const read = new Set(
-		k.services.flatMap((pod) => (pod.container.envFrom ?? []).map((source: any) => source.configMapRef.name)),
+		k.platformPods.flatMap((pod) =>
+			(pod.container.envFrom ?? []).map((source: any) => source.configMapRef.name),
+		),
 	);
 	for (const name of read) assertKnownVariables(Object.keys(k.configMapData(name)), `ConfigMap ${name}`);
 });
 
 itRendered("give each pod its stable name as NODE_ID, and only its own database URL and Kafka login", (k) => {
-	for (const pod of k.services) {
+	for (const pod of k.platformPods) {
 		const name = pod.set.metadata.name;
 		const nodeId = pod.container.env.find((variable: any) => variable.name === "NODE_ID");
 		assert.equal(nodeId?.valueFrom?.fieldRef?.fieldPath, "metadata.name", name);
@@ -1167,7 +1185,7 @@ itRendered("give each pod its stable name as NODE_ID, and only its own database 
 });
 
 itRendered("probe liveness and readiness, and announce metrics, on the ops port's real paths", (k) => {
-	for (const pod of k.services) {
+	for (const pod of k.platformPods) {
 		const name = pod.set.metadata.name;
 		const { livenessProbe, readinessProbe } = pod.container;
 		assert.equal(livenessProbe?.httpGet?.path, "/health/live", `${name}: liveness`);
@@ -1188,7 +1206,7 @@ itRendered("probe liveness and readiness, and announce metrics, on the ops port'
 itRendered(
 	"run the services non-root, read-only, with memory from the measured RSS and time to shut down",
 	(k) => {
-		for (const pod of k.services) {
+		for (const pod of k.platformPods) {
 			const name = pod.set.metadata.name;
 			const spec = pod.set.spec.template.spec;
 			assert.equal(pod.container.securityContext?.readOnlyRootFilesystem, true, `${name}`);
@@ -1308,7 +1326,7 @@ itRendered("run the image the overlay names, in every service", (k) => {
 		image?.newTag && more.length === 0,
 		`k8s/overlays/${k.overlay}/kustomization.yaml sets the one image`,
 	);
-	for (const pod of k.services)
+	for (const pod of k.platformPods)
 		assert.equal(
 			pod.container.image,
 			`${image.newName ?? image.name}:${image.newTag}`,
@@ -1339,7 +1357,7 @@ itRendered(
 	(k) => {
 		const roles = k.ofKind("Role");
 		const bindings = k.ofKind("RoleBinding");
-		for (const pod of k.services) {
+		for (const pod of k.platformPods) {
 			const name = pod.set.metadata.name;
 			const spec = pod.set.spec.template.spec;
 			const agent = pod.logAgent;
@@ -1448,7 +1466,7 @@ itRendered(
 			namespace: "monitoring",
 			labels: { "app.kubernetes.io/name": "prometheus" },
 		};
-		for (const pod of k.services) {
+		for (const pod of k.platformPods) {
 			const self = k.pods.find((p) => p.name === pod.set.metadata.name);
 			assert.ok(self);
 			const isGateway = pod.config.services.includes("gateway");
@@ -1468,7 +1486,7 @@ itRendered(
 				);
 			}
 			// The services talk through Kafka only: no service reaches another's pods.
-			for (const other of k.services) {
+			for (const other of k.platformPods) {
 				const otherPod = k.pods.find((p) => p.name === other.set.metadata.name);
 				assert.ok(otherPod);
 				assert.ok(!k.allows(self, otherPod, other.config.opsPort), `${self.name} reaches ${otherPod.name}`);
@@ -1491,7 +1509,7 @@ itRendered(
 				.flatMap((policy) => policy.spec.egress)
 				.filter((rule: any) => (rule.to ?? []).some((peer: any) => peer.ipBlock))
 				.flatMap((rule: any) => rule.ports.map((port: any) => port.port));
-		for (const pod of k.services) {
+		for (const pod of k.platformPods) {
 			const name = pod.set.metadata.name;
 			const self = k.pods.find((p) => p.name === name);
 			assert.ok(self);
@@ -1583,8 +1601,8 @@ itRendered(
 		}
 		// One principal per service; the transporter works for each.
 		const users = new Map(k.ofKind("KafkaUser").map((user) => [user.metadata.name, user]));
-		assert.deepEqual([...users.keys()].sort(), k.services.map((pod) => pod.set.metadata.name).sort());
-		for (const pod of k.services) {
+		assert.deepEqual([...users.keys()].sort(), k.platformPods.map((pod) => pod.set.metadata.name).sort());
+		for (const pod of k.platformPods) {
 			const user = users.get(pod.env.KAFKA_SASL_USERNAME);
 			assert.ok(user, `${pod.set.metadata.name}: a KafkaUser named ${pod.env.KAFKA_SASL_USERNAME}`);
 			assert.equal(user.spec.authentication.type, "scram-sha-512");
@@ -1627,10 +1645,23 @@ itRendered(
 		}
 		for (const [service, { group }] of Object.entries(CONSUMER_GROUPS))
 			assert.deepEqual(allowed("group", group, "Read"), [service], `who joins ${group}`);
-		for (const user of users.values())
-			for (const acl of user.spec.authorization.acls.filter((a: any) => a.resource.type === "group"))
-				assert.deepEqual(acl.operations, ["Read"], `${user.metadata.name}: consumer groups read only`);
+		// The domain-event groups: read by their members, never deleted, altered or reset by anyone.
+		for (const { group } of Object.values(CONSUMER_GROUPS))
+			for (const operation of ["Delete", "Alter", "AlterConfigs", "All"])
+				assert.deepEqual(allowed("group", group, operation), [], `who may ${operation} ${group}`);
 		assert.deepEqual(allowed("topic", "some-other-topic", "Write"), [], "nothing else is writable");
+		// The ops node inspects the groups and reads and purges the dead letters (docs/operations.md).
+		for (const ops of k.opsNodes) {
+			const user = users.get(ops.env.KAFKA_SASL_USERNAME);
+			assert.ok(user, `${ops.set.metadata.name}: its KafkaUser`);
+			for (const { group } of Object.values(CONSUMER_GROUPS))
+				assert.ok(kafkaAllows(user, "group", group, "Describe"), `ops: Describe ${group}`);
+			for (const topic of Object.values(TOPICS).map(deadLetterTopic)) {
+				for (const operation of ["Read", "Describe", "Delete"])
+					assert.ok(kafkaAllows(user, "topic", topic, operation), `ops: ${operation} ${topic}`);
+			}
+			assert.ok(kafkaAllows(user, "group", `${ops.config.nodeId}-reader-x`, "Read"), "ops: its reader groups");
+		}
 	},
 );
 
@@ -1664,11 +1695,11 @@ itRendered("scrape every service pod once through the ServiceMonitor, and load t
 			service.spec.ports.some((port: any) => monitor.spec.endpoints.some((e: any) => e.port === port.name)),
 		);
 	const pods = scraped.flatMap((service) =>
-		k.services.filter((pod) => matches(service.spec.selector, pod.set.spec.template.metadata.labels)),
+		k.platformPods.filter((pod) => matches(service.spec.selector, pod.set.spec.template.metadata.labels)),
 	);
 	assert.deepEqual(
 		pods.map((pod) => pod.set.metadata.name).sort(),
-		k.services.map((pod) => pod.set.metadata.name).sort(),
+		k.platformPods.map((pod) => pod.set.metadata.name).sort(),
 	);
 	for (const endpoint of monitor.spec.endpoints)
 		for (const pod of pods)
