@@ -1660,7 +1660,10 @@ itRendered(
 				for (const operation of ["Read", "Describe", "Delete"])
 					assert.ok(kafkaAllows(user, "topic", topic, operation), `ops: ${operation} ${topic}`);
 			}
-			assert.ok(kafkaAllows(user, "group", `${ops.config.nodeId}-reader-x`, "Read"), "ops: its reader groups");
+			assert.ok(
+				kafkaAllows(user, "group", `${ops.config.nodeId}-reader-x`, "Read"),
+				"ops: its reader groups",
+			);
 		}
 	},
 );
