@@ -1,5 +1,5 @@
-import { DEMO_CLIENTS, DEMO_USERS, findDemoClient, findDemoUser } from "../identity/demo-directory.ts";
-import { fetchClientCredentialsToken, fetchUserTokens } from "../identity/token-client.ts";
+import { DEMO_CLIENTS, DEMO_USERS, findDemoClient, findDemoUser } from "../demo/people.ts";
+import { fetchClientCredentialsToken, fetchUserTokens } from "../services/identity/token-client.ts";
 
 /**
  * Prints an access token from the development identity provider, and nothing else on stdout, so that

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { DEMO_CATALOG } from "../../demo/catalog.ts";
-import { findDemoUser } from "../../identity/demo-directory.ts";
+import { findDemoUser } from "../../demo/people.ts";
 import type { WeeklyHours, WorkingInterval } from "./contract.ts";
 import { normaliseWeeklyHours, WEEKDAYS } from "./schedule-rules.ts";
 
@@ -31,7 +31,7 @@ interface DemoCleaner {
 /** The cleaners of the demo logins take their name and email from the demo directory. */
 function demoLogin(username: string): Pick<DemoCleaner, "subject" | "displayName" | "email"> {
 	const user = findDemoUser(username);
-	if (!user) throw new Error(`demo user ${username} is missing from identity/demo-directory.ts`);
+	if (!user) throw new Error(`demo user ${username} is missing from demo/people.ts`);
 	return { subject: user.sub, displayName: user.name, email: user.email };
 }
 

@@ -7,7 +7,7 @@ import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import type { BusinessSettings, SettingKey, SettingsView } from "./contract.ts";
 import { CONFIGURATION_MIGRATIONS } from "./migrations/index.ts";
-import { defaultSettings, SETTING_RULES, settingsProblem } from "./settings.ts";
+import { defaultSettings, SETTING_RULES, settingsProblem } from "./setting-rules.ts";
 
 interface SettingRow {
 	key: SettingKey;

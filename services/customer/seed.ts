@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { findDemoUser } from "../../identity/demo-directory.ts";
+import { findDemoUser } from "../../demo/people.ts";
 import type { Address } from "./contract.ts";
 
 function demoCustomer(username: string, language: string, address: Omit<Address, "id" | "isDefault">) {
 	const user = findDemoUser(username);
-	if (!user) throw new Error(`demo user ${username} is missing from identity/demo-directory.ts`);
+	if (!user) throw new Error(`demo user ${username} is missing from demo/people.ts`);
 	return {
 		id: randomUUID(),
 		subject: user.sub,

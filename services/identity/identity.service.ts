@@ -1,7 +1,7 @@
 import type { Service } from "moleculer";
 import { config } from "../../config/index.ts";
-import { type DevIdentityProvider, startDevIdentityProvider } from "../../identity/dev-provider.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
+import { type DevIdentityProvider, startDevIdentityProvider } from "./dev-provider.ts";
 
 type Self = Service & { provider?: DevIdentityProvider };
 

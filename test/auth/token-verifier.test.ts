@@ -5,14 +5,14 @@ import { createServer as createTcpServer, type Server } from "node:net";
 import { after, before, describe, mock, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
-import { type DevIdentityProvider, startDevIdentityProvider } from "../../identity/dev-provider.ts";
-import { fetchClientCredentialsToken, fetchUserTokens } from "../../identity/token-client.ts";
 import {
 	createTokenVerifier,
 	IdentityProviderUnavailableError,
 	TokenRejectedError,
 	type TokenVerifierOptions,
 } from "../../services/gateway/token-verifier.ts";
+import { type DevIdentityProvider, startDevIdentityProvider } from "../../services/identity/dev-provider.ts";
+import { fetchClientCredentialsToken, fetchUserTokens } from "../../services/identity/token-client.ts";
 
 const AUDIENCE = "cleaning-platform-api";
 const running: DevIdentityProvider[] = [];

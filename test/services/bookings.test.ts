@@ -8,7 +8,7 @@ import BookingService from "../../services/booking/booking.service.ts";
 import CatalogService from "../../services/booking/catalog.service.ts";
 import type { AvailabilityResult, Booking, BookingPage } from "../../services/booking/contract.ts";
 import type { CleanerCandidate } from "../../services/cleaner/contract.ts";
-import { defaultSettings } from "../../services/configuration/settings.ts";
+import { defaultSettings } from "../../services/configuration/setting-rules.ts";
 import type { Vehicle } from "../../services/vehicle/contract.ts";
 import { at, nextWeekday } from "../support/fixtures.ts";
 import { as, testBroker } from "../support/service-broker.ts";

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { type DevIdentityProvider, startDevIdentityProvider } from "../../identity/dev-provider.ts";
+import { type DevIdentityProvider, startDevIdentityProvider } from "../../services/identity/dev-provider.ts";
 import { freePort } from "./platform.ts";
 
 /** A real development OpenID Provider, reached at `url`; its tokens carry `iss: issuer` and `aud: audience`. */
@@ -30,7 +30,7 @@ export interface TestIssuer {
 }
 
 /**
- * An OIDC issuer for the gateway made of real oidc-provider instances (identity/dev-provider.ts), so that
+ * An OIDC issuer for the gateway made of real oidc-provider instances (services/identity/dev-provider.ts), so that
  * a token can be wrong in exactly one claim while its signature is real and its key trusted.
  *
  * The issuer URL serves what the gateway reads from an issuer: the discovery document and the key set. The

@@ -1,6 +1,6 @@
-export { fetchClientCredentialsToken, fetchUserTokens } from "../../identity/token-client.ts";
+export { fetchClientCredentialsToken, fetchUserTokens } from "../../services/identity/token-client.ts";
 
-/** Secrets of the demo third-party clients (identity/demo-directory.ts). */
+/** Secrets of the demo third-party clients (demo/people.ts). */
 export const CLIENT_SECRETS = {
 	"fleet-partner": "fleet-partner-secret",
 	"fleet-readonly": "fleet-readonly-secret",

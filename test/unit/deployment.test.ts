@@ -1791,7 +1791,7 @@ describe("Dockerfile", () => {
 			"every stage on Node 24",
 		);
 		assert.match(dockerfile, /npm ci --omit=dev/);
-		const runtimeFiles = ["config", "lib", "mixins", "services", "identity", "scripts"]
+		const runtimeFiles = ["config", "lib", "mixins", "services", "demo", "scripts"]
 			.flatMap((dir) =>
 				readdirSync(join(ROOT, dir), { recursive: true }).map((entry) => join(dir, String(entry))),
 			)
@@ -1842,7 +1842,7 @@ describe("Dockerfile", () => {
 		]) {
 			assert.ok(!ignored.includes(needed), `.dockerignore drops ${needed}`);
 		}
-		for (const needed of ["services", "identity", "scripts"]) assert.ok(!ignored.includes(needed), needed);
+		for (const needed of ["services", "demo", "scripts"]) assert.ok(!ignored.includes(needed), needed);
 		for (const dropped of ["node_modules", ".git", "test"]) assert.ok(ignored.includes(dropped), dropped);
 	});
 });

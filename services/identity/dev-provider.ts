@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { promisify } from "node:util";
 // @ts-expect-error oidc-provider ships no type declarations; the few members used here are typed below.
 import Provider, { errors as oidcErrors } from "oidc-provider";
-import { SCOPES } from "../lib/auth.ts";
-import { DEMO_CLIENTS, DEMO_USERS, type DemoClient, findDemoUser } from "./demo-directory.ts";
+import { DEMO_CLIENTS, DEMO_USERS, type DemoClient, findDemoUser } from "../../demo/people.ts";
+import { SCOPES } from "../../lib/auth.ts";
 
 export interface DevIdentityProviderOptions {
 	port: number;
@@ -69,7 +69,7 @@ const generateKeyPairAsync = promisify(generateKeyPair);
 /**
  * The development and test identity provider: a real OpenID Provider (oidc-provider) that issues the same
  * kind of tokens as Keycloak does in deployments, JWT access tokens for the API audience with the user's
- * roles in `realm_access.roles`, for the demo users and clients of demo-directory.ts.
+ * roles in `realm_access.roles`, for the demo users and clients of demo/people.ts.
  */
 export async function startDevIdentityProvider(
 	options: DevIdentityProviderOptions,

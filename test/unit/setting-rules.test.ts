@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { RESERVATION_UNIT_MINUTES } from "../../services/configuration/contract.ts";
-import { defaultSettings, SETTING_RULES, settingsProblem } from "../../services/configuration/settings.ts";
+import {
+	defaultSettings,
+	SETTING_RULES,
+	settingsProblem,
+} from "../../services/configuration/setting-rules.ts";
 
 describe("defaultSettings", () => {
 	it("gives the documented defaults in the given zone", () => {

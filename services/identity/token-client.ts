@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { DEMO_USERS, findDemoClient, findDemoUser } from "./demo-directory.ts";
+import { DEMO_USERS, findDemoClient, findDemoUser } from "../../demo/people.ts";
 
 /**
  * Gets real tokens from the development identity provider without a browser: the authorization code flow
