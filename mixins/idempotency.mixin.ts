@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Service } from "moleculer";
-import { DataTypes, type Sequelize, type Transaction } from "sequelize";
+import type { Sequelize, Transaction } from "sequelize";
+import { instant, json, nullable, text, textKey } from "../lib/columns.ts";
 import { type DatabaseHolder, inTransaction, isUniqueViolation, tableOf } from "../lib/database.ts";
 import { UnprocessableError } from "../lib/errors.ts";
 import { currentUser, type RequestContext } from "../lib/request-context.ts";
@@ -21,12 +22,12 @@ function idempotencyKeys(sequelize: Sequelize) {
 		sequelize,
 		"idempotency_keys",
 		{
-			ownerId: { type: DataTypes.STRING(255), primaryKey: true },
-			idempotencyKey: { type: DataTypes.STRING(100), primaryKey: true },
-			operation: DataTypes.STRING(40),
-			requestHash: DataTypes.STRING(64),
-			response: DataTypes.JSON,
-			createdAt: DataTypes.DATE,
+			ownerId: textKey(255),
+			idempotencyKey: textKey(100),
+			operation: text(40),
+			requestHash: text(64),
+			response: nullable(json()),
+			createdAt: instant(),
 		},
 		{ timestamps: true, updatedAt: false },
 	);

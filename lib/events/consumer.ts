@@ -1,6 +1,7 @@
 import type { Logger, MetricRegistry, Service } from "moleculer";
-import { DataTypes, type QueryInterface, type Sequelize, Transaction } from "sequelize";
+import { type QueryInterface, type Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
+import { instant, text, textKey } from "../columns.ts";
 import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
 import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, retry, sleep } from "../retry.ts";
@@ -22,10 +23,10 @@ export const DLQ_HEADERS = {
 /** The migration step that gives a consumer's database its record of applied events. */
 export async function createProcessedEventsTable(qi: QueryInterface): Promise<void> {
 	await qi.createTable("processed_events", {
-		event_id: { type: DataTypes.STRING(64), primaryKey: true },
-		event_type: { type: DataTypes.STRING(100), allowNull: false },
-		topic: { type: DataTypes.STRING(249), allowNull: false },
-		processed_at: { type: DataTypes.DATE, allowNull: false },
+		event_id: textKey(64),
+		event_type: text(100),
+		topic: text(249),
+		processed_at: instant(),
 	});
 }
 
@@ -38,10 +39,10 @@ interface ProcessedEventRow {
 
 function processedEvents(sequelize: Sequelize) {
 	return tableOf<ProcessedEventRow>(sequelize, "processed_events", {
-		eventId: { type: DataTypes.STRING(64), primaryKey: true },
-		eventType: DataTypes.STRING(100),
-		topic: DataTypes.STRING(249),
-		processedAt: DataTypes.DATE,
+		eventId: textKey(64),
+		eventType: text(100),
+		topic: text(249),
+		processedAt: instant(),
 	});
 }
 

@@ -1,4 +1,17 @@
-import { DataTypes, type Model, type ModelStatic, type Sequelize } from "sequelize";
+import type { Model, ModelStatic, Sequelize } from "sequelize";
+import {
+	counter,
+	flag,
+	instant,
+	instantKey,
+	integer,
+	json,
+	nullable,
+	text,
+	textKey,
+	uuid,
+	uuidKey,
+} from "../../lib/columns.ts";
 import { tableOf } from "../../lib/database.ts";
 import type { SizeClass } from "../vehicle/contract.ts";
 import type { BookingStatus, Location, ServiceType } from "./contract.ts";
@@ -45,40 +58,40 @@ export type Row<T extends object> = Model<T, Partial<T>> & T;
 export const SERVICE_TYPE_MODEL = {
 	name: "service_types",
 	define: {
-		code: { type: DataTypes.STRING(40), primaryKey: true },
-		name: DataTypes.STRING(80),
-		description: DataTypes.STRING(500),
-		currency: DataTypes.STRING(3),
-		durationsMinutes: DataTypes.JSON,
-		pricesMinor: DataTypes.JSON,
-		active: DataTypes.BOOLEAN,
+		code: textKey(40),
+		name: text(80),
+		description: nullable(text(500)),
+		currency: text(3),
+		durationsMinutes: json(),
+		pricesMinor: json(),
+		active: flag(true),
 	},
 };
 
 export const BOOKING_MODEL = {
 	name: "bookings",
 	define: {
-		id: { type: DataTypes.STRING(36), primaryKey: true },
-		customerId: DataTypes.STRING(255),
-		vehicleId: DataTypes.STRING(36),
-		vehiclePlate: DataTypes.STRING(16),
-		vehicleSizeClass: DataTypes.STRING(10),
-		cleanerId: DataTypes.STRING(36),
-		serviceType: DataTypes.STRING(40),
-		startAt: DataTypes.DATE,
-		endAt: DataTypes.DATE,
-		priceMinor: DataTypes.INTEGER,
-		currency: DataTypes.STRING(3),
-		status: DataTypes.STRING(12),
-		location: DataTypes.JSON,
-		notes: DataTypes.STRING(500),
-		lateCancellation: DataTypes.BOOLEAN,
-		cancellationFeeMinor: DataTypes.INTEGER,
-		cancelledBy: DataTypes.STRING(255),
-		ratingScore: DataTypes.INTEGER,
-		ratingComment: DataTypes.STRING(1000),
-		ratedAt: DataTypes.DATE,
-		version: DataTypes.INTEGER,
+		id: uuidKey(),
+		customerId: text(255),
+		vehicleId: uuid(),
+		vehiclePlate: text(16),
+		vehicleSizeClass: text(10),
+		cleanerId: uuid(),
+		serviceType: text(40),
+		startAt: instant(),
+		endAt: instant(),
+		priceMinor: integer(),
+		currency: text(3),
+		status: text(12),
+		location: json(),
+		notes: nullable(text(500)),
+		lateCancellation: flag(false),
+		cancellationFeeMinor: nullable(integer()),
+		cancelledBy: nullable(text(255)),
+		ratingScore: nullable(integer()),
+		ratingComment: nullable(text(1000)),
+		ratedAt: nullable(instant()),
+		version: counter(1),
 	},
 };
 
@@ -91,13 +104,13 @@ export interface BookingTables {
 export function bookingTables(sequelize: Sequelize): BookingTables {
 	return {
 		reservedUnits: tableOf<ReservedUnitRow>(sequelize, "reserved_units", {
-			cleanerId: { type: DataTypes.STRING(36), primaryKey: true },
-			unitStart: { type: DataTypes.DATE, primaryKey: true },
-			bookingId: DataTypes.STRING(36),
+			cleanerId: textKey(36),
+			unitStart: instantKey(),
+			bookingId: uuid(),
 		}),
 		generations: tableOf<{ day: string; generation: number }>(sequelize, "availability_generations", {
-			day: { type: DataTypes.STRING(10), primaryKey: true },
-			generation: DataTypes.INTEGER,
+			day: textKey(10),
+			generation: integer(),
 		}),
 	};
 }

@@ -1,5 +1,6 @@
 import type { Logger, MetricRegistry } from "moleculer";
-import { DataTypes, QueryTypes, type Sequelize, Transaction } from "sequelize";
+import { QueryTypes, type Sequelize, Transaction } from "sequelize";
+import { instant, longText, nullable, sequenceKey, text } from "../../lib/columns.ts";
 import { tableOf } from "../../lib/database.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
@@ -19,14 +20,14 @@ interface OutboxRow {
 
 function outboxModel(sequelize: Sequelize) {
 	return tableOf<OutboxRow>(sequelize, "outbox", {
-		id: { type: DataTypes.BIGINT, autoIncrement: true, primaryKey: true },
-		eventId: DataTypes.STRING(36),
-		eventType: DataTypes.STRING(100),
-		topic: DataTypes.STRING(249),
-		messageKey: DataTypes.STRING(64),
-		payload: DataTypes.TEXT,
-		createdAt: DataTypes.DATE(3),
-		sentAt: DataTypes.DATE(3),
+		id: sequenceKey(),
+		eventId: text(36),
+		eventType: text(100),
+		topic: text(249),
+		messageKey: text(64),
+		payload: longText(),
+		createdAt: instant("milliseconds"),
+		sentAt: nullable(instant("milliseconds")),
 	});
 }
 

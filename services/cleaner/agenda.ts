@@ -1,4 +1,5 @@
-import { DataTypes, type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { flag, instant, json, nullable, text, uuid, uuidKey } from "../../lib/columns.ts";
 import { tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import {
@@ -36,16 +37,16 @@ type AgendaModel = ModelStatic<Model<AgendaRow, Partial<AgendaRow>>>;
 
 function agendaModel(sequelize: Sequelize): AgendaModel {
 	return tableOf<AgendaRow>(sequelize, "agenda", {
-		bookingId: { type: DataTypes.STRING(36), primaryKey: true },
-		cleanerId: DataTypes.STRING(36),
-		startAt: DataTypes.DATE,
-		endAt: DataTypes.DATE,
-		reserved: DataTypes.BOOLEAN,
-		status: DataTypes.STRING(12),
-		serviceType: DataTypes.STRING(40),
-		vehicle: DataTypes.JSON,
-		location: DataTypes.JSON,
-		notes: DataTypes.STRING(500),
+		bookingId: uuidKey(),
+		cleanerId: uuid(),
+		startAt: nullable(instant()),
+		endAt: nullable(instant()),
+		reserved: flag(false),
+		status: nullable(text(12)),
+		serviceType: nullable(text(40)),
+		vehicle: nullable(json()),
+		location: nullable(json()),
+		notes: nullable(text(500)),
 	});
 }
 

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
-import { col, DataTypes, type Model, Op, where } from "sequelize";
+import { col, type Model, Op, where } from "sequelize";
 import { config } from "../../config/index.ts";
+import { counter, decimal, flag, json, personColumns, uuidKey } from "../../lib/columns.ts";
 import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
@@ -238,21 +239,18 @@ const CleanerService: ServiceDefinition<Self> = {
 			model: {
 				name: "cleaners",
 				define: {
-					id: { type: DataTypes.STRING(36), primaryKey: true },
-					subject: DataTypes.STRING(255),
-					displayName: DataTypes.STRING(100),
-					email: DataTypes.STRING(254),
-					phone: DataTypes.STRING(16),
-					skills: DataTypes.JSON,
-					homeLatitude: DataTypes.DOUBLE,
-					homeLongitude: DataTypes.DOUBLE,
-					radiusKm: DataTypes.DOUBLE,
-					weeklyHours: DataTypes.JSON,
-					timeOff: DataTypes.JSON,
-					active: DataTypes.BOOLEAN,
-					ratingSum: DataTypes.INTEGER,
-					ratingCount: DataTypes.INTEGER,
-					jobsCompleted: DataTypes.INTEGER,
+					id: uuidKey(),
+					...personColumns(),
+					skills: json(),
+					homeLatitude: decimal(),
+					homeLongitude: decimal(),
+					radiusKm: decimal(),
+					weeklyHours: json(),
+					timeOff: json(),
+					active: flag(true),
+					ratingSum: counter(),
+					ratingCount: counter(),
+					jobsCompleted: counter(),
 				},
 			},
 		}),

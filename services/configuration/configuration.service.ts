@@ -1,6 +1,7 @@
 import type { Service } from "moleculer";
-import { DataTypes, type Model } from "sequelize";
+import type { Model } from "sequelize";
 import { config } from "../../config/index.ts";
+import { json, text, textKey } from "../../lib/columns.ts";
 import { UnprocessableError } from "../../lib/errors.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
@@ -36,9 +37,9 @@ const ConfigurationService: ServiceDefinition<Self> = {
 			model: {
 				name: "settings",
 				define: {
-					key: { type: DataTypes.STRING(64), primaryKey: true },
-					value: DataTypes.JSON,
-					updatedBy: DataTypes.STRING(255),
+					key: textKey(64),
+					value: json(),
+					updatedBy: text(255),
 				},
 			},
 		}),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
-import { col, DataTypes, fn, type Model, Op, where } from "sequelize";
+import { col, fn, type Model, Op, where } from "sequelize";
+import { instant, json, nullable, personColumns, text, uuidKey } from "../../lib/columns.ts";
 import { isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import { ADDRESS_PROPS, ID_PARAMS, PAGE_PARAMS, type Page, PHONE_RULE } from "../../lib/input-rules.ts";
@@ -110,14 +111,11 @@ const CustomerService: ServiceDefinition<Self> = {
 			model: {
 				name: "customers",
 				define: {
-					id: { type: DataTypes.STRING(36), primaryKey: true },
-					subject: DataTypes.STRING(255),
-					displayName: DataTypes.STRING(100),
-					email: DataTypes.STRING(254),
-					phone: DataTypes.STRING(16),
-					language: DataTypes.STRING(35),
-					addresses: DataTypes.JSON,
-					deletedAt: DataTypes.DATE,
+					id: uuidKey(),
+					...personColumns(),
+					language: text(35),
+					addresses: json(),
+					deletedAt: nullable(instant()),
 				},
 			},
 		}),

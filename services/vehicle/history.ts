@@ -1,4 +1,5 @@
-import { DataTypes, type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { instant, text, uuid, uuidKey } from "../../lib/columns.ts";
 import { tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import { BOOKING_EVENT_TYPES, type BookingEventData, OPEN_STATUSES } from "../booking/contract.ts";
@@ -12,10 +13,10 @@ interface VehicleBookingRow {
 
 function vehicleBookings(sequelize: Sequelize) {
 	return tableOf<VehicleBookingRow>(sequelize, "vehicle_bookings", {
-		bookingId: { type: DataTypes.STRING(36), primaryKey: true },
-		vehicleId: DataTypes.STRING(36),
-		startAt: DataTypes.DATE,
-		status: DataTypes.STRING(12),
+		bookingId: uuidKey(),
+		vehicleId: uuid(),
+		startAt: instant(),
+		status: text(12),
 	});
 }
 

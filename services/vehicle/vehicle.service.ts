@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
-import { DataTypes, type Model } from "sequelize";
+import type { Model } from "sequelize";
+import { counter, instant, integer, nullable, text, uuid, uuidKey } from "../../lib/columns.ts";
 import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
@@ -81,17 +82,17 @@ const VehicleService: ServiceDefinition<Self> = {
 			model: {
 				name: "vehicles",
 				define: {
-					id: { type: DataTypes.STRING(36), primaryKey: true },
-					ownerId: DataTypes.STRING(255),
-					plate: DataTypes.STRING(16),
-					make: DataTypes.STRING(60),
-					model: DataTypes.STRING(60),
-					year: DataTypes.INTEGER,
-					colour: DataTypes.STRING(30),
-					sizeClass: DataTypes.STRING(10),
-					lastCleanedAt: DataTypes.DATE,
-					cleanings: DataTypes.INTEGER,
-					upcomingBookingId: DataTypes.STRING(36),
+					id: uuidKey(),
+					ownerId: text(255),
+					plate: text(16),
+					make: text(60),
+					model: text(60),
+					year: nullable(integer()),
+					colour: nullable(text(30)),
+					sizeClass: text(10),
+					lastCleanedAt: nullable(instant()),
+					cleanings: counter(),
+					upcomingBookingId: nullable(uuid()),
 				},
 			},
 		}),

@@ -1,4 +1,4 @@
-import { DataTypes } from "sequelize";
+import { flag, instant, json, nullable, tableColumns, text, uuid, uuidKey } from "../../../lib/columns.ts";
 import type { Migration } from "../../../lib/database.ts";
 import { createProcessedEventsTable } from "../../../lib/events/consumer.ts";
 
@@ -9,18 +9,21 @@ export const createAgenda: Migration = {
 		// The cleaners' agendas, a read model of the booking service's events: the interval comes from
 		// cleaner-availability-updates, the job's status and details from booking-events. Each topic writes only
 		// its own columns, so the two can arrive in any order relative to each other.
-		await qi.createTable("agenda", {
-			booking_id: { type: DataTypes.STRING(36), primaryKey: true },
-			cleaner_id: { type: DataTypes.STRING(36), allowNull: false },
-			start_at: { type: DataTypes.DATE, allowNull: true },
-			end_at: { type: DataTypes.DATE, allowNull: true },
-			reserved: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-			status: { type: DataTypes.STRING(12), allowNull: true },
-			service_type: { type: DataTypes.STRING(40), allowNull: true },
-			vehicle: { type: DataTypes.JSON, allowNull: true },
-			location: { type: DataTypes.JSON, allowNull: true },
-			notes: { type: DataTypes.STRING(500), allowNull: true },
-		});
+		await qi.createTable(
+			"agenda",
+			tableColumns({
+				bookingId: uuidKey(),
+				cleanerId: uuid(),
+				startAt: nullable(instant()),
+				endAt: nullable(instant()),
+				reserved: flag(false),
+				status: nullable(text(12)),
+				serviceType: nullable(text(40)),
+				vehicle: nullable(json()),
+				location: nullable(json()),
+				notes: nullable(text(500)),
+			}),
+		);
 		await qi.addIndex("agenda", ["cleaner_id", "start_at"], { name: "agenda_cleaner_start" });
 	},
 };

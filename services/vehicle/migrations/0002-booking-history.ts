@@ -1,4 +1,4 @@
-import { DataTypes } from "sequelize";
+import { instant, tableColumns, text, uuid, uuidKey } from "../../../lib/columns.ts";
 import type { Migration } from "../../../lib/database.ts";
 import { createProcessedEventsTable } from "../../../lib/events/consumer.ts";
 
@@ -7,12 +7,10 @@ export const createBookingHistory: Migration = {
 	async up(qi) {
 		await createProcessedEventsTable(qi);
 		// Each vehicle's bookings as booking-events report them: the source of its upcoming booking.
-		await qi.createTable("vehicle_bookings", {
-			booking_id: { type: DataTypes.STRING(36), primaryKey: true },
-			vehicle_id: { type: DataTypes.STRING(36), allowNull: false },
-			start_at: { type: DataTypes.DATE, allowNull: false },
-			status: { type: DataTypes.STRING(12), allowNull: false },
-		});
+		await qi.createTable(
+			"vehicle_bookings",
+			tableColumns({ bookingId: uuidKey(), vehicleId: uuid(), startAt: instant(), status: text(12) }),
+		);
 		await qi.addIndex("vehicle_bookings", ["vehicle_id", "start_at"], {
 			name: "vehicle_bookings_vehicle_start",
 		});

@@ -1,0 +1,67 @@
+/**
+ * The column vocabulary of every table: what a column holds, whether it may be empty and its default, written
+ * once and used by the migrations that create a table and by the model that reads it, so the two agree.
+ * Columns are NOT NULL unless wrapped in `nullable`. Both name columns in camelCase, as models do; a migration
+ * passes its columns through `tableColumns`, which writes them in snake_case as the models' `underscored`
+ * option reads them.
+ *
+ * A migration must create the same table forever: never change what a builder returns once a migration uses
+ * it; a new kind of column gets a new builder.
+ */
+import { DataTypes, type ModelAttributeColumnOptions, Utils } from "sequelize";
+
+export type Column = ModelAttributeColumnOptions;
+export type Columns = Record<string, Column>;
+
+/** A migration's columns as the database names them: `displayName` is the column `display_name`. */
+export function tableColumns(columns: Columns): Columns {
+	return Object.fromEntries(
+		Object.entries(columns).map(([name, column]) => [Utils.underscoredIf(name, true), column]),
+	);
+}
+
+/** A UUID primary key (crypto.randomUUID). */
+export const uuidKey = (): Column => ({ type: DataTypes.STRING(36), primaryKey: true });
+/** A natural primary key (a code, a setting's name); part of a composite key when several columns have it. */
+export const textKey = (length: number): Column => ({ type: DataTypes.STRING(length), primaryKey: true });
+export const instantKey = (): Column => ({ type: DataTypes.DATE, primaryKey: true });
+/** Row ids in insert order: the outbox's and the event log's. */
+export const sequenceKey = (): Column => ({ type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true });
+
+/** Another row's UUID, in this database or another service's. */
+export const uuid = (): Column => ({ type: DataTypes.STRING(36), allowNull: false });
+export const text = (length: number): Column => ({ type: DataTypes.STRING(length), allowNull: false });
+/** Text without a length limit (event payloads). */
+export const longText = (): Column => ({ type: DataTypes.TEXT, allowNull: false });
+export const json = (): Column => ({ type: DataTypes.JSON, allowNull: false });
+export const integer = (): Column => ({ type: DataTypes.INTEGER, allowNull: false });
+export const bigInteger = (): Column => ({ type: DataTypes.BIGINT, allowNull: false });
+export const counter = (start = 0): Column => ({
+	type: DataTypes.INTEGER,
+	allowNull: false,
+	defaultValue: start,
+});
+export const decimal = (): Column => ({ type: DataTypes.DOUBLE, allowNull: false });
+export const flag = (defaultValue: boolean): Column => ({
+	type: DataTypes.BOOLEAN,
+	allowNull: false,
+	defaultValue,
+});
+/** A point in time; `milliseconds` keeps them on MySQL, whose DATETIME otherwise drops them. */
+export const instant = (precision: "seconds" | "milliseconds" = "seconds"): Column => ({
+	type: precision === "milliseconds" ? DataTypes.DATE(3) : DataTypes.DATE,
+	allowNull: false,
+});
+
+export const nullable = (column: Column): Column => ({ ...column, allowNull: true });
+
+/** Sequelize's own bookkeeping columns of every model with timestamps (models do not list them). */
+export const timestamps = (): Columns => ({ createdAt: instant(), updatedAt: instant() });
+
+/** A person known by an OIDC subject: customers and cleaners. Contact details are erased on deletion. */
+export const personColumns = (): Columns => ({
+	subject: text(255),
+	displayName: text(100),
+	email: nullable(text(254)),
+	phone: nullable(text(16)),
+});
