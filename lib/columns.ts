@@ -1,12 +1,14 @@
 /**
  * The column vocabulary of every table: what a column holds, whether it may be empty and its default, written
- * once and used by the migrations that create a table and by the model that reads it, so the two agree.
- * Columns are NOT NULL unless wrapped in `nullable`. Both name columns in camelCase, as models do; a migration
- * passes its columns through `tableColumns`, which writes them in snake_case as the models' `underscored`
- * option reads them.
+ * once. Columns are NOT NULL unless wrapped in `nullable`.
  *
- * A migration must create the same table forever: never change what a builder returns once a migration uses
- * it; a new kind of column gets a new builder.
+ * Each table's columns are written once, in the migration that creates it, as an exported constant in
+ * camelCase (`VEHICLE_COLUMNS`); the migration creates the table from it through `tableColumns` (snake_case,
+ * as the models' `underscored` option reads them) and the model is defined from the same constant, so the two
+ * cannot drift. A later migration that adds columns exports those, and the model spreads both.
+ *
+ * A migration must create the same table forever: never change a migration's constant or what a builder
+ * returns once a migration uses it; a new kind of column gets a new builder.
  */
 import { DataTypes, type ModelAttributeColumnOptions, Utils } from "sequelize";
 

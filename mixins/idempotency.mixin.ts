@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Service } from "moleculer";
-import type { Sequelize, Transaction } from "sequelize";
-import { instant, json, nullable, text, textKey } from "../lib/columns.ts";
+import type { QueryInterface, Sequelize, Transaction } from "sequelize";
+import { instant, json, nullable, tableColumns, text, textKey } from "../lib/columns.ts";
 import { type DatabaseHolder, inTransaction, isUniqueViolation, tableOf } from "../lib/database.ts";
 import { UnprocessableError } from "../lib/errors.ts";
 import { currentUser, type RequestContext } from "../lib/request-context.ts";
@@ -17,20 +17,26 @@ interface IdempotencyRow {
 }
 
 /** The service's `idempotency_keys` table: (owner, key) → the request's hash and its stored answer. */
+const IDEMPOTENCY_KEY_COLUMNS = {
+	ownerId: textKey(255),
+	idempotencyKey: textKey(100),
+	operation: text(40),
+	requestHash: text(64),
+	// Null only inside the transaction of the first request; committed together with its response.
+	response: nullable(json()),
+	createdAt: instant(),
+};
+
+/** The migration step that gives a service using this mixin its table. */
+export async function createIdempotencyKeysTable(qi: QueryInterface): Promise<void> {
+	await qi.createTable("idempotency_keys", tableColumns(IDEMPOTENCY_KEY_COLUMNS));
+}
+
 function idempotencyKeys(sequelize: Sequelize) {
-	return tableOf<IdempotencyRow>(
-		sequelize,
-		"idempotency_keys",
-		{
-			ownerId: textKey(255),
-			idempotencyKey: textKey(100),
-			operation: text(40),
-			requestHash: text(64),
-			response: nullable(json()),
-			createdAt: instant(),
-		},
-		{ timestamps: true, updatedAt: false },
-	);
+	return tableOf<IdempotencyRow>(sequelize, "idempotency_keys", IDEMPOTENCY_KEY_COLUMNS, {
+		timestamps: true,
+		updatedAt: false,
+	});
 }
 
 /** The action the request called, which with the params is what a key may be used again for. */

@@ -1,7 +1,7 @@
 import type { Logger, MetricRegistry, Service } from "moleculer";
 import { type QueryInterface, type Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
-import { instant, text, textKey } from "../columns.ts";
+import { instant, tableColumns, text, textKey } from "../columns.ts";
 import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
 import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, retry, sleep } from "../retry.ts";
@@ -20,14 +20,16 @@ export const DLQ_HEADERS = {
 	failedAt: "dlq-failed-at",
 } as const;
 
+const PROCESSED_EVENT_COLUMNS = {
+	eventId: textKey(64),
+	eventType: text(100),
+	topic: text(249),
+	processedAt: instant(),
+};
+
 /** The migration step that gives a consumer's database its record of applied events. */
 export async function createProcessedEventsTable(qi: QueryInterface): Promise<void> {
-	await qi.createTable("processed_events", {
-		event_id: textKey(64),
-		event_type: text(100),
-		topic: text(249),
-		processed_at: instant(),
-	});
+	await qi.createTable("processed_events", tableColumns(PROCESSED_EVENT_COLUMNS));
 }
 
 interface ProcessedEventRow {
@@ -38,12 +40,7 @@ interface ProcessedEventRow {
 }
 
 function processedEvents(sequelize: Sequelize) {
-	return tableOf<ProcessedEventRow>(sequelize, "processed_events", {
-		eventId: textKey(64),
-		eventType: text(100),
-		topic: text(249),
-		processedAt: instant(),
-	});
+	return tableOf<ProcessedEventRow>(sequelize, "processed_events", PROCESSED_EVENT_COLUMNS);
 }
 
 export interface ConsumerOptions {

@@ -1,11 +1,11 @@
 import type { Logger, MetricRegistry } from "moleculer";
 import { QueryTypes, type Sequelize, Transaction } from "sequelize";
-import { instant, longText, nullable, sequenceKey, text } from "../../lib/columns.ts";
 import { tableOf } from "../../lib/database.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
 import type { ComponentHealth } from "../../lib/ops-endpoint.ts";
 import { backoff } from "../../lib/retry.ts";
+import { OUTBOX_COLUMNS } from "./migrations/0002-outbox.ts";
 
 interface OutboxRow {
 	id: number;
@@ -19,16 +19,7 @@ interface OutboxRow {
 }
 
 function outboxModel(sequelize: Sequelize) {
-	return tableOf<OutboxRow>(sequelize, "outbox", {
-		id: sequenceKey(),
-		eventId: text(36),
-		eventType: text(100),
-		topic: text(249),
-		messageKey: text(64),
-		payload: longText(),
-		createdAt: instant("milliseconds"),
-		sentAt: nullable(instant("milliseconds")),
-	});
+	return tableOf<OutboxRow>(sequelize, "outbox", OUTBOX_COLUMNS);
 }
 
 /** Stores the events in the transaction of the change they report: both are committed, or neither. */

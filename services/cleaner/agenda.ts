@@ -1,5 +1,4 @@
 import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
-import { flag, instant, json, nullable, text, uuid, uuidKey } from "../../lib/columns.ts";
 import { tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import {
@@ -8,6 +7,7 @@ import {
 	SLOT_EVENT_TYPES,
 	type SlotEventData,
 } from "../booking/contract.ts";
+import { AGENDA_COLUMNS } from "./migrations/0002-agenda.ts";
 
 export interface AgendaItem {
 	bookingId: string;
@@ -36,18 +36,7 @@ interface AgendaRow {
 type AgendaModel = ModelStatic<Model<AgendaRow, Partial<AgendaRow>>>;
 
 function agendaModel(sequelize: Sequelize): AgendaModel {
-	return tableOf<AgendaRow>(sequelize, "agenda", {
-		bookingId: uuidKey(),
-		cleanerId: uuid(),
-		startAt: nullable(instant()),
-		endAt: nullable(instant()),
-		reserved: flag(false),
-		status: nullable(text(12)),
-		serviceType: nullable(text(40)),
-		vehicle: nullable(json()),
-		location: nullable(json()),
-		notes: nullable(text(500)),
-	});
+	return tableOf<AgendaRow>(sequelize, "agenda", AGENDA_COLUMNS);
 }
 
 /** The counters on a cleaner's profile that booking-events drive. */

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { col, type Model, Op, where } from "sequelize";
 import { config } from "../../config/index.ts";
-import { counter, decimal, flag, json, personColumns, uuidKey } from "../../lib/columns.ts";
 import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
@@ -31,6 +30,7 @@ import type {
 	PublicCleaner,
 	TimeOffPeriod,
 } from "./contract.ts";
+import { CLEANER_COLUMNS } from "./migrations/0001-create-cleaners.ts";
 import { CLEANER_MIGRATIONS } from "./migrations/index.ts";
 import {
 	emptyWeeklyHours,
@@ -238,20 +238,7 @@ const CleanerService: ServiceDefinition<Self> = {
 			seed: demoCleanerRows,
 			model: {
 				name: "cleaners",
-				define: {
-					id: uuidKey(),
-					...personColumns(),
-					skills: json(),
-					homeLatitude: decimal(),
-					homeLongitude: decimal(),
-					radiusKm: decimal(),
-					weeklyHours: json(),
-					timeOff: json(),
-					active: flag(true),
-					ratingSum: counter(),
-					ratingCount: counter(),
-					jobsCompleted: counter(),
-				},
+				define: CLEANER_COLUMNS,
 			},
 		}),
 	],

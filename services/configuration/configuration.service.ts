@@ -1,12 +1,12 @@
 import type { Service } from "moleculer";
 import type { Model } from "sequelize";
 import { config } from "../../config/index.ts";
-import { json, text, textKey } from "../../lib/columns.ts";
 import { UnprocessableError } from "../../lib/errors.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import type { BusinessSettings, SettingKey, SettingsView } from "./contract.ts";
+import { SETTING_COLUMNS } from "./migrations/0001-create-settings.ts";
 import { CONFIGURATION_MIGRATIONS } from "./migrations/index.ts";
 import { defaultSettings, SETTING_RULES, settingsProblem } from "./setting-rules.ts";
 
@@ -36,11 +36,7 @@ const ConfigurationService: ServiceDefinition<Self> = {
 			migrations: CONFIGURATION_MIGRATIONS,
 			model: {
 				name: "settings",
-				define: {
-					key: textKey(64),
-					value: json(),
-					updatedBy: text(255),
-				},
+				define: SETTING_COLUMNS,
 			},
 		}),
 	],

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { col, fn, type Model, Op, where } from "sequelize";
-import { instant, json, nullable, personColumns, text, uuidKey } from "../../lib/columns.ts";
 import { isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import { ADDRESS_PROPS, ID_PARAMS, PAGE_PARAMS, type Page, PHONE_RULE } from "../../lib/input-rules.ts";
@@ -17,6 +16,7 @@ import {
 	MAX_ADDRESSES,
 	normaliseAddresses,
 } from "./customer-rules.ts";
+import { CUSTOMER_COLUMNS } from "./migrations/0001-create-customers.ts";
 import { CUSTOMER_MIGRATIONS } from "./migrations/index.ts";
 import { demoCustomers } from "./seed.ts";
 
@@ -110,13 +110,7 @@ const CustomerService: ServiceDefinition<Self> = {
 			seed: demoCustomers,
 			model: {
 				name: "customers",
-				define: {
-					id: uuidKey(),
-					...personColumns(),
-					language: text(35),
-					addresses: json(),
-					deletedAt: nullable(instant()),
-				},
+				define: CUSTOMER_COLUMNS,
 			},
 		}),
 	],

@@ -1,8 +1,8 @@
 import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
-import { instant, text, uuid, uuidKey } from "../../lib/columns.ts";
 import { tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import { BOOKING_EVENT_TYPES, type BookingEventData, OPEN_STATUSES } from "../booking/contract.ts";
+import { VEHICLE_BOOKING_COLUMNS } from "./migrations/0002-booking-history.ts";
 
 interface VehicleBookingRow {
 	bookingId: string;
@@ -12,12 +12,7 @@ interface VehicleBookingRow {
 }
 
 function vehicleBookings(sequelize: Sequelize) {
-	return tableOf<VehicleBookingRow>(sequelize, "vehicle_bookings", {
-		bookingId: uuidKey(),
-		vehicleId: uuid(),
-		startAt: instant(),
-		status: text(12),
-	});
+	return tableOf<VehicleBookingRow>(sequelize, "vehicle_bookings", VEHICLE_BOOKING_COLUMNS);
 }
 
 /** The history fields of a vehicle that booking-events drive. */

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import type { Model } from "sequelize";
-import { counter, instant, integer, nullable, text, uuid, uuidKey } from "../../lib/columns.ts";
 import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
@@ -13,6 +12,7 @@ import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import { SIZE_CLASSES, type Vehicle, type VehicleChanged } from "./contract.ts";
 import { applyToHistory } from "./history.ts";
+import { VEHICLE_COLUMNS } from "./migrations/0001-create-vehicles.ts";
 import { VEHICLE_MIGRATIONS } from "./migrations/index.ts";
 import { normalisePlate, PLATE_PATTERN } from "./vehicle-rules.ts";
 
@@ -81,19 +81,7 @@ const VehicleService: ServiceDefinition<Self> = {
 			migrations: VEHICLE_MIGRATIONS,
 			model: {
 				name: "vehicles",
-				define: {
-					id: uuidKey(),
-					ownerId: text(255),
-					plate: text(16),
-					make: text(60),
-					model: text(60),
-					year: nullable(integer()),
-					colour: nullable(text(30)),
-					sizeClass: text(10),
-					lastCleanedAt: nullable(instant()),
-					cleanings: counter(),
-					upcomingBookingId: nullable(uuid()),
-				},
+				define: VEHICLE_COLUMNS,
 			},
 		}),
 	],

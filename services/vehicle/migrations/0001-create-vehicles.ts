@@ -11,26 +11,26 @@ import {
 } from "../../../lib/columns.ts";
 import type { Migration } from "../../../lib/database.ts";
 
+/** The vehicles table as this migration creates it; the model reads these columns. */
+export const VEHICLE_COLUMNS = {
+	id: uuidKey(),
+	ownerId: text(255),
+	plate: text(16),
+	make: text(60),
+	model: text(60),
+	year: nullable(integer()),
+	colour: nullable(text(30)),
+	sizeClass: text(10),
+	lastCleanedAt: nullable(instant()),
+	cleanings: counter(),
+	upcomingBookingId: nullable(uuid()),
+	...timestamps(),
+};
+
 export const createVehicles: Migration = {
 	name: "0001-create-vehicles",
 	async up(qi) {
-		await qi.createTable(
-			"vehicles",
-			tableColumns({
-				id: uuidKey(),
-				ownerId: text(255),
-				plate: text(16),
-				make: text(60),
-				model: text(60),
-				year: nullable(integer()),
-				colour: nullable(text(30)),
-				sizeClass: text(10),
-				lastCleanedAt: nullable(instant()),
-				cleanings: counter(),
-				upcomingBookingId: nullable(uuid()),
-				...timestamps(),
-			}),
-		);
+		await qi.createTable("vehicles", tableColumns(VEHICLE_COLUMNS));
 		await qi.addIndex("vehicles", ["owner_id", "plate"], { unique: true, name: "vehicles_owner_plate" });
 	},
 };
