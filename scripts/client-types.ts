@@ -54,15 +54,20 @@ export function tsType(schema: Schema, depth = 1): string {
 	}
 }
 
+/** Small object types stay on one line, as a formatter would leave them: `{ start: string; end: string }`. */
+const INLINE_OBJECT_MAX = 72;
+
 function objectType(properties: Record<string, Schema>, required: string[], depth: number): string {
 	const entries = Object.entries(properties);
 	if (entries.length === 0) return "Record<string, never>";
-	const indent = "\t".repeat(depth + 1);
-	const lines = entries.map(
+	const members = entries.map(
 		([name, schema]) =>
-			`${indent}${propertyName(name)}${required.includes(name) ? "" : "?"}: ${tsType(schema, depth + 1)};`,
+			`${propertyName(name)}${required.includes(name) ? "" : "?"}: ${tsType(schema, depth + 1)};`,
 	);
-	return `{\n${lines.join("\n")}\n${"\t".repeat(depth)}}`;
+	const inline = `{ ${members.join(" ").slice(0, -1)} }`;
+	if (inline.length <= INLINE_OBJECT_MAX && !inline.includes("\n")) return inline;
+	const indent = "\t".repeat(depth + 1);
+	return `{\n${members.map((member) => indent + member).join("\n")}\n${"\t".repeat(depth)}}`;
 }
 
 function parametersType(parameters: Parameter[], where: "path" | "query", depth: number): string {

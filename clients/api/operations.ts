@@ -19,11 +19,7 @@ export type Agenda = {
 		start: string;
 		end: string;
 		serviceType: string;
-		vehicle: {
-			id: string;
-			plate: string;
-			sizeClass: string;
-		};
+		vehicle: { id: string; plate: string; sizeClass: string };
 		location: Record<string, never>;
 		notes: string | null;
 	}>;
@@ -35,57 +31,30 @@ export type Availability = {
 	serviceType: string;
 	sizeClass: "small" | "medium" | "large" | "van";
 	durationMinutes: number;
-	price: {
-		amountMinor: number;
-		currency: string;
-	};
-	slots: Array<{
-		start: string;
-		end: string;
-		cleanerIds: Array<string>;
-	}>;
+	price: { amountMinor: number; currency: string };
+	slots: Array<{ start: string; end: string; cleanerIds: Array<string> }>;
 };
 
 export type Booking = {
 	id: string;
 	status: "confirmed" | "in_progress" | "completed" | "cancelled";
 	customerId: string;
-	vehicle: {
-		id: string;
-		plate: string;
-		sizeClass: string;
-	};
+	vehicle: { id: string; plate: string; sizeClass: string };
 	cleanerId: string;
 	serviceType: string;
 	start: string;
 	end: string;
-	price: {
-		amountMinor: number;
-		currency: string;
-	};
+	price: { amountMinor: number; currency: string };
 	location: Location;
 	notes: string | null;
-	cancellation: {
-		by: string;
-		late: boolean;
-		feeMinor: number | null;
-	} | null;
-	rating: {
-		score: number;
-		comment: string | null;
-		ratedAt: string;
-	} | null;
+	cancellation: { by: string; late: boolean; feeMinor: number | null } | null;
+	rating: { score: number; comment: string | null; ratedAt: string } | null;
 	version: number;
 	createdAt: string;
 	updatedAt: string;
 };
 
-export type BookingPage = {
-	items: Array<Booking>;
-	total: number;
-	limit: number;
-	offset: number;
-};
+export type BookingPage = { items: Array<Booking>; total: number; limit: number; offset: number };
 
 export type BusinessSettings = {
 	slotGranularityMinutes: number;
@@ -96,9 +65,7 @@ export type BusinessSettings = {
 	availabilityCacheTtlSeconds: number;
 };
 
-export type Catalog = {
-	items: Array<ServiceType>;
-};
+export type Catalog = { items: Array<ServiceType> };
 
 export type Cleaner = {
 	id: string;
@@ -107,63 +74,26 @@ export type Cleaner = {
 	email: string | null;
 	phone: string | null;
 	skills: Array<string>;
-	homeBase: {
-		latitude: number;
-		longitude: number;
-	};
+	homeBase: { latitude: number; longitude: number };
 	radiusKm: number;
 	weeklyHours: {
-		monday: Array<{
-			start: string;
-			end: string;
-		}>;
-		tuesday: Array<{
-			start: string;
-			end: string;
-		}>;
-		wednesday: Array<{
-			start: string;
-			end: string;
-		}>;
-		thursday: Array<{
-			start: string;
-			end: string;
-		}>;
-		friday: Array<{
-			start: string;
-			end: string;
-		}>;
-		saturday: Array<{
-			start: string;
-			end: string;
-		}>;
-		sunday: Array<{
-			start: string;
-			end: string;
-		}>;
+		monday: Array<{ start: string; end: string }>;
+		tuesday: Array<{ start: string; end: string }>;
+		wednesday: Array<{ start: string; end: string }>;
+		thursday: Array<{ start: string; end: string }>;
+		friday: Array<{ start: string; end: string }>;
+		saturday: Array<{ start: string; end: string }>;
+		sunday: Array<{ start: string; end: string }>;
 	};
-	timeOff: Array<{
-		id: string;
-		start: string;
-		end: string;
-		reason: string | null;
-	}>;
+	timeOff: Array<{ id: string; start: string; end: string; reason: string | null }>;
 	active: boolean;
-	rating: {
-		average: number | null;
-		count: number;
-	};
+	rating: { average: number | null; count: number };
 	jobsCompleted: number;
 	createdAt: string;
 	updatedAt: string;
 };
 
-export type CleanerPage = {
-	items: Array<Cleaner>;
-	total: number;
-	limit: number;
-	offset: number;
-};
+export type CleanerPage = { items: Array<Cleaner>; total: number; limit: number; offset: number };
 
 export type Customer = {
 	id: string;
@@ -179,12 +109,7 @@ export type Customer = {
 	updatedAt: string;
 };
 
-export type CustomerPage = {
-	items: Array<Customer>;
-	total: number;
-	limit: number;
-	offset: number;
-};
+export type CustomerPage = { items: Array<Customer>; total: number; limit: number; offset: number };
 
 export type Location = {
 	latitude: number;
@@ -202,40 +127,16 @@ export type PublicCleaner = {
 	skills: Array<string>;
 	radiusKm: number;
 	weeklyHours: {
-		monday: Array<{
-			start: string;
-			end: string;
-		}>;
-		tuesday: Array<{
-			start: string;
-			end: string;
-		}>;
-		wednesday: Array<{
-			start: string;
-			end: string;
-		}>;
-		thursday: Array<{
-			start: string;
-			end: string;
-		}>;
-		friday: Array<{
-			start: string;
-			end: string;
-		}>;
-		saturday: Array<{
-			start: string;
-			end: string;
-		}>;
-		sunday: Array<{
-			start: string;
-			end: string;
-		}>;
+		monday: Array<{ start: string; end: string }>;
+		tuesday: Array<{ start: string; end: string }>;
+		wednesday: Array<{ start: string; end: string }>;
+		thursday: Array<{ start: string; end: string }>;
+		friday: Array<{ start: string; end: string }>;
+		saturday: Array<{ start: string; end: string }>;
+		sunday: Array<{ start: string; end: string }>;
 	};
 	active: boolean;
-	rating: {
-		average: number | null;
-		count: number;
-	};
+	rating: { average: number | null; count: number };
 	jobsCompleted: number;
 	createdAt: string;
 	updatedAt: string;
@@ -246,18 +147,8 @@ export type ServiceType = {
 	name: string;
 	description: string | null;
 	currency: string;
-	durationsMinutes: {
-		small: number;
-		medium: number;
-		large: number;
-		van: number;
-	};
-	pricesMinor: {
-		small: number;
-		medium: number;
-		large: number;
-		van: number;
-	};
+	durationsMinutes: { small: number; medium: number; large: number; van: number };
+	pricesMinor: { small: number; medium: number; large: number; van: number };
 	active: boolean;
 	updatedAt: string;
 };
@@ -289,17 +180,9 @@ export type Vehicle = {
 	updatedAt: string;
 };
 
-export type VehiclePage = {
-	items: Array<Vehicle>;
-	total: number;
-	limit: number;
-	offset: number;
-};
+export type VehiclePage = { items: Array<Vehicle>; total: number; limit: number; offset: number };
 
-export type VehicleRemoved = {
-	id: string;
-	removed: true;
-};
+export type VehicleRemoved = { id: string; removed: true };
 
 export type Error = {
 	error: {
@@ -316,9 +199,7 @@ export interface Operations {
 	/** The catalog: bookable services with prices and durations per size class */
 	"catalog.list": {
 		pathParams: Record<string, never>;
-		query: {
-			includeInactive?: boolean;
-		};
+		query: { includeInactive?: boolean };
 		body: undefined;
 		status: 200;
 		response: Catalog;
@@ -332,18 +213,8 @@ export interface Operations {
 			name: string;
 			description?: string | null;
 			currency: string;
-			durationsMinutes: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
-			pricesMinor: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
+			durationsMinutes: { small: number; medium: number; large: number; van: number };
+			pricesMinor: { small: number; medium: number; large: number; van: number };
 			active?: boolean;
 		};
 		status: 201;
@@ -351,9 +222,7 @@ export interface Operations {
 	};
 	/** One service of the catalog, inactive ones included */
 	"catalog.get": {
-		pathParams: {
-			code: string;
-		};
+		pathParams: { code: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -361,26 +230,14 @@ export interface Operations {
 	};
 	/** Change a service's name, prices, durations or availability */
 	"catalog.update": {
-		pathParams: {
-			code: string;
-		};
+		pathParams: { code: string };
 		query: Record<string, never>;
 		body: {
 			name?: string;
 			description?: string | null;
 			currency?: string;
-			durationsMinutes?: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
-			pricesMinor?: {
-				small: number;
-				medium: number;
-				large: number;
-				van: number;
-			};
+			durationsMinutes?: { small: number; medium: number; large: number; van: number };
+			pricesMinor?: { small: number; medium: number; large: number; van: number };
 			active?: boolean;
 		};
 		status: 200;
@@ -453,20 +310,14 @@ export interface Operations {
 	/** Search customers by name or e-mail */
 	"customers.search": {
 		pathParams: Record<string, never>;
-		query: {
-			q?: string;
-			limit?: number;
-			offset?: number;
-		};
+		query: { q?: string; limit?: number; offset?: number };
 		body: undefined;
 		status: 200;
 		response: CustomerPage;
 	};
 	/** One customer */
 	"customers.getById": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -475,11 +326,7 @@ export interface Operations {
 	/** The caller's vehicles */
 	"vehicles.list": {
 		pathParams: Record<string, never>;
-		query: {
-			limit?: number;
-			offset?: number;
-			ownerId?: string;
-		};
+		query: { limit?: number; offset?: number; ownerId?: string };
 		body: undefined;
 		status: 200;
 		response: VehiclePage;
@@ -501,9 +348,7 @@ export interface Operations {
 	};
 	/** One of the caller's vehicles, with its cleaning history */
 	"vehicles.get": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -511,9 +356,7 @@ export interface Operations {
 	};
 	/** Change a vehicle (its size class drives prices and durations) */
 	"vehicles.update": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: {
 			plate?: string;
@@ -528,9 +371,7 @@ export interface Operations {
 	};
 	/** Remove a vehicle */
 	"vehicles.remove": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -546,40 +387,16 @@ export interface Operations {
 			email?: string | null;
 			phone?: string | null;
 			skills: Array<string>;
-			homeBase: {
-				latitude: number;
-				longitude: number;
-			};
+			homeBase: { latitude: number; longitude: number };
 			radiusKm: number;
 			weeklyHours?: {
-				monday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday?: Array<{
-					start: string;
-					end: string;
-				}>;
+				monday?: Array<{ start: string; end: string }>;
+				tuesday?: Array<{ start: string; end: string }>;
+				wednesday?: Array<{ start: string; end: string }>;
+				thursday?: Array<{ start: string; end: string }>;
+				friday?: Array<{ start: string; end: string }>;
+				saturday?: Array<{ start: string; end: string }>;
+				sunday?: Array<{ start: string; end: string }>;
 			};
 		};
 		status: 201;
@@ -588,12 +405,7 @@ export interface Operations {
 	/** Cleaners, by activity and skill */
 	"cleaners.find": {
 		pathParams: Record<string, never>;
-		query: {
-			active?: boolean;
-			skill?: string;
-			limit?: number;
-			offset?: number;
-		};
+		query: { active?: boolean; skill?: string; limit?: number; offset?: number };
 		body: undefined;
 		status: 200;
 		response: CleanerPage;
@@ -614,47 +426,18 @@ export interface Operations {
 			displayName?: string;
 			phone?: string | null;
 			skills?: Array<string>;
-			homeBase?: {
-				latitude: number;
-				longitude: number;
-			};
+			homeBase?: { latitude: number; longitude: number };
 			radiusKm?: number;
 			weeklyHours?: {
-				monday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday?: Array<{
-					start: string;
-					end: string;
-				}>;
+				monday?: Array<{ start: string; end: string }>;
+				tuesday?: Array<{ start: string; end: string }>;
+				wednesday?: Array<{ start: string; end: string }>;
+				thursday?: Array<{ start: string; end: string }>;
+				friday?: Array<{ start: string; end: string }>;
+				saturday?: Array<{ start: string; end: string }>;
+				sunday?: Array<{ start: string; end: string }>;
 			};
-			timeOff?: Array<{
-				id?: string;
-				start: string;
-				end: string;
-				reason?: string | null;
-			}>;
+			timeOff?: Array<{ id?: string; start: string; end: string; reason?: string | null }>;
 		};
 		status: 200;
 		response: Cleaner;
@@ -662,19 +445,14 @@ export interface Operations {
 	/** The caller's jobs between `from` and `to` (default: the next 8 days) */
 	"cleaners.agenda": {
 		pathParams: Record<string, never>;
-		query: {
-			from?: string;
-			to?: string;
-		};
+		query: { from?: string; to?: string };
 		body: undefined;
 		status: 200;
 		response: Agenda;
 	};
 	/** A cleaner's public profile (the whole profile for admins) */
 	"cleaners.get": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -682,65 +460,32 @@ export interface Operations {
 	};
 	/** Change a cleaner */
 	"cleaners.update": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: {
 			displayName?: string;
 			email?: string | null;
 			phone?: string | null;
 			skills?: Array<string>;
-			homeBase?: {
-				latitude: number;
-				longitude: number;
-			};
+			homeBase?: { latitude: number; longitude: number };
 			radiusKm?: number;
 			weeklyHours?: {
-				monday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				tuesday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				wednesday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				thursday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				friday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				saturday?: Array<{
-					start: string;
-					end: string;
-				}>;
-				sunday?: Array<{
-					start: string;
-					end: string;
-				}>;
+				monday?: Array<{ start: string; end: string }>;
+				tuesday?: Array<{ start: string; end: string }>;
+				wednesday?: Array<{ start: string; end: string }>;
+				thursday?: Array<{ start: string; end: string }>;
+				friday?: Array<{ start: string; end: string }>;
+				saturday?: Array<{ start: string; end: string }>;
+				sunday?: Array<{ start: string; end: string }>;
 			};
-			timeOff?: Array<{
-				id?: string;
-				start: string;
-				end: string;
-				reason?: string | null;
-			}>;
+			timeOff?: Array<{ id?: string; start: string; end: string; reason?: string | null }>;
 		};
 		status: 200;
 		response: Cleaner;
 	};
 	/** Let a cleaner take jobs again */
 	"cleaners.activate": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -748,9 +493,7 @@ export interface Operations {
 	};
 	/** Stop offering a cleaner's time */
 	"cleaners.deactivate": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -778,10 +521,7 @@ export interface Operations {
 			vehicleId: string;
 			serviceType: string;
 			start: string;
-			location?: {
-				latitude: number;
-				longitude: number;
-			};
+			location?: { latitude: number; longitude: number };
 			address?: {
 				label?: string | null;
 				street: string;
@@ -815,9 +555,7 @@ export interface Operations {
 	};
 	/** One booking */
 	"bookings.get": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -825,9 +563,7 @@ export interface Operations {
 	};
 	/** Cancel a booking (a fee applies after the cut-off) */
 	"bookings.cancel": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -835,21 +571,15 @@ export interface Operations {
 	};
 	/** Move a booking to another start time */
 	"bookings.reschedule": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
-		body: {
-			start: string;
-		};
+		body: { start: string };
 		status: 200;
 		response: Booking;
 	};
 	/** Start the job (the assigned cleaner) */
 	"bookings.start": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -857,9 +587,7 @@ export interface Operations {
 	};
 	/** Complete the job (the assigned cleaner) */
 	"bookings.complete": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
 		body: undefined;
 		status: 200;
@@ -867,14 +595,9 @@ export interface Operations {
 	};
 	/** Rate a completed job */
 	"bookings.rate": {
-		pathParams: {
-			id: string;
-		};
+		pathParams: { id: string };
 		query: Record<string, never>;
-		body: {
-			score: number;
-			comment?: string;
-		};
+		body: { score: number; comment?: string };
 		status: 200;
 		response: Booking;
 	};

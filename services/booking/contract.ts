@@ -4,20 +4,7 @@
  * the booking statuses. The only file of services/booking/ that another service imports.
  */
 import type { Page } from "../../lib/input-rules.ts";
-import {
-	arrayOf,
-	boolean,
-	enumOf,
-	instant,
-	integer,
-	named,
-	nullable,
-	number,
-	object,
-	pageOf,
-	string,
-	uuid,
-} from "../../lib/json-schema.ts";
+import * as schema from "../../lib/json-schema.ts";
 import { SIZE_CLASSES, type SizeClass } from "../vehicle/contract.ts";
 
 /** confirmed → in_progress → completed; confirmed (or in_progress, by an admin) → cancelled. */
@@ -158,74 +145,89 @@ export interface SlotEventData {
 }
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
-const MONEY_SCHEMA = object({
-	amountMinor: integer({ minimum: 0 }),
-	currency: string({ pattern: "^[A-Z]{3}$" }),
+const MONEY_SCHEMA = schema.object({
+	amountMinor: schema.integer({ minimum: 0 }),
+	currency: schema.string({ pattern: "^[A-Z]{3}$" }),
 });
-export const LOCATION_SCHEMA = named(
+export const LOCATION_SCHEMA = schema.named(
 	"Location",
-	object(
+	schema.object(
 		{
-			latitude: number(),
-			longitude: number(),
-			label: nullable(string()),
-			street: string(),
-			postcode: string(),
-			city: string(),
-			country: string(),
+			latitude: schema.number(),
+			longitude: schema.number(),
+			label: schema.nullable(schema.string()),
+			street: schema.string(),
+			postcode: schema.string(),
+			city: schema.string(),
+			country: schema.string(),
 		},
 		["label", "street", "postcode", "city", "country"],
 	),
 );
-export const BOOKING_SCHEMA = named(
+export const BOOKING_SCHEMA = schema.named(
 	"Booking",
-	object({
-		id: uuid,
-		status: enumOf(BOOKING_STATUSES),
-		customerId: string(),
-		vehicle: object({ id: uuid, plate: string(), sizeClass: string() }),
-		cleanerId: uuid,
-		serviceType: string(),
-		start: instant,
-		end: instant,
+	schema.object({
+		id: schema.uuid,
+		status: schema.enumOf(BOOKING_STATUSES),
+		customerId: schema.string(),
+		vehicle: schema.object({ id: schema.uuid, plate: schema.string(), sizeClass: schema.string() }),
+		cleanerId: schema.uuid,
+		serviceType: schema.string(),
+		start: schema.instant,
+		end: schema.instant,
 		price: MONEY_SCHEMA,
 		location: LOCATION_SCHEMA,
-		notes: nullable(string()),
-		cancellation: nullable(object({ by: string(), late: boolean, feeMinor: nullable(integer()) })),
-		rating: nullable(
-			object({ score: integer({ minimum: 1, maximum: 5 }), comment: nullable(string()), ratedAt: instant }),
+		notes: schema.nullable(schema.string()),
+		cancellation: schema.nullable(
+			schema.object({
+				by: schema.string(),
+				late: schema.boolean,
+				feeMinor: schema.nullable(schema.integer()),
+			}),
 		),
-		version: integer({ minimum: 1 }),
-		createdAt: instant,
-		updatedAt: instant,
+		rating: schema.nullable(
+			schema.object({
+				score: schema.integer({ minimum: 1, maximum: 5 }),
+				comment: schema.nullable(schema.string()),
+				ratedAt: schema.instant,
+			}),
+		),
+		version: schema.integer({ minimum: 1 }),
+		createdAt: schema.instant,
+		updatedAt: schema.instant,
 	}),
 );
-export const BOOKING_PAGE_SCHEMA = named("BookingPage", pageOf(BOOKING_SCHEMA));
+export const BOOKING_PAGE_SCHEMA = schema.named("BookingPage", schema.pageOf(BOOKING_SCHEMA));
 const perSizeClass = (value: Record<string, unknown>) =>
-	object(Object.fromEntries(SIZE_CLASSES.map((size) => [size, value])));
-export const SERVICE_TYPE_SCHEMA = named(
+	schema.object(Object.fromEntries(SIZE_CLASSES.map((size) => [size, value])));
+export const SERVICE_TYPE_SCHEMA = schema.named(
 	"ServiceType",
-	object({
-		code: string(),
-		name: string(),
-		description: nullable(string()),
-		currency: string({ pattern: "^[A-Z]{3}$" }),
-		durationsMinutes: perSizeClass(integer({ minimum: 1 })),
-		pricesMinor: perSizeClass(integer({ minimum: 0 })),
-		active: boolean,
-		updatedAt: instant,
+	schema.object({
+		code: schema.string(),
+		name: schema.string(),
+		description: schema.nullable(schema.string()),
+		currency: schema.string({ pattern: "^[A-Z]{3}$" }),
+		durationsMinutes: perSizeClass(schema.integer({ minimum: 1 })),
+		pricesMinor: perSizeClass(schema.integer({ minimum: 0 })),
+		active: schema.boolean,
+		updatedAt: schema.instant,
 	}),
 );
-export const CATALOG_SCHEMA = named("Catalog", object({ items: arrayOf(SERVICE_TYPE_SCHEMA) }));
-export const AVAILABILITY_SCHEMA = named(
+export const CATALOG_SCHEMA = schema.named(
+	"Catalog",
+	schema.object({ items: schema.arrayOf(SERVICE_TYPE_SCHEMA) }),
+);
+export const AVAILABILITY_SCHEMA = schema.named(
 	"Availability",
-	object({
-		date: string({ format: "date" }),
-		timeZone: string(),
-		serviceType: string(),
-		sizeClass: enumOf(SIZE_CLASSES),
-		durationMinutes: integer({ minimum: 1 }),
+	schema.object({
+		date: schema.string({ format: "date" }),
+		timeZone: schema.string(),
+		serviceType: schema.string(),
+		sizeClass: schema.enumOf(SIZE_CLASSES),
+		durationMinutes: schema.integer({ minimum: 1 }),
 		price: MONEY_SCHEMA,
-		slots: arrayOf(object({ start: instant, end: instant, cleanerIds: arrayOf(uuid) })),
+		slots: schema.arrayOf(
+			schema.object({ start: schema.instant, end: schema.instant, cleanerIds: schema.arrayOf(schema.uuid) }),
+		),
 	}),
 );

@@ -4,20 +4,7 @@
  * service imports.
  */
 
-import {
-	arrayOf,
-	boolean,
-	enumOf,
-	instant,
-	integer,
-	named,
-	nullable,
-	number,
-	object,
-	pageOf,
-	string,
-	uuid,
-} from "../../lib/json-schema.ts";
+import * as schema from "../../lib/json-schema.ts";
 import type { Weekday } from "../../lib/weekdays.ts";
 import { WEEKDAYS } from "../../lib/weekdays.ts";
 
@@ -88,43 +75,52 @@ export interface CleanerChanged {
 }
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
-const WORKING_INTERVAL_SCHEMA = object({ start: string(), end: string() });
-const GEO_POINT_SCHEMA = object({ latitude: number(), longitude: number() });
+const WORKING_INTERVAL_SCHEMA = schema.object({ start: schema.string(), end: schema.string() });
+const GEO_POINT_SCHEMA = schema.object({ latitude: schema.number(), longitude: schema.number() });
 const CLEANER_PROPERTIES = {
-	id: uuid,
-	subject: string(),
-	displayName: string(),
-	email: nullable(string()),
-	phone: nullable(string()),
-	skills: arrayOf(string()),
+	id: schema.uuid,
+	subject: schema.string(),
+	displayName: schema.string(),
+	email: schema.nullable(schema.string()),
+	phone: schema.nullable(schema.string()),
+	skills: schema.arrayOf(schema.string()),
 	homeBase: GEO_POINT_SCHEMA,
-	radiusKm: number(),
-	weeklyHours: object(Object.fromEntries(WEEKDAYS.map((day) => [day, arrayOf(WORKING_INTERVAL_SCHEMA)]))),
-	timeOff: arrayOf(object({ id: uuid, start: instant, end: instant, reason: nullable(string()) })),
-	active: boolean,
-	rating: object({ average: nullable(number()), count: integer({ minimum: 0 }) }),
-	jobsCompleted: integer({ minimum: 0 }),
-	createdAt: instant,
-	updatedAt: instant,
+	radiusKm: schema.number(),
+	weeklyHours: schema.object(
+		Object.fromEntries(WEEKDAYS.map((day) => [day, schema.arrayOf(WORKING_INTERVAL_SCHEMA)])),
+	),
+	timeOff: schema.arrayOf(
+		schema.object({
+			id: schema.uuid,
+			start: schema.instant,
+			end: schema.instant,
+			reason: schema.nullable(schema.string()),
+		}),
+	),
+	active: schema.boolean,
+	rating: schema.object({ average: schema.nullable(schema.number()), count: schema.integer({ minimum: 0 }) }),
+	jobsCompleted: schema.integer({ minimum: 0 }),
+	createdAt: schema.instant,
+	updatedAt: schema.instant,
 };
-export const CLEANER_SCHEMA = named("Cleaner", object(CLEANER_PROPERTIES));
+export const CLEANER_SCHEMA = schema.named("Cleaner", schema.object(CLEANER_PROPERTIES));
 const { subject, email, phone, homeBase, timeOff, ...publicProperties } = CLEANER_PROPERTIES;
 /** `cleaners.get` answers this to anyone but an admin. */
-export const PUBLIC_CLEANER_SCHEMA = named("PublicCleaner", object(publicProperties));
-export const CLEANER_PAGE_SCHEMA = named("CleanerPage", pageOf(CLEANER_SCHEMA));
-export const AGENDA_SCHEMA = named(
+export const PUBLIC_CLEANER_SCHEMA = schema.named("PublicCleaner", schema.object(publicProperties));
+export const CLEANER_PAGE_SCHEMA = schema.named("CleanerPage", schema.pageOf(CLEANER_SCHEMA));
+export const AGENDA_SCHEMA = schema.named(
 	"Agenda",
-	object({
-		items: arrayOf(
-			object({
-				bookingId: uuid,
-				status: enumOf(["confirmed", "in_progress", "completed", "cancelled"]),
-				start: instant,
-				end: instant,
-				serviceType: string(),
-				vehicle: object({ id: uuid, plate: string(), sizeClass: string() }),
+	schema.object({
+		items: schema.arrayOf(
+			schema.object({
+				bookingId: schema.uuid,
+				status: schema.enumOf(["confirmed", "in_progress", "completed", "cancelled"]),
+				start: schema.instant,
+				end: schema.instant,
+				serviceType: schema.string(),
+				vehicle: schema.object({ id: schema.uuid, plate: schema.string(), sizeClass: schema.string() }),
 				location: { type: "object" },
-				notes: nullable(string()),
+				notes: schema.nullable(schema.string()),
 			}),
 		),
 	}),

@@ -3,7 +3,7 @@
  * every node works with (`configuration.current`, pushed as `configuration.changed`) and the reservation grid.
  * (Start-up settings such as ports and database URLs are config/, not this service.)
  */
-import { arrayOf, enumOf, instant, integer, named, number, object, string } from "../../lib/json-schema.ts";
+import * as schema from "../../lib/json-schema.ts";
 
 export interface BusinessSettings {
 	/** Distance between offered start times. */
@@ -31,26 +31,26 @@ export interface SettingsView {
 export const RESERVATION_UNIT_MINUTES = 5;
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
-export const BUSINESS_SETTINGS_SCHEMA = named(
+export const BUSINESS_SETTINGS_SCHEMA = schema.named(
 	"BusinessSettings",
-	object({
-		slotGranularityMinutes: integer(),
-		travelBufferMinutes: integer(),
-		cancellationCutoffHours: number(),
-		lateCancellationFeePercent: number(),
-		timeZone: string(),
-		availabilityCacheTtlSeconds: integer(),
+	schema.object({
+		slotGranularityMinutes: schema.integer(),
+		travelBufferMinutes: schema.integer(),
+		cancellationCutoffHours: schema.number(),
+		lateCancellationFeePercent: schema.number(),
+		timeZone: schema.string(),
+		availabilityCacheTtlSeconds: schema.integer(),
 	}),
 );
-export const SETTINGS_VIEW_SCHEMA = named(
+export const SETTINGS_VIEW_SCHEMA = schema.named(
 	"SettingsView",
-	object({
+	schema.object({
 		settings: BUSINESS_SETTINGS_SCHEMA,
-		changes: arrayOf(
-			object({
-				key: enumOf(Object.keys(BUSINESS_SETTINGS_SCHEMA.properties as object)),
-				updatedBy: string(),
-				updatedAt: instant,
+		changes: schema.arrayOf(
+			schema.object({
+				key: schema.enumOf(Object.keys(BUSINESS_SETTINGS_SCHEMA.properties as object)),
+				updatedBy: schema.string(),
+				updatedAt: schema.instant,
 			}),
 		),
 	}),

@@ -2,18 +2,7 @@
  * What other services may know of the customer service (`customers`): its actions' results and the events it
  * sends. The only file of services/customer/ that another service imports.
  */
-import {
-	arrayOf,
-	boolean,
-	instant,
-	named,
-	nullable,
-	number,
-	object,
-	pageOf,
-	string,
-	uuid,
-} from "../../lib/json-schema.ts";
+import * as schema from "../../lib/json-schema.ts";
 
 /** A saved address; `customers.defaultLocation` answers the caller's default one (or null). */
 export interface Address {
@@ -58,34 +47,34 @@ export interface CustomerDeleted {
 }
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
-export const ADDRESS_SCHEMA = named(
+export const ADDRESS_SCHEMA = schema.named(
 	"Address",
-	object({
-		id: uuid,
-		label: nullable(string()),
-		street: string(),
-		postcode: string(),
-		city: string(),
-		country: string({ pattern: "^[A-Z]{2}$" }),
-		latitude: number(),
-		longitude: number(),
-		isDefault: boolean,
+	schema.object({
+		id: schema.uuid,
+		label: schema.nullable(schema.string()),
+		street: schema.string(),
+		postcode: schema.string(),
+		city: schema.string(),
+		country: schema.string({ pattern: "^[A-Z]{2}$" }),
+		latitude: schema.number(),
+		longitude: schema.number(),
+		isDefault: schema.boolean,
 	}),
 );
-export const CUSTOMER_SCHEMA = named(
+export const CUSTOMER_SCHEMA = schema.named(
 	"Customer",
-	object({
-		id: uuid,
-		subject: string(),
-		displayName: string(),
-		email: nullable(string()),
-		phone: nullable(string()),
-		language: string(),
-		addresses: arrayOf(ADDRESS_SCHEMA),
-		deleted: boolean,
-		deletedAt: nullable(instant),
-		createdAt: instant,
-		updatedAt: instant,
+	schema.object({
+		id: schema.uuid,
+		subject: schema.string(),
+		displayName: schema.string(),
+		email: schema.nullable(schema.string()),
+		phone: schema.nullable(schema.string()),
+		language: schema.string(),
+		addresses: schema.arrayOf(ADDRESS_SCHEMA),
+		deleted: schema.boolean,
+		deletedAt: schema.nullable(schema.instant),
+		createdAt: schema.instant,
+		updatedAt: schema.instant,
 	}),
 );
-export const CUSTOMER_PAGE_SCHEMA = named("CustomerPage", pageOf(CUSTOMER_SCHEMA));
+export const CUSTOMER_PAGE_SCHEMA = schema.named("CustomerPage", schema.pageOf(CUSTOMER_SCHEMA));

@@ -3,18 +3,9 @@ import { randomUUID } from "node:crypto";
 import { UnprocessableError } from "../../lib/errors.ts";
 import type { Address } from "./contract.ts";
 
-export interface AddressInput {
-	/** The id of an address the customer already has, to keep it; new addresses get a new id. */
-	id?: string;
-	label?: string | null;
-	street: string;
-	postcode: string;
-	city: string;
-	country: string;
-	latitude: number;
-	longitude: number;
-	isDefault?: boolean;
-}
+/** An address as the customer sends it: `id` names one they already have, to keep it; new ones get an id. */
+export type AddressInput = Omit<Address, "id" | "label" | "isDefault"> &
+	Partial<Pick<Address, "id" | "label" | "isDefault">>;
 
 export const MAX_ADDRESSES = 10;
 

@@ -2,17 +2,7 @@
  * What other services may know of the vehicle service (`vehicles`): its actions' results, the events it
  * broadcasts and its public constants. The only file of services/vehicle/ that another service imports.
  */
-import {
-	enumOf,
-	instant,
-	integer,
-	named,
-	nullable,
-	object,
-	pageOf,
-	string,
-	uuid,
-} from "../../lib/json-schema.ts";
+import * as schema from "../../lib/json-schema.ts";
 
 export const SIZE_CLASSES = ["small", "medium", "large", "van"] as const;
 /** Drives a booking's price and duration. */
@@ -39,25 +29,28 @@ export interface VehicleChanged {
 }
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
-export const VEHICLE_SCHEMA = named(
+export const VEHICLE_SCHEMA = schema.named(
 	"Vehicle",
-	object({
-		id: uuid,
-		ownerId: string(),
-		plate: string(),
-		make: string(),
-		model: string(),
-		year: nullable(integer()),
-		colour: nullable(string()),
-		sizeClass: enumOf(SIZE_CLASSES),
-		history: object({
-			lastCleanedAt: nullable(instant),
-			cleanings: integer({ minimum: 0 }),
-			upcomingBookingId: nullable(uuid),
+	schema.object({
+		id: schema.uuid,
+		ownerId: schema.string(),
+		plate: schema.string(),
+		make: schema.string(),
+		model: schema.string(),
+		year: schema.nullable(schema.integer()),
+		colour: schema.nullable(schema.string()),
+		sizeClass: schema.enumOf(SIZE_CLASSES),
+		history: schema.object({
+			lastCleanedAt: schema.nullable(schema.instant),
+			cleanings: schema.integer({ minimum: 0 }),
+			upcomingBookingId: schema.nullable(schema.uuid),
 		}),
-		createdAt: instant,
-		updatedAt: instant,
+		createdAt: schema.instant,
+		updatedAt: schema.instant,
 	}),
 );
-export const VEHICLE_PAGE_SCHEMA = named("VehiclePage", pageOf(VEHICLE_SCHEMA));
-export const VEHICLE_REMOVED_SCHEMA = named("VehicleRemoved", object({ id: uuid, removed: { const: true } }));
+export const VEHICLE_PAGE_SCHEMA = schema.named("VehiclePage", schema.pageOf(VEHICLE_SCHEMA));
+export const VEHICLE_REMOVED_SCHEMA = schema.named(
+	"VehicleRemoved",
+	schema.object({ id: schema.uuid, removed: { const: true } }),
+);

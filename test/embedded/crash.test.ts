@@ -75,12 +75,17 @@ function integrityOf(dataDir: string): Record<string, string> {
 
 /**
  * Books distinct slots with `IN_FLIGHT` requests at a time, cancelling every third booking right away so that
- * the read models see several kinds of change, until the platform stops answering.
+ * the read models see several kinds of change, until the platform stops answering. `started` settles at the
+ * first booking, so a kill timed from it lands mid-load however slow the machine is.
  */
-async function bookingLoad(platform: EmbeddedPlatform, vehicleIds: string[], location: object) {
+function bookingLoad(platform: EmbeddedPlatform, vehicleIds: string[], location: object) {
 	// More than any load here can fill.
 	const free = hourlySlots(855);
 	let created = 0;
+	let firstBooked = () => {};
+	const started = new Promise<void>((resolve) => {
+		firstBooked = resolve;
+	});
 	const worker = async () => {
 		for (;;) {
 			const start = free.shift();
@@ -94,6 +99,7 @@ async function bookingLoad(platform: EmbeddedPlatform, vehicleIds: string[], loc
 				});
 				if (booked.status !== 201) continue;
 				created++;
+				firstBooked();
 				if (created % 3 === 0)
 					await platform.api("POST", `/bookings/${booked.body.id}/cancel`, { as: "alice" });
 			} catch {
@@ -101,7 +107,7 @@ async function bookingLoad(platform: EmbeddedPlatform, vehicleIds: string[], loc
 			}
 		}
 	};
-	await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+	return { started, done: Promise.all(Array.from({ length: IN_FLIGHT }, worker)) };
 }
 
 /** A platform with a cleaner who works every day in an area of its own, and four of alice's vehicles. */
@@ -152,9 +158,10 @@ describe("a crash under booking load loses no event (embedded mode)", () => {
 			const { platform, load, cleanerId, vehicleIds } = await platformUnderLoad();
 			const { dataDir } = platform;
 			const loading = load();
+			await loading.started;
 			await sleep(killAfterMs);
 			await platform.kill();
-			await loading;
+			await loading.done;
 			assertIntact(dataDir, "after SIGKILL");
 
 			const restarted = await startPlatform({}, { dataDir });
@@ -178,9 +185,10 @@ describe("a crash under booking load loses no event (embedded mode)", () => {
 	it("SIGTERM mid-load: the process applies every committed booking's events before it exits", async () => {
 		const { platform, load, cleanerId, vehicleIds } = await platformUnderLoad();
 		const loading = load();
+		await loading.started;
 		await sleep(1_500);
 		assert.equal(await platform.stop(), 0, "exit code after SIGTERM");
-		await loading;
+		await loading.done;
 		// Read with the process gone: nothing can have been applied after it exited.
 		assertComplete(counts(readModels(platform.dataDir, cleanerId, vehicleIds)), "SIGTERM after 1500 ms");
 		assertIntact(platform.dataDir, "after SIGTERM");
