@@ -11,6 +11,7 @@
  * returns once a migration uses it; a new kind of column gets a new builder.
  */
 import { DataTypes, type ModelAttributeColumnOptions, Utils } from "sequelize";
+import type { Migration } from "./database.ts";
 
 export type Column = ModelAttributeColumnOptions;
 export type Columns = Record<string, Column>;
@@ -67,3 +68,19 @@ export const personColumns = (): Columns => ({
 	email: nullable(text(254)),
 	phone: nullable(text(16)),
 });
+
+/** A migration that creates one table from its columns, with its indexes (fields in snake_case). */
+export function tableMigration(
+	name: string,
+	table: string,
+	columns: Columns,
+	indexes: Array<{ name: string; fields: string[]; unique?: boolean }> = [],
+): Migration {
+	return {
+		name,
+		async up(qi) {
+			await qi.createTable(table, tableColumns(columns));
+			for (const { fields, ...index } of indexes) await qi.addIndex(table, fields, index);
+		},
+	};
+}

@@ -76,7 +76,8 @@ function expand(rule: ValidatorRule | string): ValidatorRule {
  */
 export function fromValidatorRule(input: ValidatorRule | string): JsonSchema {
 	const rule = expand(input);
-	const schema = baseSchema(rule);
+	// A rule's `title` (which the validator ignores) names its shape, as `named` does for answers.
+	const schema = typeof rule.title === "string" ? named(rule.title, baseSchema(rule)) : baseSchema(rule);
 	if (rule.default !== undefined) schema.default = rule.default;
 	return rule.nullable ? nullable(schema) : schema;
 }

@@ -12,6 +12,18 @@ export type Address = {
 	isDefault: boolean;
 };
 
+export type AddressInput = {
+	id?: string;
+	label?: string | null;
+	street: string;
+	postcode: string;
+	city: string;
+	country: string;
+	latitude: number;
+	longitude: number;
+	isDefault?: boolean;
+};
+
 export type Agenda = {
 	items: Array<{
 		bookingId: string;
@@ -184,6 +196,16 @@ export type VehiclePage = { items: Array<Vehicle>; total: number; limit: number;
 
 export type VehicleRemoved = { id: string; removed: true };
 
+export type WeeklyHoursInput = {
+	monday?: Array<{ start: string; end: string }>;
+	tuesday?: Array<{ start: string; end: string }>;
+	wednesday?: Array<{ start: string; end: string }>;
+	thursday?: Array<{ start: string; end: string }>;
+	friday?: Array<{ start: string; end: string }>;
+	saturday?: Array<{ start: string; end: string }>;
+	sunday?: Array<{ start: string; end: string }>;
+};
+
 export type Error = {
 	error: {
 		status: number;
@@ -252,17 +274,7 @@ export interface Operations {
 			email: string;
 			phone?: string | null;
 			language?: string;
-			addresses?: Array<{
-				id?: string;
-				label?: string | null;
-				street: string;
-				postcode: string;
-				city: string;
-				country: string;
-				latitude: number;
-				longitude: number;
-				isDefault?: boolean;
-			}>;
+			addresses?: Array<AddressInput>;
 		};
 		status: 200;
 		response: Customer;
@@ -284,17 +296,7 @@ export interface Operations {
 			email?: string;
 			phone?: string | null;
 			language?: string;
-			addresses?: Array<{
-				id?: string;
-				label?: string | null;
-				street: string;
-				postcode: string;
-				city: string;
-				country: string;
-				latitude: number;
-				longitude: number;
-				isDefault?: boolean;
-			}>;
+			addresses?: Array<AddressInput>;
 		};
 		status: 200;
 		response: Customer;
@@ -389,15 +391,7 @@ export interface Operations {
 			skills: Array<string>;
 			homeBase: { latitude: number; longitude: number };
 			radiusKm: number;
-			weeklyHours?: {
-				monday?: Array<{ start: string; end: string }>;
-				tuesday?: Array<{ start: string; end: string }>;
-				wednesday?: Array<{ start: string; end: string }>;
-				thursday?: Array<{ start: string; end: string }>;
-				friday?: Array<{ start: string; end: string }>;
-				saturday?: Array<{ start: string; end: string }>;
-				sunday?: Array<{ start: string; end: string }>;
-			};
+			weeklyHours?: WeeklyHoursInput;
 		};
 		status: 201;
 		response: Cleaner;
@@ -428,15 +422,7 @@ export interface Operations {
 			skills?: Array<string>;
 			homeBase?: { latitude: number; longitude: number };
 			radiusKm?: number;
-			weeklyHours?: {
-				monday?: Array<{ start: string; end: string }>;
-				tuesday?: Array<{ start: string; end: string }>;
-				wednesday?: Array<{ start: string; end: string }>;
-				thursday?: Array<{ start: string; end: string }>;
-				friday?: Array<{ start: string; end: string }>;
-				saturday?: Array<{ start: string; end: string }>;
-				sunday?: Array<{ start: string; end: string }>;
-			};
+			weeklyHours?: WeeklyHoursInput;
 			timeOff?: Array<{ id?: string; start: string; end: string; reason?: string | null }>;
 		};
 		status: 200;
@@ -469,15 +455,7 @@ export interface Operations {
 			skills?: Array<string>;
 			homeBase?: { latitude: number; longitude: number };
 			radiusKm?: number;
-			weeklyHours?: {
-				monday?: Array<{ start: string; end: string }>;
-				tuesday?: Array<{ start: string; end: string }>;
-				wednesday?: Array<{ start: string; end: string }>;
-				thursday?: Array<{ start: string; end: string }>;
-				friday?: Array<{ start: string; end: string }>;
-				saturday?: Array<{ start: string; end: string }>;
-				sunday?: Array<{ start: string; end: string }>;
-			};
+			weeklyHours?: WeeklyHoursInput;
 			timeOff?: Array<{ id?: string; start: string; end: string; reason?: string | null }>;
 		};
 		status: 200;

@@ -13,7 +13,7 @@ import {
 } from "kafkajs";
 import type { Logger } from "moleculer";
 import type { KafkaSecurity } from "../../config/connection-security.ts";
-import { backoff, sleep } from "../retry.ts";
+import { backoff, retry, sleep } from "../retry.ts";
 import type { BusRecord, DeliveredRecord, Delivery, EventBus, GroupStatus, Subscription } from "./bus.ts";
 import { ALL_TOPICS } from "./contract.ts";
 
@@ -173,61 +173,66 @@ export class KafkaBus implements EventBus {
 		let stopping = false;
 		let current: Consumer | undefined;
 		let state: ReturnType<Subscription["state"]> = { consuming: false, detail: "joining its group" };
-		const join = async (): Promise<void> => {
-			for (let attempt = 1; !stopping; attempt++) {
-				const member = this.kafka.consumer({
-					groupId: this.named(group),
-					sessionTimeout: SESSION_TIMEOUT_MS,
-					heartbeatInterval: 1_000,
-					// kafkajs heartbeats between fetches: a short long-poll lets an idle member notice a rebalance soon.
-					maxWaitTimeInMs: 1_000,
-					allowAutoTopicCreation: false,
+		// One attempt: a new member joins and runs; a failure to start is retried with backoff until it stops.
+		const start = async (): Promise<void> => {
+			if (stopping) return;
+			const member = this.kafka.consumer({
+				groupId: this.named(group),
+				sessionTimeout: SESSION_TIMEOUT_MS,
+				heartbeatInterval: 1_000,
+				// kafkajs heartbeats between fetches: a short long-poll lets an idle member notice a rebalance soon.
+				maxWaitTimeInMs: 1_000,
+				allowAutoTopicCreation: false,
+			});
+			current = member;
+			// kafkajs stops a consumer for good on errors it deems non-retriable, some of them passing ones
+			// ("Failed to find group coordinator" right after a broker restart): the group is joined afresh.
+			member.on(member.events.GROUP_JOIN, () => {
+				state = { consuming: true };
+			});
+			member.on(member.events.CRASH, ({ payload }) => {
+				state = { consuming: false, detail: `${payload.error.message} (rejoining)` };
+				if (payload.restart || stopping) return;
+				logger.warn(`Consumer group ${group} stopped by kafkajs (${payload.error.message}), joining again`);
+				running = member
+					.disconnect()
+					.catch(() => undefined)
+					.then(join);
+			});
+			try {
+				await this.ensureTopics();
+				await member.connect();
+				// A new group starts at the beginning: nothing published before its first start is skipped.
+				await member.subscribe({ topics: topics.map((topic) => this.named(topic)), fromBeginning: true });
+				await member.run({
+					autoCommit: false,
+					// The partitions of one fetch are handled side by side. kafkajs fetches again only when all are
+					// done, so a retrying record holds back this member's next fetch (not the other members').
+					partitionsConsumedConcurrently: partitions * topics.length,
+					eachMessage: async ({ topic, partition, message, heartbeat }) => {
+						await handle({
+							record: delivered(topic.slice(prefix.length), partition, message),
+							heartbeat,
+							stopping: () => stopping,
+						});
+						await member.commitOffsets([
+							{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+						]);
+					},
 				});
-				current = member;
-				// kafkajs stops a consumer for good on errors it deems non-retriable, some of them passing ones
-				// ("Failed to find group coordinator" right after a broker restart): the group is joined afresh.
-				member.on(member.events.GROUP_JOIN, () => {
-					state = { consuming: true };
-				});
-				member.on(member.events.CRASH, ({ payload }) => {
-					state = { consuming: false, detail: `${payload.error.message} (rejoining)` };
-					if (payload.restart || stopping) return;
-					logger.warn(`Consumer group ${group} stopped by kafkajs (${payload.error.message}), joining again`);
-					running = member
-						.disconnect()
-						.catch(() => undefined)
-						.then(join);
-				});
-				try {
-					await this.ensureTopics();
-					await member.connect();
-					// A new group starts at the beginning: nothing published before its first start is skipped.
-					await member.subscribe({ topics: topics.map((topic) => this.named(topic)), fromBeginning: true });
-					await member.run({
-						autoCommit: false,
-						// The partitions of one fetch are handled side by side. kafkajs fetches again only when all are
-						// done, so a retrying record holds back this member's next fetch (not the other members').
-						partitionsConsumedConcurrently: partitions * topics.length,
-						eachMessage: async ({ topic, partition, message, heartbeat }) => {
-							await handle({
-								record: delivered(topic.slice(prefix.length), partition, message),
-								heartbeat,
-								stopping: () => stopping,
-							});
-							await member.commitOffsets([
-								{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-							]);
-						},
-					});
-					return;
-				} catch (error) {
-					state = { consuming: false, detail: `cannot start: ${(error as Error).message}` };
-					logger.warn(`Consumer group ${group} could not start, retrying: ${(error as Error).message}`);
-					await member.disconnect().catch(() => undefined);
-					if (!stopping) await sleep(backoff(attempt, 500, 10_000));
-				}
+			} catch (error) {
+				state = { consuming: false, detail: `cannot start: ${(error as Error).message}` };
+				await member.disconnect().catch(() => undefined);
+				throw error;
 			}
 		};
+		const join = () =>
+			retry(start, {
+				retryable: () => !stopping,
+				beforeRetry: (error) =>
+					logger.warn(`Consumer group ${group} could not start, retrying: ${(error as Error).message}`),
+				wait: (attempt) => sleep(backoff(attempt, 500, 10_000)),
+			}).catch(() => undefined);
 		let running = join();
 		return {
 			state: () => state,

@@ -1,6 +1,6 @@
 import { DataTypes, QueryTypes, type Sequelize } from "sequelize";
 import { createSequelize, type Migration, migrate } from "../database.ts";
-import { backoff, sleep } from "../retry.ts";
+import { retry } from "../retry.ts";
 import type { BusRecord, DeliveredRecord, Delivery, EventBus, Subscription } from "./bus.ts";
 
 /** The partition of a key: the same for every record of one key, so that their order holds. */
@@ -208,39 +208,40 @@ export class SqliteBus implements EventBus {
 	private async read(group: string, member: Member, topic: string, partition: number): Promise<void> {
 		const sequelize = await this.ready;
 		let next: number | undefined;
-		let failures = 0;
-		while (!member.stopped) {
-			try {
-				next ??= await this.committed(sequelize, group, topic, partition);
-				const seen = this.appends;
-				const rows = await sequelize.query<LogRow>(
-					"SELECT * FROM event_log WHERE topic = ? AND partition = ? AND id >= ? ORDER BY id LIMIT ?",
-					{ type: QueryTypes.SELECT, replacements: [topic, partition, next, FETCH_SIZE] },
-				);
-				if (rows.length === 0) {
-					if (member.draining && this.producers === 0) return;
-					if (this.appends === seen) await new Promise<void>((resolve) => this.waiting.push(resolve));
-					continue;
-				}
-				for (const row of rows) {
-					// A throwing handler means "deliver it again": the position stays, the same record comes back.
-					await member.handle({
-						record: delivered(row),
-						heartbeat: async () => {},
-						stopping: () => member.stopped,
-					});
-					next = row.id + 1;
-					await sequelize.query(
-						"INSERT INTO group_positions (group_name, topic, partition, next_id) VALUES (?, ?, ?, ?) " +
-							"ON CONFLICT (group_name, topic, partition) DO UPDATE SET next_id = excluded.next_id",
-						{ replacements: [group, topic, partition, next] },
-					);
-					failures = 0;
-					if (member.stopped) return;
-				}
-			} catch {
-				if (!member.stopped) await sleep(backoff(++failures));
+		/** Hands over the next records; answers whether the member is done with this partition. */
+		const readOnce = async (): Promise<boolean> => {
+			next ??= await this.committed(sequelize, group, topic, partition);
+			const seen = this.appends;
+			const rows = await sequelize.query<LogRow>(
+				"SELECT * FROM event_log WHERE topic = ? AND partition = ? AND id >= ? ORDER BY id LIMIT ?",
+				{ type: QueryTypes.SELECT, replacements: [topic, partition, next, FETCH_SIZE] },
+			);
+			if (rows.length === 0) {
+				if (member.draining && this.producers === 0) return true;
+				if (this.appends === seen) await new Promise<void>((resolve) => this.waiting.push(resolve));
+				return false;
 			}
+			for (const row of rows) {
+				// A throwing handler means "deliver it again": the position stays, the same record comes back.
+				await member.handle({
+					record: delivered(row),
+					heartbeat: async () => {},
+					stopping: () => member.stopped,
+				});
+				next = row.id + 1;
+				await sequelize.query(
+					"INSERT INTO group_positions (group_name, topic, partition, next_id) VALUES (?, ?, ?, ?) " +
+						"ON CONFLICT (group_name, topic, partition) DO UPDATE SET next_id = excluded.next_id",
+					{ replacements: [group, topic, partition, next] },
+				);
+				if (member.stopped) return true;
+			}
+			return false;
+		};
+		while (!member.stopped) {
+			// A failure (a throwing handler, a busy database) is retried with backoff until the member stops.
+			const done = await retry(readOnce, { retryable: () => !member.stopped }).catch(() => true);
+			if (done) return;
 		}
 	}
 

@@ -98,6 +98,7 @@ const profileFields = {
 	radiusKm: { type: "number", min: 1, max: MAX_RADIUS_KM },
 	weeklyHours: {
 		type: "object",
+		title: "WeeklyHoursInput",
 		strict: true,
 		optional: true,
 		props: Object.fromEntries(

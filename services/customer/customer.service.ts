@@ -38,6 +38,7 @@ type CustomerModel = Model & CustomerRow;
 
 const addressRule = {
 	type: "object",
+	title: "AddressInput",
 	strict: true,
 	props: {
 		id: { type: "uuid", optional: true },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
-import { contractViolation, type DocumentedOperation, OPERATIONS } from "../support/openapi.ts";
+import { contractViolation, type DocumentedOperation, OPENAPI, OPERATIONS } from "../support/openapi.ts";
 import { type ApiResponse, type Caller, type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
 import { validValue } from "../support/schema-arbitrary.ts";
 
@@ -83,7 +83,9 @@ const sometimesExtra = fc.oneof(
 function mutated(schema: Schema): fc.Arbitrary<Record<string, unknown>> {
 	const names = Object.keys(schema.properties ?? {});
 	// Partial updates are most revealing with nothing else in the body: no other field's rule answers first.
-	const valid = validValue(schema) as fc.Arbitrary<Record<string, unknown>>;
+	const valid = validValue(schema, OPENAPI.components.schemas as Record<string, Schema>) as fc.Arbitrary<
+		Record<string, unknown>
+	>;
 	const base = (schema.required ?? []).length === 0 ? fc.oneof(fc.constant({}), valid) : valid;
 	if (names.length === 0)
 		return fc

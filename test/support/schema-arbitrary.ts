@@ -1,6 +1,7 @@
 import fc from "fast-check";
 
 type Schema = {
+	$ref?: string;
 	type?: string | string[];
 	enum?: unknown[];
 	const?: unknown;
@@ -21,11 +22,16 @@ type Schema = {
 	default?: unknown;
 };
 
-/** Values that satisfy a JSON Schema of the kinds docs/openapi.json uses: the baseline a fuzz mutates. */
-export function validValue(schema: Schema): fc.Arbitrary<unknown> {
+/**
+ * Values that satisfy a JSON Schema of the kinds docs/openapi.json uses: the baseline a fuzz mutates. `named`
+ * holds the shapes a `$ref` may name (the document's components.schemas).
+ */
+export function validValue(schema: Schema, named: Record<string, Schema> = {}): fc.Arbitrary<unknown> {
+	const valid = (inner: Schema) => validValue(inner, named);
+	if (schema.$ref) return valid(named[schema.$ref.split("/").at(-1) as string] ?? {});
 	if (schema.const !== undefined) return fc.constant(schema.const);
 	if (schema.enum) return fc.constantFrom(...schema.enum);
-	if (schema.anyOf) return fc.oneof(...schema.anyOf.map(validValue));
+	if (schema.anyOf) return fc.oneof(...schema.anyOf.map(valid));
 	switch (schema.type) {
 		case "null":
 			return fc.constant(null);
@@ -46,7 +52,7 @@ export function validValue(schema: Schema): fc.Arbitrary<unknown> {
 		case "string":
 			return validString(schema);
 		case "array": {
-			const items = fc.array(validValue(schema.items ?? {}), {
+			const items = fc.array(valid(schema.items ?? {}), {
 				minLength: schema.minItems ?? 0,
 				maxLength: Math.min(schema.maxItems ?? 3, 3),
 			});
@@ -55,9 +61,7 @@ export function validValue(schema: Schema): fc.Arbitrary<unknown> {
 		case "object": {
 			const properties = schema.properties ?? {};
 			return fc.record(
-				Object.fromEntries(
-					Object.entries(properties).map(([name, property]) => [name, validValue(property)]),
-				),
+				Object.fromEntries(Object.entries(properties).map(([name, property]) => [name, valid(property)])),
 				{ requiredKeys: (schema.required ?? []).filter((name) => name in properties) },
 			);
 		}

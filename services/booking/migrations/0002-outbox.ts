@@ -1,5 +1,4 @@
-import { instant, longText, nullable, sequenceKey, tableColumns, text } from "../../../lib/columns.ts";
-import type { Migration } from "../../../lib/database.ts";
+import { instant, longText, nullable, sequenceKey, tableMigration, text } from "../../../lib/columns.ts";
 
 /**
  * Domain events written in the same transaction as the booking change they report, published to Kafka
@@ -17,11 +16,7 @@ export const OUTBOX_COLUMNS = {
 	sentAt: nullable(instant("milliseconds")),
 };
 
-export const outbox: Migration = {
-	name: "0002-outbox",
-	async up(qi) {
-		await qi.createTable("outbox", tableColumns(OUTBOX_COLUMNS));
-		await qi.addIndex("outbox", ["event_id"], { unique: true, name: "outbox_event" });
-		await qi.addIndex("outbox", ["sent_at", "id"], { name: "outbox_unsent" });
-	},
-};
+export const outbox = tableMigration("0002-outbox", "outbox", OUTBOX_COLUMNS, [
+	{ name: "outbox_event", fields: ["event_id"], unique: true },
+	{ name: "outbox_unsent", fields: ["sent_at", "id"] },
+]);

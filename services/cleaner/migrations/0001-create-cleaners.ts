@@ -4,11 +4,10 @@ import {
 	flag,
 	json,
 	personColumns,
-	tableColumns,
+	tableMigration,
 	timestamps,
 	uuidKey,
 } from "../../../lib/columns.ts";
-import type { Migration } from "../../../lib/database.ts";
 
 /** The cleaners table as this migration creates it; the model reads these columns. */
 export const CLEANER_COLUMNS = {
@@ -29,11 +28,7 @@ export const CLEANER_COLUMNS = {
 	...timestamps(),
 };
 
-export const createCleaners: Migration = {
-	name: "0001-create-cleaners",
-	async up(qi) {
-		await qi.createTable("cleaners", tableColumns(CLEANER_COLUMNS));
-		await qi.addIndex("cleaners", ["subject"], { unique: true, name: "cleaners_subject" });
-		await qi.addIndex("cleaners", ["active"], { name: "cleaners_active" });
-	},
-};
+export const createCleaners = tableMigration("0001-create-cleaners", "cleaners", CLEANER_COLUMNS, [
+	{ name: "cleaners_subject", fields: ["subject"], unique: true },
+	{ name: "cleaners_active", fields: ["active"] },
+]);

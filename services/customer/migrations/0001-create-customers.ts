@@ -3,12 +3,11 @@ import {
 	json,
 	nullable,
 	personColumns,
-	tableColumns,
+	tableMigration,
 	text,
 	timestamps,
 	uuidKey,
 } from "../../../lib/columns.ts";
-import type { Migration } from "../../../lib/database.ts";
 
 /** The customers table as this migration creates it; the model reads these columns. */
 export const CUSTOMER_COLUMNS = {
@@ -22,10 +21,6 @@ export const CUSTOMER_COLUMNS = {
 	...timestamps(),
 };
 
-export const createCustomers: Migration = {
-	name: "0001-create-customers",
-	async up(qi) {
-		await qi.createTable("customers", tableColumns(CUSTOMER_COLUMNS));
-		await qi.addIndex("customers", ["subject"], { unique: true, name: "customers_subject" });
-	},
-};
+export const createCustomers = tableMigration("0001-create-customers", "customers", CUSTOMER_COLUMNS, [
+	{ name: "customers_subject", fields: ["subject"], unique: true },
+]);

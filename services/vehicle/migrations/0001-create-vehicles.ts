@@ -3,13 +3,12 @@ import {
 	instant,
 	integer,
 	nullable,
-	tableColumns,
+	tableMigration,
 	text,
 	timestamps,
 	uuid,
 	uuidKey,
 } from "../../../lib/columns.ts";
-import type { Migration } from "../../../lib/database.ts";
 
 /** The vehicles table as this migration creates it; the model reads these columns. */
 export const VEHICLE_COLUMNS = {
@@ -27,10 +26,6 @@ export const VEHICLE_COLUMNS = {
 	...timestamps(),
 };
 
-export const createVehicles: Migration = {
-	name: "0001-create-vehicles",
-	async up(qi) {
-		await qi.createTable("vehicles", tableColumns(VEHICLE_COLUMNS));
-		await qi.addIndex("vehicles", ["owner_id", "plate"], { unique: true, name: "vehicles_owner_plate" });
-	},
-};
+export const createVehicles = tableMigration("0001-create-vehicles", "vehicles", VEHICLE_COLUMNS, [
+	{ name: "vehicles_owner_plate", fields: ["owner_id", "plate"], unique: true },
+]);
