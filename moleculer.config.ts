@@ -2,6 +2,7 @@ import type { BrokerOptions, TransporterConfig } from "moleculer";
 import pino from "pino";
 import { config } from "./config/index.ts";
 import { closeEventBus } from "./lib/events/bus.ts";
+import { CoalescingKafkaTransporter } from "./lib/kafka-transporter.ts";
 import { logContextFields, RequestLogMiddleware } from "./lib/log-context.ts";
 import { NodeMetricsMiddleware } from "./lib/node-metrics.middleware.ts";
 import { NullAwareValidator } from "./lib/null-aware-validator.ts";
@@ -12,29 +13,28 @@ import { RetryElsewhereStrategy } from "./lib/retry-elsewhere.strategy.ts";
 import { TransportFailureMiddleware } from "./lib/transport-failure.middleware.ts";
 import { OPS_COMMANDS } from "./ops/commands.ts";
 
-function kafkaTransporter(url: string): TransporterConfig {
-	return {
-		type: "Kafka",
-		options: {
-			bootstrapBrokers: [new URL(url).host],
-			clientId: config.nodeId,
-			// A stable group per node: restarts reuse it instead of leaving a new empty group behind each time.
-			// The transporter consumes from the latest offset, so a restarted node never replays old requests.
-			// Short session: after a crash, the restarted node's consumer takes over its group within seconds.
-			producer: kafkaClientSecurity(),
-			admin: kafkaClientSecurity(),
-			consumer: {
-				...kafkaClientSecurity(),
-				groupId: `${config.namespace}-${config.nodeId}`,
-				sessionTimeout: 10_000,
-				rebalanceTimeout: 10_000,
-				heartbeatInterval: 1_000,
-				// The client's default (3 retries, 1 s apart) ends the consumer stream for good when Kafka is away
-				// for more than a few seconds, and the transporter never restarts it: the node would stay deaf.
-				retries: true,
-			},
+function transporterFor(url: string): CoalescingKafkaTransporter | TransporterConfig {
+	// NATS only for the benchmark's comparison of transporters.
+	if (url.startsWith("nats:")) return { type: "NATS", options: { url } };
+	return new CoalescingKafkaTransporter({
+		bootstrapBrokers: [new URL(url).host],
+		clientId: config.nodeId,
+		// A stable group per node: restarts reuse it instead of leaving a new empty group behind each time.
+		// The transporter consumes from the latest offset, so a restarted node never replays old requests.
+		// Short session: after a crash, the restarted node's consumer takes over its group within seconds.
+		producer: kafkaClientSecurity(),
+		admin: kafkaClientSecurity(),
+		consumer: {
+			...kafkaClientSecurity(),
+			groupId: `${config.namespace}-${config.nodeId}`,
+			sessionTimeout: 10_000,
+			rebalanceTimeout: 10_000,
+			heartbeatInterval: 1_000,
+			// The client's default (3 retries, 1 s apart) ends the consumer stream for good when Kafka is away
+			// for more than a few seconds, and the transporter never restarts it: the node would stay deaf.
+			retries: true,
 		},
-	};
+	});
 }
 
 /** TLS and SASL for every client of the transporter (platformatic/kafka takes them per client). */
@@ -73,7 +73,7 @@ const brokerConfig: BrokerOptions = {
 	},
 	logLevel: config.logLevel,
 
-	transporter: config.transporter === null ? null : kafkaTransporter(config.transporter),
+	transporter: config.transporter === null ? null : transporterFor(config.transporter),
 	// A deliberate timeout: the framework default (0) would let a call to a dead node hang forever.
 	requestTimeout: config.requestTimeoutMs,
 	// No blind retries: a retried booking could run twice. Retries are opt-in per call (the gateway retries
@@ -113,6 +113,9 @@ const brokerConfig: BrokerOptions = {
 
 	metrics: {
 		enabled: true,
+		// No sliding-window quantiles on Moleculer's own histograms (request and event times): they cost a sorted
+		// insert per call on every node, and the dashboards and alerts read the buckets (histogram_quantile).
+		defaultQuantiles: null as unknown as number[],
 		// A reporter instance (not a name) so that the extended class serves the health endpoints too.
 		reporter: [
 			new OpsEndpointReporter({ port: config.opsPort, path: "/actuator/prometheus" }) as unknown as {

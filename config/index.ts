@@ -220,8 +220,9 @@ export function parseConfig(env: Env): AppConfig {
 	if (mode === "cluster" && transporterValue === undefined) {
 		throw new ConfigError("TRANSPORTER_URL", "required in cluster mode (kafka://host:9092)");
 	}
+	// nats:// only for the benchmark's comparison (the nats client is a devDependency): Kafka is the transporter.
 	const transporter =
-		transporterValue === undefined ? null : url("TRANSPORTER_URL", transporterValue, ["kafka"]).href;
+		transporterValue === undefined ? null : url("TRANSPORTER_URL", transporterValue, ["kafka", "nats"]).href;
 
 	const cacherValue = optionalStr(env, "CACHER_URL") ?? (mode === "cluster" ? undefined : "memory");
 	if (cacherValue === undefined)

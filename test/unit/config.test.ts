@@ -374,7 +374,7 @@ describe("parseConfig: bad values name their variable", () => {
 		[{ PORT: "-1" }, "PORT", /between 0 and 65535/],
 		[{ OPS_PORT: "70000" }, "OPS_PORT", /between/],
 		[{ DEV_IDP_PORT: "0" }, "DEV_IDP_PORT", /between 1 and 65535/],
-		[{ [TRANSPORTER]: "amqp://x" }, TRANSPORTER, /unsupported URL scheme "amqp" \(expected kafka\)/],
+		[{ [TRANSPORTER]: "amqp://x" }, TRANSPORTER, /unsupported URL scheme "amqp" \(expected kafka or nats\)/],
 		[{ [TRANSPORTER]: "kafka" }, TRANSPORTER, /not a valid URL/],
 		[{ [CACHER]: "memcached://x:11211" }, CACHER, /unsupported URL scheme "memcached"/],
 		[{ NAMESPACE: "a.b" }, "NAMESPACE", /letters, digits and dashes only.*"a\.b"/],
