@@ -52,16 +52,20 @@ export function redisRateLimiter(
 			? new Redis(connection, failFast)
 			: new Redis({ ...connection, ...failFast });
 	redis.on("error", () => {});
+	// One command per hit instead of MULTI, INCR, EXPIRE, EXEC: the count and its expiry set atomically in Redis.
+	redis.defineCommand("hitWindow", {
+		numberOfKeys: 1,
+		lua: "local count = redis.call('INCR', KEYS[1]) if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return count",
+	});
+	const hitWindow = (
+		redis as unknown as { hitWindow(key: string, ttl: number): Promise<number> }
+	).hitWindow.bind(redis);
 	return {
 		async hit(key) {
 			const window = windowOf(Date.now());
 			const redisKey = `${prefix}:ratelimit:${window.id}:${key}`;
 			try {
-				const [[, count]] = (await redis
-					.multi()
-					.incr(redisKey)
-					.expire(redisKey, WINDOW_SECONDS + 5)
-					.exec()) as [[Error | null, number]];
+				const count = await hitWindow(redisKey, WINDOW_SECONDS + 5);
 				return { allowed: count <= limitPerMinute, retryAfterSeconds: window.secondsLeft };
 			} catch {
 				return { allowed: true, retryAfterSeconds: 0 };
