@@ -61,13 +61,13 @@ export async function planBooking(ctx: RequestContext<CreateParams>): Promise<Bo
 	if (params.location && params.address)
 		throw new UnprocessableError("address", "give address or location, not both");
 	const start = parseStart(params.start);
-	const [vehicle, service] = await Promise.all([
+	// Side by side: the vehicle, the service type and, when the request names no place, the default address.
+	const [vehicle, service, location] = await Promise.all([
 		ctx.call<Vehicle, { id: string }>("vehicles.get", { id: params.vehicleId }),
 		ctx.call<ServiceType, { code: string }>("catalog.get", { code: params.serviceType }),
+		params.address ?? params.location ?? ctx.call<Address | null>("customers.defaultLocation"),
 	]);
 	if (!service.active) throw new UnprocessableError("serviceType", `${service.code} is not offered`);
-	const location =
-		params.address ?? params.location ?? (await ctx.call<Address | null>("customers.defaultLocation"));
 	if (!location)
 		throw new UnprocessableError("address", "give an address or location, or set a default address");
 

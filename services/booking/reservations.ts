@@ -53,12 +53,21 @@ export async function bumpGenerations(
 	days: string[],
 	transaction: Transaction,
 ): Promise<void> {
-	// An atomic upsert: the row may not exist yet, and two transactions may create it at once.
-	const upsert =
+	if (days.length === 0) return;
+	// An atomic upsert: the rows may not exist yet, and two transactions may create them at once. One statement
+	// for every day, in day order, so that two bookings lock shared days in the same order.
+	const values = days.map(() => "(?, 1)").join(", ");
+	const onConflict =
 		sequelize.getDialect() === "mysql"
-			? "INSERT INTO availability_generations (day, generation) VALUES (?, 1) ON DUPLICATE KEY UPDATE generation = generation + 1"
-			: "INSERT INTO availability_generations (day, generation) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET generation = generation + 1";
-	for (const day of [...days].sort()) await sequelize.query(upsert, { replacements: [day], transaction });
+			? "ON DUPLICATE KEY UPDATE generation = generation + 1"
+			: "ON CONFLICT(day) DO UPDATE SET generation = generation + 1";
+	await sequelize.query(
+		`INSERT INTO availability_generations (day, generation) VALUES ${values} ${onConflict}`,
+		{
+			replacements: [...days].sort(),
+			transaction,
+		},
+	);
 }
 
 export async function generationOf(sequelize: Sequelize, day: string): Promise<number> {
@@ -101,7 +110,8 @@ const jobOf = (row: BookingRow): Interval => ({
 /**
  * Holds the job's units for the first candidate the database lets have them, and answers that cleaner (none:
  * every one was just taken). A unit already held by a concurrent booking makes the database refuse the cleaner
- * (in a savepoint, so the transaction goes on), and the next one is tried.
+ * (in a savepoint, so the transaction goes on), and the next one is tried. The last candidate needs no
+ * savepoint: if the database refuses it, the booking fails as a whole (two statements fewer per booking).
  */
 export async function reserveFirstFree(
 	sequelize: Sequelize,
@@ -111,11 +121,15 @@ export async function reserveFirstFree(
 	bufferMinutes: number,
 	transaction: Transaction,
 ): Promise<string | undefined> {
-	for (const candidate of candidates) {
+	for (const [index, candidate] of candidates.entries()) {
 		try {
-			await sequelize.transaction({ transaction }, (savepoint) =>
-				reserveUnits(sequelize, bookingId, candidate, job, bufferMinutes, savepoint),
-			);
+			if (index === candidates.length - 1) {
+				await reserveUnits(sequelize, bookingId, candidate, job, bufferMinutes, transaction);
+			} else {
+				await sequelize.transaction({ transaction }, (savepoint) =>
+					reserveUnits(sequelize, bookingId, candidate, job, bufferMinutes, savepoint),
+				);
+			}
 			return candidate;
 		} catch (error) {
 			if (!isUniqueViolation(error)) throw error;
