@@ -8,7 +8,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CLIENT_SECRETS, fetchClientCredentialsToken, fetchUserTokens } from "./tokens.ts";
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
-const RUNNER = join(ROOT, "node_modules/.bin/moleculer-runner-esm");
+const RUNNER = join(ROOT, "node_modules/moleculer/bin/moleculer-runner.mjs");
+/** The V8 flags every node runs with, as in the Dockerfile and `npm start` (docs/benchmarks.md: memory). */
+const NODE_FLAGS = ["--max-semi-space-size=2"];
 
 export type Caller = "alice" | "bob" | "carla" | "dan" | "olga" | "fleet-partner" | "fleet-readonly";
 
@@ -49,17 +51,21 @@ export async function freePort(): Promise<number> {
 /** Starts one Moleculer node as its own process with the project's runner, like `npm start` does. */
 export function spawnNode(env: Record<string, string>, logFile: string): ChildProcess {
 	const log = createWriteStream(logFile, { flags: "a" });
-	const child = spawn(RUNNER, ["--config", "moleculer.config.ts", "--mask", "**/*.service.ts"], {
-		cwd: ROOT,
-		env: {
-			...process.env,
-			PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
-			SERVICEDIR: "services",
-			LOG_LEVEL: "warn",
-			...env,
+	const child = spawn(
+		process.execPath,
+		[...NODE_FLAGS, RUNNER, "--config", "moleculer.config.ts", "--mask", "**/*.service.ts"],
+		{
+			cwd: ROOT,
+			env: {
+				...process.env,
+				PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
+				SERVICEDIR: "services",
+				LOG_LEVEL: "warn",
+				...env,
+			},
+			stdio: ["ignore", "pipe", "pipe"],
 		},
-		stdio: ["ignore", "pipe", "pipe"],
-	});
+	);
 	child.stdout?.pipe(log);
 	child.stderr?.pipe(log);
 	return child;
