@@ -37,6 +37,7 @@ import { freePort, spawnNode, stopNode, waitForReady } from "../test/support/pla
 import {
 	argNumber,
 	argString,
+	BENCH_KAFKA_URL,
 	BENCH_REDIS_DB,
 	describeMachine,
 	dropDatabases,
@@ -134,9 +135,9 @@ function workerEnv(backend: Backend, opsPort: number, dataDir: string): Record<s
 	if (backend === "cluster") {
 		Object.assign(env, {
 			SERVICES: "booking",
-			TRANSPORTER_URL: "kafka://127.0.0.1:9092",
+			TRANSPORTER_URL: BENCH_KAFKA_URL,
 			// Domain-event topics (work in progress elsewhere); prefixed so they never mix with the tests' topics.
-			EVENTS_KAFKA_URL: "kafka://127.0.0.1:9092",
+			EVENTS_KAFKA_URL: BENCH_KAFKA_URL,
 			EVENTS_TOPIC_PREFIX: "bench-avail.",
 		});
 	}

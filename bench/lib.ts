@@ -11,6 +11,9 @@ import { createConnection } from "mysql2/promise";
 
 const run = promisify(execFile);
 
+/** The Kafka the cluster benchmarks use: `KAFKA_PORT` like scripts/infra.sh and the cluster suite (default 9092). */
+export const BENCH_KAFKA_URL = `kafka://127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
+
 export interface LatencyStats {
 	n: number;
 	minMs: number;

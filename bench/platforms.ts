@@ -7,6 +7,7 @@
  *   transporter. The difference to the cluster is the Kafka hop (and the process boundary).
  * - cluster: one process per service (configuration, customer, vehicle, cleaner, booking, gateway+identity)
  *   over the Kafka transporter, Redis cacher and one MariaDB database per service.
+ * - cluster-nats: the same over Moleculer's NATS transporter (NATS on :4222), for comparison.
  *
  * Unlike test/support/cluster.ts startCluster(), which drops the service databases and flushes Redis db 1
  * (and so would break a test run going on at the same time), these use their own namespace, their own
@@ -26,9 +27,14 @@ import {
 	stopNode,
 	waitForReady,
 } from "../test/support/platform.ts";
-import { BENCH_REDIS_DB, dropDatabases, flushBenchRedis, recreateDatabases } from "./lib.ts";
+import { BENCH_KAFKA_URL, BENCH_REDIS_DB, dropDatabases, flushBenchRedis, recreateDatabases } from "./lib.ts";
 
-export const PLATFORM_KINDS = ["embedded-sqlite", "embedded-mariadb-redis", "cluster"] as const;
+export const PLATFORM_KINDS = [
+	"embedded-sqlite",
+	"embedded-mariadb-redis",
+	"cluster",
+	"cluster-nats",
+] as const;
 export type PlatformKind = (typeof PLATFORM_KINDS)[number];
 
 const OWNERS = ["customer", "vehicle", "cleaner", "booking", "configuration"] as const;
@@ -117,7 +123,10 @@ const TOPOLOGY = [
 	{ name: "gateway", services: "gateway,identity" },
 ];
 
-async function cluster(): Promise<BenchPlatform> {
+/** NATS (a machine service on :4222) instead of Kafka for the transporter: the comparison of issue 14. */
+const BENCH_NATS_URL = "nats://127.0.0.1:4222";
+
+async function cluster(kind: "cluster" | "cluster-nats"): Promise<BenchPlatform> {
 	const prefix = "cluster";
 	await recreateDatabases(databasesOf(prefix));
 	await flushBenchRedis();
@@ -128,9 +137,9 @@ async function cluster(): Promise<BenchPlatform> {
 		...storesEnv(prefix),
 		MODE: "cluster",
 		NAMESPACE: "bench",
-		TRANSPORTER_URL: "kafka://127.0.0.1:9092",
+		TRANSPORTER_URL: kind === "cluster" ? BENCH_KAFKA_URL : BENCH_NATS_URL,
 		// Domain-event topics (work in progress elsewhere); prefixed so they never mix with the tests' topics.
-		EVENTS_KAFKA_URL: "kafka://127.0.0.1:9092",
+		EVENTS_KAFKA_URL: BENCH_KAFKA_URL,
 		EVENTS_TOPIC_PREFIX: "bench.",
 		DEV_IDP_PORT: String(idpPort),
 		PORT: String(httpPort),
@@ -169,7 +178,7 @@ async function cluster(): Promise<BenchPlatform> {
 	}
 	const client = new ApiClient(`http://127.0.0.1:${httpPort}/api`, `http://127.0.0.1:${idpPort}`);
 	return {
-		kind: "cluster",
+		kind,
 		apiUrl: client.baseUrl,
 		client,
 		processes: TOPOLOGY.map(({ name, services }) => {
@@ -204,7 +213,8 @@ export async function startBenchPlatform(kind: PlatformKind): Promise<BenchPlatf
 			};
 		}
 		case "cluster":
-			return cluster();
+		case "cluster-nats":
+			return cluster(kind);
 	}
 }
 

@@ -15,16 +15,31 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { everyDay, hourlySlots } from "../test/support/fixtures.ts";
-import { describeMachine, latencyStats, machineInfo, now, processMemory, table } from "./lib.ts";
+import { everyDay, freshArea, hourlySlots, nextWeekday } from "../test/support/fixtures.ts";
+import {
+	describeMachine,
+	flushBenchRedis,
+	HttpClient,
+	latencyStats,
+	machineInfo,
+	mariadbRoot,
+	now,
+	processMemory,
+	table,
+} from "./lib.ts";
 import { type BenchPlatform, startBenchPlatform } from "./platforms.ts";
 
 const run = promisify(execFile);
 const QUICK = process.argv.includes("--quick");
 const CLUSTER = !QUICK && !process.argv.includes("--no-cluster");
+const EMBEDDED = !process.argv.includes("--no-embedded");
 const WRK_SECONDS = QUICK ? 3 : 10;
 const BOOKINGS = QUICK ? 120 : 800;
 const IN_FLIGHT = 16;
+const STEADY_RATE = 500;
+/** Searches with every cache of the cluster emptied first, and bookings followed into both read models. */
+const COLD_SEARCHES = 40;
+const FOLLOWED_BOOKINGS = 40;
 
 interface Figure {
 	name: string;
@@ -121,42 +136,60 @@ function throughput(
 }
 
 /**
+ * Requests at a constant rate, whatever the answers' speed (an open loop: wrk has no constant-rate mode). Each
+ * latency is counted from the moment its request was due, so a stall also counts against the requests that
+ * waited behind it.
+ */
+async function steadyRate(
+	url: string,
+	perSecond: number,
+	headers: Record<string, string>,
+): Promise<{ p50Ms: number; p99Ms: number; failed: number }> {
+	const client = new HttpClient(url, 64);
+	const total = perSecond * WRK_SECONDS;
+	const latencies: number[] = [];
+	let failed = 0;
+	const started = now();
+	const requests: Promise<void>[] = [];
+	for (let i = 0; i < total; i++) {
+		const due = started + (i * 1000) / perSecond;
+		const wait = due - now();
+		if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+		requests.push(
+			client.get("", headers).then(
+				(result) => {
+					latencies.push(now() - due);
+					if (result.status !== 200) failed++;
+				},
+				() => {
+					failed++;
+				},
+			),
+		);
+	}
+	await Promise.all(requests);
+	client.close();
+	const stats = latencyStats(latencies);
+	return { p50Ms: Math.round(stats.p50Ms * 100) / 100, p99Ms: Math.round(stats.p99Ms * 100) / 100, failed };
+}
+
+/**
  * Bookings of distinct one-hour slots of one cleaner who works every day, `IN_FLIGHT` at a time: the write
  * path end to end (validation, price, reservation, outbox). Then 20 requests race for one slot.
  */
 async function bookingLoad(platform: BenchPlatform, label: string) {
-	const admin = await platform.client.token("olga");
-	const token = await platform.client.token("alice");
-	const home = { latitude: 40 + Math.random(), longitude: -3 - Math.random() };
-	const weeklyHours = everyDay("06:00", "22:00");
-	const cleaner = await platform.client.api("POST", "/cleaners", {
-		token: admin,
-		body: {
-			subject: `bench-${randomUUID()}`,
-			displayName: "Bench",
-			skills: ["exterior-wash"],
-			homeBase: home,
-			radiusKm: 5,
-			weeklyHours,
-		},
-	});
-	if (cleaner.status !== 201)
-		throw new Error(`create cleaner: ${cleaner.status} ${JSON.stringify(cleaner.body)}`);
-	const vehicle = await platform.client.api("POST", "/vehicles", {
-		token,
-		body: { plate: `B${randomUUID().slice(0, 7)}`, make: "Kia", model: "Ceed", sizeClass: "small" },
-	});
+	const { token, home, cleanerId, vehicleId } = await bookable(platform);
 	const slots = hourlySlots(BOOKINGS + 1);
 	const book = (start: string) =>
 		platform.client.api("POST", "/bookings", {
 			token,
 			headers: { "Idempotency-Key": randomUUID() },
 			body: {
-				vehicleId: vehicle.body.id,
+				vehicleId,
 				serviceType: "exterior-wash",
 				start,
 				location: home,
-				cleanerId: cleaner.body.id,
+				cleanerId,
 			},
 		});
 	const contested = slots.pop() as string;
@@ -193,6 +226,108 @@ async function bookingLoad(platform: BenchPlatform, label: string) {
 		unit: "",
 		target: "exactly 1",
 		met: winners === 1,
+	});
+}
+
+/** A cleaner who works every day around a fresh place, and a customer's vehicle: what a booking needs. */
+async function bookable(platform: BenchPlatform) {
+	const admin = await platform.client.token("olga");
+	const token = await platform.client.token("alice");
+	const home = freshArea();
+	const cleaner = await platform.client.api("POST", "/cleaners", {
+		token: admin,
+		body: {
+			subject: `bench-${randomUUID()}`,
+			displayName: "Bench",
+			skills: ["exterior-wash"],
+			homeBase: home,
+			radiusKm: 5,
+			weeklyHours: everyDay("06:00", "22:00"),
+		},
+	});
+	if (cleaner.status !== 201)
+		throw new Error(`create cleaner: ${cleaner.status} ${JSON.stringify(cleaner.body)}`);
+	const vehicle = await platform.client.api("POST", "/vehicles", {
+		token,
+		body: { plate: `B${randomUUID().slice(0, 7)}`, make: "Kia", model: "Ceed", sizeClass: "small" },
+	});
+	return { token, home, cleanerId: cleaner.body.id as string, vehicleId: vehicle.body.id as string };
+}
+
+/** GET /api/availability end to end, each after Redis (every cache of the cluster) was emptied. */
+async function coldSearches(platform: BenchPlatform) {
+	const { token, home, vehicleId } = await bookable(platform);
+	const query = new URLSearchParams({
+		serviceType: "exterior-wash",
+		vehicleId,
+		date: nextWeekday(1),
+		latitude: String(home.latitude),
+		longitude: String(home.longitude),
+	});
+	const latencies: number[] = [];
+	for (let i = 0; i < COLD_SEARCHES; i++) {
+		await flushBenchRedis();
+		const started = now();
+		const response = await platform.client.api("GET", `/availability?${query}`, { token });
+		latencies.push(now() - started);
+		if (response.status !== 200) throw new Error(`cold search: ${response.status}`);
+	}
+	const stats = latencyStats(latencies);
+	record({
+		name: `cluster: fully cold availability search, end to end (p50 ${stats.p50Ms} ms, ${COLD_SEARCHES} searches)`,
+		value: stats.p95Ms,
+		unit: "ms p95",
+		target: "p95 < 50 ms",
+		met: stats.p95Ms < 50,
+	});
+}
+
+/** From a booking's answer until the cleaner and vehicle services have both applied its event. */
+async function readModelLatency(platform: BenchPlatform) {
+	const { token, home, cleanerId, vehicleId } = await bookable(platform);
+	const db = await mariadbRoot();
+	const applied = async (eventId: string) => {
+		const [[cleaner], [vehicle]] = await Promise.all(
+			["bench_cluster_cleaner_db", "bench_cluster_vehicle_db"].map(
+				async (database) =>
+					(await db.query(`SELECT COUNT(*) AS n FROM ${database}.processed_events WHERE event_id = ?`, [
+						eventId,
+					])) as unknown as Array<Array<{ n: number }>>,
+			),
+		);
+		return Number(cleaner[0].n) === 1 && Number(vehicle[0].n) === 1;
+	};
+	const latencies: number[] = [];
+	try {
+		for (const start of hourlySlots(FOLLOWED_BOOKINGS)) {
+			const response = await platform.client.api("POST", "/bookings", {
+				token,
+				headers: { "Idempotency-Key": randomUUID() },
+				body: { vehicleId, serviceType: "exterior-wash", start, location: home, cleanerId },
+			});
+			const answered = now();
+			if (response.status !== 201) throw new Error(`booking: ${response.status}`);
+			const [[event]] = (await db.query(
+				"SELECT event_id AS eventId FROM bench_cluster_booking_db.outbox WHERE message_key = ? ORDER BY id LIMIT 1",
+				[response.body.id],
+			)) as unknown as Array<Array<{ eventId: string }>>;
+			while (!(await applied(event.eventId))) {
+				if (now() - answered > 15_000)
+					throw new Error(`booking ${response.body.id} never reached both read models`);
+				await new Promise((resolve) => setTimeout(resolve, 2));
+			}
+			latencies.push(now() - answered);
+		}
+	} finally {
+		await db.end();
+	}
+	const stats = latencyStats(latencies);
+	record({
+		name: `cluster: booking → both read models (p50 ${stats.p50Ms} ms, ${FOLLOWED_BOOKINGS} bookings one by one)`,
+		value: stats.p99Ms,
+		unit: "ms p99",
+		target: "p99 < 50 ms",
+		met: stats.p99Ms < 50,
 	});
 }
 
@@ -234,10 +369,26 @@ async function embedded(raw: number) {
 	}
 }
 
-async function cluster(raw: number) {
-	console.log("\ncluster (a process per service, Kafka transporter, MariaDB, Redis)");
-	const platform = await startBenchPlatform("cluster");
+async function cluster(raw: number, transporter: "kafka" | "nats") {
+	const label = transporter === "kafka" ? "cluster" : "cluster on NATS";
+	console.log(`\n${label} (a process per service, ${transporter} transporter, MariaDB, Redis)`);
+	const platform = await startBenchPlatform(transporter === "kafka" ? "cluster" : "cluster-nats");
 	try {
+		if (transporter === "nats") {
+			// The comparison the Kafka figures must at least reach: reads and the catalog only.
+			const auth = { Authorization: `Bearer ${await platform.client.token("alice")}` };
+			throughput(
+				`${label}: authenticated read GET /api/vehicles, 64 connections`,
+				await wrk(`${platform.apiUrl}/vehicles`, 64, auth),
+				raw,
+			);
+			throughput(
+				`${label}: public catalog GET /api/services`,
+				await wrk(`${platform.apiUrl}/services`, 32),
+				raw,
+			);
+			return;
+		}
 		for (const proc of platform.processes) {
 			const memory = processMemory(proc.pid);
 			if (memory)
@@ -258,7 +409,18 @@ async function cluster(raw: number) {
 			{ rps: 3000, p99Ms: 50 },
 		);
 		throughput("cluster: public catalog GET /api/services", await wrk(`${base}/services`, 32), raw);
+		// One gateway → booking call over the transporter (the answer comes from Redis), end to end over HTTP.
+		const steady = await steadyRate(`${base}/services`, STEADY_RATE, {});
+		record({
+			name: `cluster: GET /api/services at a steady ${STEADY_RATE} req/s (p99 ${steady.p99Ms} ms${steady.failed ? `, ${steady.failed} failed` : ""})`,
+			value: steady.p50Ms,
+			unit: "ms p50",
+			target: "p50 ≤ 2 ms, p99 ≤ 10 ms",
+			met: steady.failed === 0 && steady.p50Ms <= 2 && steady.p99Ms <= 10,
+		});
 		await bookingLoad(platform, "cluster");
+		await coldSearches(platform);
+		await readModelLatency(platform);
 	} finally {
 		await platform.stop();
 	}
@@ -269,8 +431,11 @@ console.log(describeMachine(info));
 console.log(`mode: ${QUICK ? "quick" : "full"}, wrk ${WRK_SECONDS} s per figure, ${BOOKINGS} bookings`);
 const raw = await rawBaseline();
 record({ name: "raw node:http, small JSON body, 32 connections", value: raw, unit: "req/s", ratio: 1 });
-await embedded(raw);
-if (CLUSTER) await cluster(raw);
+if (EMBEDDED) await embedded(raw);
+if (CLUSTER) {
+	await cluster(raw, "kafka");
+	await cluster(raw, "nats");
+}
 
 console.log(
 	table(
@@ -293,5 +458,5 @@ writeFileSync(
 	`${JSON.stringify({ at: new Date().toISOString(), quick: QUICK, machine: info, figures }, null, 2)}\n`,
 );
 console.log(`figures written to ${file}`);
-if (figures.length < 7) throw new Error("the benchmark did not produce every figure");
+if (figures.length < (EMBEDDED ? 7 : 2)) throw new Error("the benchmark did not produce every figure");
 process.exit(0);
