@@ -79,6 +79,13 @@ function parametersType(parameters: Parameter[], where: "path" | "query", depth:
 	);
 }
 
+/** The named item of a list's page (lib/json-schema.ts `pageOf`), or undefined for any other shape. */
+function pageItem(schema: Schema): string | undefined {
+	const names = Object.keys(schema.properties ?? {});
+	const item = schema.properties?.items?.items?.$ref;
+	return names.join() === "items,total,limit,offset" && item ? tsType({ $ref: item }) : undefined;
+}
+
 export function renderClientOperations(document: {
 	paths: Record<string, Record<string, Operation>>;
 	components: { schemas: Record<string, Schema> };
@@ -90,17 +97,15 @@ export function renderClientOperations(document: {
 			const [status, success] =
 				Object.entries(operation.responses).find(([code]) => code.startsWith("2")) ?? [];
 			const body = operation.requestBody?.content["application/json"].schema;
+			const signature = [
+				parametersType(operation.parameters ?? [], "path", 1),
+				parametersType(operation.parameters ?? [], "query", 1),
+				body ? tsType(body, 1) : "undefined",
+				status,
+				tsType(success?.content?.["application/json"].schema ?? {}, 1),
+			];
 			types.push(
-				[
-					`\t/** ${operation.summary} */`,
-					`\t${quote(operation.operationId)}: {`,
-					`\t\tpathParams: ${parametersType(operation.parameters ?? [], "path", 2)};`,
-					`\t\tquery: ${parametersType(operation.parameters ?? [], "query", 2)};`,
-					`\t\tbody: ${body ? tsType(body, 2) : "undefined"};`,
-					`\t\tstatus: ${status};`,
-					`\t\tresponse: ${tsType(success?.content?.["application/json"].schema ?? {}, 2)};`,
-					"\t};",
-				].join("\n"),
+				`\t/** ${operation.summary} */\n\t${quote(operation.operationId)}: Operation<${signature.join(", ")}>;`,
 			);
 			routes.push(
 				`\t${quote(operation.operationId)}: { method: ${quote(method.toUpperCase())}, path: ${quote(path)} },`,
@@ -108,9 +113,11 @@ export function renderClientOperations(document: {
 		}
 	}
 	const shapes = Object.entries(document.components.schemas).map(
-		([name, schema]) => `export type ${name} = ${tsType(schema, 0)};`,
+		([name, schema]) =>
+			`export type ${name} = ${pageItem(schema) ? `Page<${pageItem(schema)}>` : tsType(schema, 0)};`,
 	);
 	return `// Generated from docs/openapi.json by \`npm run openapi\`: do not edit.
+import type { Operation, Page } from "./shapes.ts";
 
 ${shapes.join("\n\n")}
 

@@ -1,4 +1,5 @@
 // Generated from docs/openapi.json by `npm run openapi`: do not edit.
+import type { Operation, Page } from "./shapes.ts";
 
 export type Address = {
 	id: string;
@@ -66,7 +67,7 @@ export type Booking = {
 	updatedAt: string;
 };
 
-export type BookingPage = { items: Array<Booking>; total: number; limit: number; offset: number };
+export type BookingPage = Page<Booking>;
 
 export type BusinessSettings = {
 	slotGranularityMinutes: number;
@@ -105,7 +106,7 @@ export type Cleaner = {
 	updatedAt: string;
 };
 
-export type CleanerPage = { items: Array<Cleaner>; total: number; limit: number; offset: number };
+export type CleanerPage = Page<Cleaner>;
 
 export type Customer = {
 	id: string;
@@ -121,7 +122,7 @@ export type Customer = {
 	updatedAt: string;
 };
 
-export type CustomerPage = { items: Array<Customer>; total: number; limit: number; offset: number };
+export type CustomerPage = Page<Customer>;
 
 export type Location = {
 	latitude: number;
@@ -192,7 +193,7 @@ export type Vehicle = {
 	updatedAt: string;
 };
 
-export type VehiclePage = { items: Array<Vehicle>; total: number; limit: number; offset: number };
+export type VehiclePage = Page<Vehicle>;
 
 export type VehicleRemoved = { id: string; removed: true };
 
@@ -219,389 +220,179 @@ export type Error = {
 /** Every operation of the API, keyed by its operation id (the action it calls). */
 export interface Operations {
 	/** The catalog: bookable services with prices and durations per size class */
-	"catalog.list": {
-		pathParams: Record<string, never>;
-		query: { includeInactive?: boolean };
-		body: undefined;
-		status: 200;
-		response: Catalog;
-	};
+	"catalog.list": Operation<Record<string, never>, { includeInactive?: boolean }, undefined, 200, Catalog>;
 	/** Add a service to the catalog */
-	"catalog.create": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: {
-			code: string;
-			name: string;
-			description?: string | null;
-			currency: string;
-			durationsMinutes: { small: number; medium: number; large: number; van: number };
-			pricesMinor: { small: number; medium: number; large: number; van: number };
-			active?: boolean;
-		};
-		status: 201;
-		response: ServiceType;
-	};
+	"catalog.create": Operation<Record<string, never>, Record<string, never>, {
+		code: string;
+		name: string;
+		description?: string | null;
+		currency: string;
+		durationsMinutes: { small: number; medium: number; large: number; van: number };
+		pricesMinor: { small: number; medium: number; large: number; van: number };
+		active?: boolean;
+	}, 201, ServiceType>;
 	/** One service of the catalog, inactive ones included */
-	"catalog.get": {
-		pathParams: { code: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: ServiceType;
-	};
+	"catalog.get": Operation<{ code: string }, Record<string, never>, undefined, 200, ServiceType>;
 	/** Change a service's name, prices, durations or availability */
-	"catalog.update": {
-		pathParams: { code: string };
-		query: Record<string, never>;
-		body: {
-			name?: string;
-			description?: string | null;
-			currency?: string;
-			durationsMinutes?: { small: number; medium: number; large: number; van: number };
-			pricesMinor?: { small: number; medium: number; large: number; van: number };
-			active?: boolean;
-		};
-		status: 200;
-		response: ServiceType;
-	};
+	"catalog.update": Operation<{ code: string }, Record<string, never>, {
+		name?: string;
+		description?: string | null;
+		currency?: string;
+		durationsMinutes?: { small: number; medium: number; large: number; van: number };
+		pricesMinor?: { small: number; medium: number; large: number; van: number };
+		active?: boolean;
+	}, 200, ServiceType>;
 	/** Register the caller's customer profile */
-	"customers.registerMe": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: {
-			displayName: string;
-			email: string;
-			phone?: string | null;
-			language?: string;
-			addresses?: Array<AddressInput>;
-		};
-		status: 200;
-		response: Customer;
-	};
+	"customers.registerMe": Operation<Record<string, never>, Record<string, never>, {
+		displayName: string;
+		email: string;
+		phone?: string | null;
+		language?: string;
+		addresses?: Array<AddressInput>;
+	}, 200, Customer>;
 	/** The caller's customer profile */
-	"customers.me": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Customer;
-	};
+	"customers.me": Operation<Record<string, never>, Record<string, never>, undefined, 200, Customer>;
 	/** Change the caller's profile and addresses */
-	"customers.updateMe": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: {
-			displayName?: string;
-			email?: string;
-			phone?: string | null;
-			language?: string;
-			addresses?: Array<AddressInput>;
-		};
-		status: 200;
-		response: Customer;
-	};
+	"customers.updateMe": Operation<Record<string, never>, Record<string, never>, {
+		displayName?: string;
+		email?: string;
+		phone?: string | null;
+		language?: string;
+		addresses?: Array<AddressInput>;
+	}, 200, Customer>;
 	/** Erase the caller's personal data (the profile row stays, anonymised) */
-	"customers.deleteMe": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Customer;
-	};
+	"customers.deleteMe": Operation<Record<string, never>, Record<string, never>, undefined, 200, Customer>;
 	/** Search customers by name or e-mail */
-	"customers.search": {
-		pathParams: Record<string, never>;
-		query: { q?: string; limit?: number; offset?: number };
-		body: undefined;
-		status: 200;
-		response: CustomerPage;
-	};
+	"customers.search": Operation<Record<string, never>, { q?: string; limit?: number; offset?: number }, undefined, 200, CustomerPage>;
 	/** One customer */
-	"customers.getById": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Customer;
-	};
+	"customers.getById": Operation<{ id: string }, Record<string, never>, undefined, 200, Customer>;
 	/** The caller's vehicles */
-	"vehicles.list": {
-		pathParams: Record<string, never>;
-		query: { limit?: number; offset?: number; ownerId?: string };
-		body: undefined;
-		status: 200;
-		response: VehiclePage;
-	};
+	"vehicles.list": Operation<Record<string, never>, { limit?: number; offset?: number; ownerId?: string }, undefined, 200, VehiclePage>;
 	/** Add a vehicle */
-	"vehicles.create": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: {
-			plate: string;
-			make: string;
-			model: string;
-			year?: number | null;
-			colour?: string | null;
-			sizeClass: "small" | "medium" | "large" | "van";
-		};
-		status: 201;
-		response: Vehicle;
-	};
+	"vehicles.create": Operation<Record<string, never>, Record<string, never>, {
+		plate: string;
+		make: string;
+		model: string;
+		year?: number | null;
+		colour?: string | null;
+		sizeClass: "small" | "medium" | "large" | "van";
+	}, 201, Vehicle>;
 	/** One of the caller's vehicles, with its cleaning history */
-	"vehicles.get": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Vehicle;
-	};
+	"vehicles.get": Operation<{ id: string }, Record<string, never>, undefined, 200, Vehicle>;
 	/** Change a vehicle (its size class drives prices and durations) */
-	"vehicles.update": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: {
-			plate?: string;
-			make?: string;
-			model?: string;
-			year?: number | null;
-			colour?: string | null;
-			sizeClass?: "small" | "medium" | "large" | "van";
-		};
-		status: 200;
-		response: Vehicle;
-	};
+	"vehicles.update": Operation<{ id: string }, Record<string, never>, {
+		plate?: string;
+		make?: string;
+		model?: string;
+		year?: number | null;
+		colour?: string | null;
+		sizeClass?: "small" | "medium" | "large" | "van";
+	}, 200, Vehicle>;
 	/** Remove a vehicle */
-	"vehicles.remove": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: VehicleRemoved;
-	};
+	"vehicles.remove": Operation<{ id: string }, Record<string, never>, undefined, 200, VehicleRemoved>;
 	/** Add a cleaner */
-	"cleaners.create": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: {
-			subject: string;
-			displayName: string;
-			email?: string | null;
-			phone?: string | null;
-			skills: Array<string>;
-			homeBase: { latitude: number; longitude: number };
-			radiusKm: number;
-			weeklyHours?: WeeklyHoursInput;
-		};
-		status: 201;
-		response: Cleaner;
-	};
+	"cleaners.create": Operation<Record<string, never>, Record<string, never>, {
+		subject: string;
+		displayName: string;
+		email?: string | null;
+		phone?: string | null;
+		skills: Array<string>;
+		homeBase: { latitude: number; longitude: number };
+		radiusKm: number;
+		weeklyHours?: WeeklyHoursInput;
+	}, 201, Cleaner>;
 	/** Cleaners, by activity and skill */
-	"cleaners.find": {
-		pathParams: Record<string, never>;
-		query: { active?: boolean; skill?: string; limit?: number; offset?: number };
-		body: undefined;
-		status: 200;
-		response: CleanerPage;
-	};
+	"cleaners.find": Operation<Record<string, never>, { active?: boolean; skill?: string; limit?: number; offset?: number }, undefined, 200, CleanerPage>;
 	/** The caller's cleaner profile */
-	"cleaners.me": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Cleaner;
-	};
+	"cleaners.me": Operation<Record<string, never>, Record<string, never>, undefined, 200, Cleaner>;
 	/** Change the caller's skills, area, working hours and time off */
-	"cleaners.updateMe": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: {
-			displayName?: string;
-			phone?: string | null;
-			skills?: Array<string>;
-			homeBase?: { latitude: number; longitude: number };
-			radiusKm?: number;
-			weeklyHours?: WeeklyHoursInput;
-			timeOff?: Array<{ id?: string; start: string; end: string; reason?: string | null }>;
-		};
-		status: 200;
-		response: Cleaner;
-	};
+	"cleaners.updateMe": Operation<Record<string, never>, Record<string, never>, {
+		displayName?: string;
+		phone?: string | null;
+		skills?: Array<string>;
+		homeBase?: { latitude: number; longitude: number };
+		radiusKm?: number;
+		weeklyHours?: WeeklyHoursInput;
+		timeOff?: Array<{ id?: string; start: string; end: string; reason?: string | null }>;
+	}, 200, Cleaner>;
 	/** The caller's jobs between `from` and `to` (default: the next 8 days) */
-	"cleaners.agenda": {
-		pathParams: Record<string, never>;
-		query: { from?: string; to?: string };
-		body: undefined;
-		status: 200;
-		response: Agenda;
-	};
+	"cleaners.agenda": Operation<Record<string, never>, { from?: string; to?: string }, undefined, 200, Agenda>;
 	/** A cleaner's public profile (the whole profile for admins) */
-	"cleaners.get": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Cleaner | PublicCleaner;
-	};
+	"cleaners.get": Operation<{ id: string }, Record<string, never>, undefined, 200, Cleaner | PublicCleaner>;
 	/** Change a cleaner */
-	"cleaners.update": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: {
-			displayName?: string;
-			email?: string | null;
-			phone?: string | null;
-			skills?: Array<string>;
-			homeBase?: { latitude: number; longitude: number };
-			radiusKm?: number;
-			weeklyHours?: WeeklyHoursInput;
-			timeOff?: Array<{ id?: string; start: string; end: string; reason?: string | null }>;
-		};
-		status: 200;
-		response: Cleaner;
-	};
+	"cleaners.update": Operation<{ id: string }, Record<string, never>, {
+		displayName?: string;
+		email?: string | null;
+		phone?: string | null;
+		skills?: Array<string>;
+		homeBase?: { latitude: number; longitude: number };
+		radiusKm?: number;
+		weeklyHours?: WeeklyHoursInput;
+		timeOff?: Array<{ id?: string; start: string; end: string; reason?: string | null }>;
+	}, 200, Cleaner>;
 	/** Let a cleaner take jobs again */
-	"cleaners.activate": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Cleaner;
-	};
+	"cleaners.activate": Operation<{ id: string }, Record<string, never>, undefined, 200, Cleaner>;
 	/** Stop offering a cleaner's time */
-	"cleaners.deactivate": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Cleaner;
-	};
+	"cleaners.deactivate": Operation<{ id: string }, Record<string, never>, undefined, 200, Cleaner>;
 	/** Free start times for a service and vehicle on a day, with the price */
-	"availability.search": {
-		pathParams: Record<string, never>;
-		query: {
-			serviceType: string;
-			vehicleId: string;
-			date: string;
-			latitude?: number;
-			longitude?: number;
-		};
-		body: undefined;
-		status: 200;
-		response: Availability;
-	};
+	"availability.search": Operation<Record<string, never>, {
+		serviceType: string;
+		vehicleId: string;
+		date: string;
+		latitude?: number;
+		longitude?: number;
+	}, undefined, 200, Availability>;
 	/** Book a service (send an Idempotency-Key) */
-	"bookings.create": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: {
-			vehicleId: string;
-			serviceType: string;
-			start: string;
-			location?: { latitude: number; longitude: number };
-			address?: {
-				label?: string | null;
-				street: string;
-				postcode: string;
-				city: string;
-				country: string;
-				latitude: number;
-				longitude: number;
-			};
-			cleanerId?: string;
-			notes?: string;
+	"bookings.create": Operation<Record<string, never>, Record<string, never>, {
+		vehicleId: string;
+		serviceType: string;
+		start: string;
+		location?: { latitude: number; longitude: number };
+		address?: {
+			label?: string | null;
+			street: string;
+			postcode: string;
+			city: string;
+			country: string;
+			latitude: number;
+			longitude: number;
 		};
-		status: 201;
-		response: Booking;
-	};
+		cleanerId?: string;
+		notes?: string;
+	}, 201, Booking>;
 	/** Bookings: the caller's own; admins filter by status, cleaner, customer and time */
-	"bookings.list": {
-		pathParams: Record<string, never>;
-		query: {
-			limit?: number;
-			offset?: number;
-			status?: "confirmed" | "in_progress" | "completed" | "cancelled";
-			cleanerId?: string;
-			customerId?: string;
-			from?: string;
-			to?: string;
-		};
-		body: undefined;
-		status: 200;
-		response: BookingPage;
-	};
+	"bookings.list": Operation<Record<string, never>, {
+		limit?: number;
+		offset?: number;
+		status?: "confirmed" | "in_progress" | "completed" | "cancelled";
+		cleanerId?: string;
+		customerId?: string;
+		from?: string;
+		to?: string;
+	}, undefined, 200, BookingPage>;
 	/** One booking */
-	"bookings.get": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Booking;
-	};
+	"bookings.get": Operation<{ id: string }, Record<string, never>, undefined, 200, Booking>;
 	/** Cancel a booking (a fee applies after the cut-off) */
-	"bookings.cancel": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Booking;
-	};
+	"bookings.cancel": Operation<{ id: string }, Record<string, never>, undefined, 200, Booking>;
 	/** Move a booking to another start time */
-	"bookings.reschedule": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: { start: string };
-		status: 200;
-		response: Booking;
-	};
+	"bookings.reschedule": Operation<{ id: string }, Record<string, never>, { start: string }, 200, Booking>;
 	/** Start the job (the assigned cleaner) */
-	"bookings.start": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Booking;
-	};
+	"bookings.start": Operation<{ id: string }, Record<string, never>, undefined, 200, Booking>;
 	/** Complete the job (the assigned cleaner) */
-	"bookings.complete": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: Booking;
-	};
+	"bookings.complete": Operation<{ id: string }, Record<string, never>, undefined, 200, Booking>;
 	/** Rate a completed job */
-	"bookings.rate": {
-		pathParams: { id: string };
-		query: Record<string, never>;
-		body: { score: number; comment?: string };
-		status: 200;
-		response: Booking;
-	};
+	"bookings.rate": Operation<{ id: string }, Record<string, never>, { score: number; comment?: string }, 200, Booking>;
 	/** The runtime business settings and who changed them */
-	"configuration.list": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: undefined;
-		status: 200;
-		response: SettingsView;
-	};
+	"configuration.list": Operation<Record<string, never>, Record<string, never>, undefined, 200, SettingsView>;
 	/** Change runtime business settings (every node applies them at once) */
-	"configuration.update": {
-		pathParams: Record<string, never>;
-		query: Record<string, never>;
-		body: {
-			slotGranularityMinutes?: number;
-			travelBufferMinutes?: number;
-			cancellationCutoffHours?: number;
-			lateCancellationFeePercent?: number;
-			timeZone?: string;
-			availabilityCacheTtlSeconds?: number;
-		};
-		status: 200;
-		response: SettingsView;
-	};
+	"configuration.update": Operation<Record<string, never>, Record<string, never>, {
+		slotGranularityMinutes?: number;
+		travelBufferMinutes?: number;
+		cancellationCutoffHours?: number;
+		lateCancellationFeePercent?: number;
+		timeZone?: string;
+		availabilityCacheTtlSeconds?: number;
+	}, 200, SettingsView>;
 }
 
 export type OperationId = keyof Operations;

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Admin } from "@platformatic/kafka";
-import { type Cluster, infra, NAMESPACE, startCluster } from "../support/cluster.ts";
+import { infra, NAMESPACE, startCluster } from "../support/cluster.ts";
 import { walkEveryOperation } from "../support/contract-walk.ts";
 import { eventually } from "../support/eventually.ts";
 import {
@@ -13,16 +13,10 @@ import {
 	freshArea,
 	nextWeekday,
 } from "../support/fixtures.ts";
+import { perFile } from "../support/per-file.ts";
 import { metricValue } from "../support/platform.ts";
 
-let cluster: Cluster;
-
-before(async () => {
-	cluster = await startCluster();
-});
-after(async () => {
-	await cluster?.stop();
-});
+const cluster = perFile(() => startCluster());
 
 const MONDAY = 1;
 

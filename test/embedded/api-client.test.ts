@@ -1,17 +1,12 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ApiError, createApiClient } from "../../clients/api/client.ts";
 import { at, createCleaner, freshArea, nextWeekday } from "../support/fixtures.ts";
-import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
+import { perFile } from "../support/per-file.ts";
+import { startPlatform } from "../support/platform.ts";
 
-let platform: EmbeddedPlatform;
-before(async () => {
-	platform = await startPlatform();
-});
-after(async () => {
-	await platform?.stop();
-});
+const platform = perFile(() => startPlatform());
 
 describe("the typed client (clients/api)", () => {
 	it("books through the generated types, and reports a taken slot as an ApiError with its type", async () => {

@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { walkEveryOperation } from "../support/contract-walk.ts";
-import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
+import { perFile } from "../support/per-file.ts";
+import { startPlatform } from "../support/platform.ts";
 
-let platform: EmbeddedPlatform;
-before(async () => {
-	platform = await startPlatform();
-});
-after(async () => {
-	await platform?.stop();
-});
+const platform = perFile(() => startPlatform());
 
 describe("every operation answers as docs/openapi.json says (embedded)", () => {
 	it("serves the document and its documentation page", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
 	at,
 	createCleaner,
@@ -11,16 +11,10 @@ import {
 	freshArea,
 	nextWeekday,
 } from "../support/fixtures.ts";
-import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
+import { perFile } from "../support/per-file.ts";
+import { startPlatform } from "../support/platform.ts";
 
-let platform: EmbeddedPlatform;
-
-before(async () => {
-	platform = await startPlatform();
-});
-after(async () => {
-	await platform?.stop();
-});
+const platform = perFile(() => startPlatform());
 
 const MONDAY = 1;
 

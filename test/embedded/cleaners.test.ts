@@ -7,6 +7,8 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import {
+	assertRejected,
+	assertUnknownField,
 	at,
 	createCleaner,
 	createVehicle,
@@ -14,24 +16,8 @@ import {
 	freshArea,
 	nextWeekday,
 } from "../support/fixtures.ts";
-import { type ApiResponse, type EmbeddedPlatform, metricValue, startPlatform } from "../support/platform.ts";
-
-/** Asserts a 422 whose details name `field`. */
-function assertRejected(response: ApiResponse, field: string): void {
-	assert.equal(response.status, 422, JSON.stringify(response.body));
-	const fields = (response.body.error.details as Array<{ field: string }>).map((detail) => detail.field);
-	assert.ok(fields.includes(field), `expected ${field} among ${fields.join(", ")}`);
-}
-
-/** Asserts the 422 of a `$$strict` schema: a key the action does not accept (server-owned or unknown). */
-function assertUnknownField(response: ApiResponse, key: string): void {
-	assert.equal(response.status, 422, JSON.stringify(response.body));
-	const details = response.body.error.details as Array<{ rule: string; message: string }>;
-	assert.ok(
-		details.some((detail) => detail.rule === "objectStrict" && detail.message.includes(`'${key}'`)),
-		JSON.stringify(details),
-	);
-}
+import { perFile } from "../support/per-file.ts";
+import { metricValue, startPlatform } from "../support/platform.ts";
 
 const OFFICE_HOURS = {
 	monday: [
@@ -54,15 +40,7 @@ function newCleaner(overrides: Record<string, unknown> = {}) {
 	};
 }
 
-let platform: EmbeddedPlatform;
-
-before(async () => {
-	platform = await startPlatform();
-});
-
-after(async () => {
-	await platform?.stop();
-});
+const platform = perFile(() => startPlatform());
 
 describe("seeded cleaners and self-service (GET/PATCH /cleaners/me)", () => {
 	test("the demo logins carla and dan have profiles with every skill, around Amsterdam", async () => {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { at, createCleaner, createVehicle, everyDay, freshArea, hourlySlots } from "../support/fixtures.ts";
+import { createCleaner, createVehicle, everyDay, freshArea, hourlySlots } from "../support/fixtures.ts";
 import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
 
 /**

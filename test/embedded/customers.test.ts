@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { createVehicle, expectStatus, nextWeekday } from "../support/fixtures.ts";
-import { type ApiResponse, type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
+import {
+	assertRejected,
+	assertUnknownField,
+	createVehicle,
+	expectStatus,
+	nextWeekday,
+} from "../support/fixtures.ts";
+import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
 
 const HOME = {
 	label: "Home",
@@ -19,23 +25,6 @@ const PROFILE = {
 	phone: "+31612345678",
 	language: "nl-nl",
 };
-
-/** Asserts a 422 whose details name `field`. */
-function assertRejected(response: ApiResponse, field: string): void {
-	assert.equal(response.status, 422, JSON.stringify(response.body));
-	const fields = (response.body.error.details as Array<{ field: string }>).map((detail) => detail.field);
-	assert.ok(fields.includes(field), `expected ${field} among ${fields.join(", ")}`);
-}
-
-/** Asserts the 422 of a `$$strict` schema: a key the action does not accept (server-owned or unknown). */
-function assertUnknownField(response: ApiResponse, key: string): void {
-	assert.equal(response.status, 422, JSON.stringify(response.body));
-	const details = response.body.error.details as Array<{ rule: string; message: string }>;
-	assert.ok(
-		details.some((detail) => detail.rule === "objectStrict" && detail.message.includes(`'${key}'`)),
-		JSON.stringify(details),
-	);
-}
 
 // The seeded platform holds the demo customers; the empty one shows registration from scratch.
 let platform: EmbeddedPlatform;

@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { eventually } from "../support/eventually.ts";
 import { at, createVehicle, expectStatus, nextWeekday } from "../support/fixtures.ts";
-import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
+import { perFile } from "../support/per-file.ts";
+import { startPlatform } from "../support/platform.ts";
 
-let platform: EmbeddedPlatform;
-
-before(async () => {
-	platform = await startPlatform();
-});
-after(async () => {
-	await platform?.stop();
-});
+const platform = perFile(() => startPlatform());
 
 const TUESDAY = 2;
 

@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, before, describe, it } from "node:test";
-import { type EmbeddedPlatform, metricValue, startPlatform } from "../support/platform.ts";
+import { describe, it } from "node:test";
+import { perFile } from "../support/per-file.ts";
+import { metricValue, startPlatform } from "../support/platform.ts";
 
-let platform: EmbeddedPlatform;
-
-before(async () => {
-	platform = await startPlatform({ LOG_LEVEL: "info" });
-});
-after(async () => {
-	await platform?.stop();
-});
+const platform = perFile(() => startPlatform({ LOG_LEVEL: "info" }));
 
 describe("the embedded platform", () => {
 	it("reports Node 24 and its URLs in the start-up log", async () => {

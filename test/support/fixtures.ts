@@ -1,7 +1,9 @@
+import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
+import { UnprocessableError } from "../../lib/errors.ts";
 import { WEEKDAYS } from "../../lib/weekdays.ts";
-import type { ApiClient, Caller } from "./platform.ts";
+import type { ApiClient, ApiResponse, Caller } from "./platform.ts";
 
 export const ZONE = "Europe/Amsterdam";
 
@@ -29,6 +31,36 @@ export function expectStatus(
 	if (response.status !== status) {
 		throw new Error(`${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
 	}
+}
+
+/** Asserts a 422 whose details name `field`. */
+export function assertRejected(response: ApiResponse, field: string): void {
+	assert.equal(response.status, 422, JSON.stringify(response.body));
+	const fields = (response.body.error.details as Array<{ field: string }>).map((detail) => detail.field);
+	assert.ok(fields.includes(field), `expected ${field} among ${fields.join(", ")}`);
+}
+
+/** Asserts the 422 of a `$$strict` schema: a key the action does not accept (server-owned or unknown). */
+export function assertUnknownField(response: ApiResponse, key: string): void {
+	assert.equal(response.status, 422, JSON.stringify(response.body));
+	const details = response.body.error.details as Array<{ rule: string; message: string }>;
+	assert.ok(
+		details.some((detail) => detail.rule === "objectStrict" && detail.message.includes(`'${key}'`)),
+		JSON.stringify(details),
+	);
+}
+
+/** Asserts that a domain rule refuses its input with a 422 naming `field`, and only it. */
+export function assertUnprocessable(action: () => unknown, field: string): void {
+	assert.throws(action, (error: unknown) => {
+		assert.ok(error instanceof UnprocessableError, `expected UnprocessableError, got ${error}`);
+		assert.equal(error.code, 422);
+		assert.deepEqual(
+			(error.data as Array<{ field: string }>).map((item) => item.field),
+			[field],
+		);
+		return true;
+	});
 }
 
 /** A cleaner created by the admin, in an area of its own so that tests do not see each other's cleaners. */

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { UnprocessableError } from "../../lib/errors.ts";
 import { E164_PATTERN } from "../../lib/input-rules.ts";
 import {
 	type AddressInput,
@@ -10,17 +9,7 @@ import {
 	MAX_ADDRESSES,
 	normaliseAddresses,
 } from "../../services/customer/customer-rules.ts";
-
-function assertRejected(action: () => unknown, field: string): void {
-	assert.throws(action, (error: unknown) => {
-		assert.ok(error instanceof UnprocessableError, `expected UnprocessableError, got ${error}`);
-		assert.deepEqual(
-			(error.data as Array<{ field: string }>).map((item) => item.field),
-			[field],
-		);
-		return true;
-	});
-}
+import { assertUnprocessable } from "../support/fixtures.ts";
 
 const address = (overrides: Partial<AddressInput> = {}): AddressInput => ({
 	street: "Prinsengracht 263",
@@ -49,7 +38,8 @@ describe("canonicalLanguage", () => {
 	}
 
 	for (const tag of ["english", "e", "x-private", "en_GB", "en-", "", "nl-NL-amsterdam-west"]) {
-		test(`refuses ${JSON.stringify(tag)}`, () => assertRejected(() => canonicalLanguage(tag), "language"));
+		test(`refuses ${JSON.stringify(tag)}`, () =>
+			assertUnprocessable(() => canonicalLanguage(tag), "language"));
 	}
 });
 
@@ -100,7 +90,7 @@ describe("normaliseAddresses", () => {
 	});
 
 	test("two defaults are refused, naming the second", () => {
-		assertRejected(
+		assertUnprocessable(
 			() =>
 				normaliseAddresses(
 					[address({ isDefault: true }), address(), address({ isDefault: true })],
@@ -112,7 +102,7 @@ describe("normaliseAddresses", () => {
 
 	test("country codes are upper-cased and must exist", () => {
 		assert.equal(normaliseAddresses([address({ country: "be" })], new Set())[0].country, "BE");
-		assertRejected(
+		assertUnprocessable(
 			() => normaliseAddresses([address(), address({ country: "XX" })], new Set()),
 			"addresses[1].country",
 		);
@@ -134,7 +124,7 @@ describe("normaliseAddresses", () => {
 	});
 
 	test(`at most ${MAX_ADDRESSES} addresses`, () => {
-		assertRejected(
+		assertUnprocessable(
 			() =>
 				normaliseAddresses(
 					Array.from({ length: MAX_ADDRESSES + 1 }, () => address()),

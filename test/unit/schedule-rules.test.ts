@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { UnprocessableError } from "../../lib/errors.ts";
 import type { TimeOffPeriod } from "../../services/cleaner/contract.ts";
 import {
 	distanceKm,
@@ -15,19 +14,7 @@ import {
 	timeOffWithin,
 	WEEKDAYS,
 } from "../../services/cleaner/schedule-rules.ts";
-
-/** Asserts a 422 whose details name `field`. */
-function assertRejected(action: () => unknown, field: string): void {
-	assert.throws(action, (error: unknown) => {
-		assert.ok(error instanceof UnprocessableError, `expected UnprocessableError, got ${error}`);
-		assert.equal(error.code, 422);
-		assert.deepEqual(
-			(error.data as Array<{ field: string }>).map((item) => item.field),
-			[field],
-		);
-		return true;
-	});
-}
+import { assertUnprocessable } from "../support/fixtures.ts";
 
 const AMSTERDAM = { latitude: 52.3676, longitude: 4.9041 };
 const ROTTERDAM = { latitude: 51.9244, longitude: 4.4777 };
@@ -53,18 +40,18 @@ describe("normaliseWeeklyHours", () => {
 	});
 
 	test("refuses an inverted or empty interval, naming it", () => {
-		assertRejected(
+		assertUnprocessable(
 			() => normaliseWeeklyHours({ tuesday: [{ start: "12:00", end: "08:00" }] }),
 			"weeklyHours.tuesday[0]",
 		);
-		assertRejected(
+		assertUnprocessable(
 			() => normaliseWeeklyHours({ tuesday: [{ start: "09:00", end: "09:00" }] }),
 			"weeklyHours.tuesday[0]",
 		);
 	});
 
 	test("refuses overlapping intervals, naming the later one by its position in the request", () => {
-		assertRejected(
+		assertUnprocessable(
 			() =>
 				normaliseWeeklyHours({
 					friday: [
@@ -78,7 +65,7 @@ describe("normaliseWeeklyHours", () => {
 	});
 
 	test("refuses touching intervals (they must be sent as one)", () => {
-		assertRejected(
+		assertUnprocessable(
 			() =>
 				normaliseWeeklyHours({
 					monday: [
@@ -109,7 +96,7 @@ describe("parseInstant", () => {
 
 	for (const value of ["2030-06-01T10:00:00", "2030-06-01", "2030-02-30T10:00:00Z", "tomorrow", ""]) {
 		test(`refuses ${JSON.stringify(value)}`, () => {
-			assertRejected(() => parseInstant(value, "timeOff[0].start"), "timeOff[0].start");
+			assertUnprocessable(() => parseInstant(value, "timeOff[0].start"), "timeOff[0].start");
 		});
 	}
 });
@@ -163,11 +150,11 @@ describe("normaliseTimeOff", () => {
 	});
 
 	test("refuses an inverted period and overlapping periods, naming them", () => {
-		assertRejected(
+		assertUnprocessable(
 			() => normaliseTimeOff([{ start: "2030-07-02T00:00:00Z", end: "2030-07-01T00:00:00Z" }], new Set()),
 			"timeOff[0]",
 		);
-		assertRejected(
+		assertUnprocessable(
 			() =>
 				normaliseTimeOff(
 					[
@@ -181,7 +168,7 @@ describe("normaliseTimeOff", () => {
 	});
 
 	test("names the bad instant of a period", () => {
-		assertRejected(
+		assertUnprocessable(
 			() => normaliseTimeOff([{ start: "2030-07-01T00:00:00Z", end: "next week" }], new Set()),
 			"timeOff[0].end",
 		);
