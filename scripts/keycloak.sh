@@ -66,16 +66,11 @@ ensure_distribution() {
   (cd "$KEYCLOAK_HOME" && unzip -q -o "$zip")
 }
 
-running_pid() {
-  local pid
-  [[ -f "$PID_FILE" ]] || return 1
-  pid="$(cat "$PID_FILE")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  printf '%s' "$pid"
-}
+# shellcheck source=lib/background-server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/background-server.sh"
 
 cmd_up() {
-  local t0 pid java_home i
+  local t0 pid java_home
   t0="$(now_ms)"
   if answering; then
     log "already answering on port $KEYCLOAK_PORT"
@@ -99,27 +94,13 @@ cmd_up() {
     printf '%s\n' "$pid" >"$PID_FILE"
     log "started Keycloak $KEYCLOAK_VERSION (pid $pid, $(java_major "$java_home" | sed 's/^/Java /')), waiting up to ${START_TIMEOUT}s"
   fi
-  for ((i = 0; i < START_TIMEOUT; i++)); do
-    answering && { log "up on 127.0.0.1:$KEYCLOAK_PORT, realm cleaning-platform [$(elapsed "$t0")]"; return; }
-    kill -0 "$pid" 2>/dev/null || { tail -n 40 "$LOG_FILE" >&2; rm -f "$PID_FILE"; die "Keycloak exited during start-up"; }
-    sleep 1
-  done
-  tail -n 40 "$LOG_FILE" >&2
-  die "Keycloak not answering after ${START_TIMEOUT}s ('scripts/keycloak.sh down' stops it)"
+  wait_until_answering Keycloak "$pid" "$START_TIMEOUT"
+  log "up on 127.0.0.1:$KEYCLOAK_PORT, realm cleaning-platform [$(elapsed "$t0")]"
 }
 
 cmd_down() {
-  local pid i
-  if pid="$(running_pid)"; then
-    log "stopping Keycloak (pid $pid)"
-    # kc.sh execs java in the same process group: signal the group.
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 120; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null || true
-  else
-    log "not running"
-  fi
-  rm -f "$PID_FILE"
+  # kc.sh execs java in the same process group, which stop_server signals.
+  stop_server Keycloak 30
   if [[ "${1:-}" == --purge ]]; then
     rm -rf "$KEYCLOAK_HOME"
     log "deleted $KEYCLOAK_HOME"

@@ -39,16 +39,11 @@ ensure_jar() {
   rm -rf "$tmp"
 }
 
-running_pid() {
-  local pid
-  [[ -f "$PID_FILE" ]] || return 1
-  pid="$(cat "$PID_FILE")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  printf '%s' "$pid"
-}
+# shellcheck source=lib/background-server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/background-server.sh"
 
 cmd_up() {
-  local pid i
+  local pid
   if answering; then
     log "already answering on port $ZIPKIN_PORT"
     return
@@ -63,26 +58,12 @@ cmd_up() {
     printf '%s\n' "$pid" >"$PID_FILE"
     log "started Zipkin $ZIPKIN_VERSION (pid $pid), waiting up to ${START_TIMEOUT}s"
   fi
-  for ((i = 0; i < START_TIMEOUT * 2; i++)); do
-    answering && { log "up on 127.0.0.1:$ZIPKIN_PORT (in-memory storage)"; return; }
-    kill -0 "$pid" 2>/dev/null || { tail -n 40 "$LOG_FILE" >&2; rm -f "$PID_FILE"; die "Zipkin exited during start-up"; }
-    sleep 0.5
-  done
-  tail -n 40 "$LOG_FILE" >&2
-  die "Zipkin not answering after ${START_TIMEOUT}s ('scripts/zipkin.sh down' stops it)"
+  wait_until_answering Zipkin "$pid" "$START_TIMEOUT"
+  log "up on 127.0.0.1:$ZIPKIN_PORT (in-memory storage)"
 }
 
 cmd_down() {
-  local pid i
-  if pid="$(running_pid)"; then
-    log "stopping Zipkin (pid $pid)"
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 60; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL -- "-$pid" 2>/dev/null || true
-  else
-    log "not running"
-  fi
-  rm -f "$PID_FILE"
+  stop_server Zipkin 15
 }
 
 cmd_status() {

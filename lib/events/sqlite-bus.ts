@@ -60,7 +60,7 @@ function delivered(row: LogRow): DeliveredRecord {
 /** Records a reader takes from the file at once. */
 const FETCH_SIZE = 100;
 /** How long a stopping consumer goes on applying what the log holds, while producers finish, before it gives up. */
-const DRAIN_TIMEOUT_MS = 5_000;
+const DRAIN_TIMEOUT_MS = 10_000;
 const PURGE_EVERY_MS = 3_600_000;
 
 interface Member {
