@@ -1428,6 +1428,7 @@ function destinations(k: Rendered, pod: ServicePod): Array<{ what: string; host:
 		...(pod.config.services.includes("gateway")
 			? url("the identity provider", pod.config.oidc.issuer, 443)
 			: []),
+		...url("the SMTP relay", pod.env.SMTP_URL, 587),
 		...url("Loki (its log agent)", loki, 80),
 	];
 }
