@@ -1,7 +1,7 @@
-import type { BrokerOptions, TransporterConfig } from "moleculer";
+import type { BrokerOptions, ServiceBroker, TransporterConfig } from "moleculer";
 import pino from "pino";
 import { config } from "./config/index.ts";
-import { closeEventBus } from "./lib/events/bus.ts";
+import { checkEventBusAccess, closeEventBus } from "./lib/events/bus.ts";
 import { CoalescingKafkaTransporter } from "./lib/kafka-transporter.ts";
 import { logContextFields, RequestLogMiddleware } from "./lib/log-context.ts";
 import { NodeMetricsMiddleware } from "./lib/node-metrics.middleware.ts";
@@ -16,8 +16,11 @@ import { OPS_COMMANDS } from "./ops/commands.ts";
 function transporterFor(url: string): CoalescingKafkaTransporter | TransporterConfig {
 	// NATS only for the benchmark's comparison of transporters.
 	if (url.startsWith("nats:")) return { type: "NATS", options: { url } };
-	return new CoalescingKafkaTransporter({
-		bootstrapBrokers: [new URL(url).host],
+	const host = new URL(url).host;
+	const { sasl } = config.kafkaSecurity;
+	const connection = `Kafka transporter (${host}${sasl === null ? "" : ` as ${sasl.username}`})`;
+	return new CoalescingKafkaTransporter(connection, {
+		bootstrapBrokers: [host],
 		clientId: config.nodeId,
 		// A stable group per node: restarts reuse it instead of leaving a new empty group behind each time.
 		// The transporter consumes from the latest offset, so a restarted node never replays old requests.
@@ -26,7 +29,8 @@ function transporterFor(url: string): CoalescingKafkaTransporter | TransporterCo
 		admin: kafkaClientSecurity(),
 		consumer: {
 			...kafkaClientSecurity(),
-			groupId: `${config.namespace}-${config.nodeId}`,
+			// Named like its topics (MOL-<namespace>.…), so that one ACL prefix covers everything of the transporter.
+			groupId: `MOL-${config.namespace}.${config.nodeId}`,
 			sessionTimeout: 10_000,
 			rebalanceTimeout: 10_000,
 			heartbeatInterval: 1_000,
@@ -142,7 +146,13 @@ const brokerConfig: BrokerOptions = {
 				},
 
 	validator: new NullAwareValidator(),
-	middlewares: [TransportFailureMiddleware, NodeMetricsMiddleware, RequestLogMiddleware],
+	middlewares: [
+		TransportFailureMiddleware,
+		NodeMetricsMiddleware,
+		RequestLogMiddleware,
+		// Before the transporter connects: a refused Kafka password or certificate stops the node at once.
+		{ name: "EventBusAccess", starting: (broker: ServiceBroker) => checkEventBusAccess(broker.logger) },
+	],
 
 	// Ops at the REPL (`npm run ops`, `npm run repl`): outbox, consumers, dlq, settings, bookings, cache.
 	replOptions: { customCommands: OPS_COMMANDS, delimiter: config.role === "ops" ? "ops $" : "mol $" },

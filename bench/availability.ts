@@ -33,6 +33,7 @@ import type { ServiceBroker } from "moleculer";
 import type { Model, ModelStatic, Sequelize } from "sequelize";
 import type { BusinessSettingsHolder } from "../mixins/business-settings.mixin.ts";
 import type { CleanerDay } from "../services/booking/availability-rules.ts";
+import { grantKafkaAcls, kafkaEnv } from "../test/support/kafka.ts";
 import { freePort, spawnNode, stopNode, waitForReady } from "../test/support/platform.ts";
 import {
 	argNumber,
@@ -136,9 +137,10 @@ function workerEnv(backend: Backend, opsPort: number, dataDir: string): Record<s
 		Object.assign(env, {
 			SERVICES: "booking",
 			TRANSPORTER_URL: BENCH_KAFKA_URL,
-			// Domain-event topics (work in progress elsewhere); prefixed so they never mix with the tests' topics.
+			// Domain-event topics prefixed so they never mix with the tests' topics.
 			EVENTS_KAFKA_URL: BENCH_KAFKA_URL,
 			EVENTS_TOPIC_PREFIX: "bench-avail.",
+			...kafkaEnv("booking"),
 		});
 	}
 	return env;
@@ -169,6 +171,8 @@ async function worker(backend: Backend): Promise<void> {
 		await recreateDatabases(databases);
 		await flushBenchRedis();
 	}
+	if (backend === "cluster")
+		await grantKafkaAcls({ namespace: `bench-avail-${backend}`, eventsPrefix: "bench-avail." });
 	// Cluster: the services the search calls on other nodes, started first (they migrate their databases).
 	const remoteNodes: ChildProcess[] = [];
 	const stopRemoteNodes = () => Promise.all(remoteNodes.map((child) => stopNode(child)));
@@ -180,6 +184,7 @@ async function worker(backend: Backend): Promise<void> {
 					const child = spawnNode(
 						{
 							...(process.env as Record<string, string>),
+							...kafkaEnv(name),
 							SERVICES: name,
 							NODE_ID: `bench-avail-${name}`,
 							OPS_PORT: String(opsPort),

@@ -19,7 +19,8 @@ import {
 	stringDeserializers,
 	stringSerializers,
 } from "@platformatic/kafka";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { Kafka, Partitioners } from "kafkajs";
+import { kafkajsConfig, platformaticConfig } from "../test/support/kafka.ts";
 import { argNumber, BENCH_KAFKA_URL, latencyStats, machineInfo, now, printJson, table } from "./lib.ts";
 
 const N = argNumber("n", 300);
@@ -35,13 +36,13 @@ interface Client {
 }
 
 async function createTopic(topic: string): Promise<void> {
-	const admin = new Admin({ clientId: "bench-event-clients", bootstrapBrokers: [broker] });
+	const admin = new Admin({ clientId: "bench-event-clients", ...platformaticConfig() });
 	await admin.createTopics({ topics: [topic], partitions: 1, replicas: 1 });
 	await admin.close();
 }
 
 function kafkajsClient(topic: string): Client {
-	const kafka = new Kafka({ clientId: "bench-kafkajs", brokers: [broker], logLevel: logLevel.NOTHING });
+	const kafka = new Kafka({ clientId: "bench-kafkajs", ...kafkajsConfig() });
 	const producer = kafka.producer({
 		idempotent: true,
 		maxInFlightRequests: 1,
@@ -78,13 +79,13 @@ function kafkajsClient(topic: string): Client {
 function platformaticClient(topic: string): Client {
 	const producer = new PlatformaticProducer({
 		clientId: "bench-platformatic",
-		bootstrapBrokers: [broker],
+		...platformaticConfig(),
 		idempotent: true,
 		serializers: stringSerializers,
 	});
 	const consumer = new PlatformaticConsumer({
 		clientId: "bench-platformatic",
-		bootstrapBrokers: [broker],
+		...platformaticConfig(),
 		groupId: `bench-platformatic-${randomUUID()}`,
 		deserializers: stringDeserializers,
 		maxWaitTime: 1_000,
@@ -173,7 +174,7 @@ for (const make of [kafkajsClient, platformaticClient, kafkajsClient, platformat
 }
 console.log(
 	table(
-		`Domain-event clients (Kafka ${broker}, n=${N}, ${BATCH} records for throughput; each client twice, alternating)`,
+		`Domain-event clients (Kafka ${broker} over SASL_SSL as admin, n=${N}, ${BATCH} records for throughput; each client twice, alternating)`,
 		["client", "publish p50", "publish p99", "delivery p50", "delivery p99", "records/s"],
 		results.map((r) => [
 			r.client,

@@ -19,6 +19,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { grantKafkaAcls, kafkaEnv, kafkaPrincipalOf } from "../test/support/kafka.ts";
 import {
 	ApiClient,
 	freePort,
@@ -130,6 +131,7 @@ async function cluster(kind: "cluster" | "cluster-nats"): Promise<BenchPlatform>
 	const prefix = "cluster";
 	await recreateDatabases(databasesOf(prefix));
 	await flushBenchRedis();
+	await grantKafkaAcls({ namespace: "bench", eventsPrefix: "bench." });
 	const logDir = await mkdtemp(join(tmpdir(), "bench-cluster-"));
 	const [httpPort, idpPort] = [await freePort(), await freePort()];
 	const common: Record<string, string> = {
@@ -138,7 +140,7 @@ async function cluster(kind: "cluster" | "cluster-nats"): Promise<BenchPlatform>
 		MODE: "cluster",
 		NAMESPACE: "bench",
 		TRANSPORTER_URL: kind === "cluster" ? BENCH_KAFKA_URL : BENCH_NATS_URL,
-		// Domain-event topics (work in progress elsewhere); prefixed so they never mix with the tests' topics.
+		// Domain-event topics prefixed so they never mix with the tests' topics.
 		EVENTS_KAFKA_URL: BENCH_KAFKA_URL,
 		EVENTS_TOPIC_PREFIX: "bench.",
 		DEV_IDP_PORT: String(idpPort),
@@ -153,7 +155,13 @@ async function cluster(kind: "cluster" | "cluster-nats"): Promise<BenchPlatform>
 		await Promise.all(
 			TOPOLOGY.map(async ({ name, services }) => {
 				const opsPort = await freePort();
-				const env = { ...common, NODE_ID: `bench-${name}`, SERVICES: services, OPS_PORT: String(opsPort) };
+				const env = {
+					...common,
+					...kafkaEnv(kafkaPrincipalOf(services)),
+					NODE_ID: `bench-${name}`,
+					SERVICES: services,
+					OPS_PORT: String(opsPort),
+				};
 				const child = spawnNode(env, join(logDir, `${name}.log`));
 				nodes.push({ name, services, opsPort, child });
 				await waitForReady(`http://127.0.0.1:${opsPort}/health/ready`, 120_000, child).catch(

@@ -1,4 +1,5 @@
 import { Transporters } from "moleculer";
+import { exitIfRefused } from "./connection-refusal.ts";
 
 /** Produce requests this node keeps outstanding; packets sent meanwhile wait and leave together in the next. */
 const MAX_PRODUCES_IN_FLIGHT = 2;
@@ -26,14 +27,20 @@ type Consumer = { consume(options: Record<string, unknown>): Promise<unknown> };
  *   never read back (the consumer always starts from the latest offset, the library's default mode); they
  *   keep the node's consumer group in place while the node restarts.
  * A failed produce fails every packet of its batch, as the stock transporter fails the one it sent.
+ * - A refused password, certificate or ACL stops the process with one line naming the connection: the stock
+ *   transporter retries every 5 s for ever, right for a broker that is away, useless for those.
  */
 export class CoalescingKafkaTransporter extends Transporters.Kafka {
 	private queue: QueuedPacket[] = [];
 	private producesInFlight = 0;
 	private flushScheduled = false;
 
-	constructor(options: ConstructorParameters<typeof Transporters.Kafka>[0]) {
+	private readonly connection: string;
+
+	/** `connection` names it in the line a refusal prints, e.g. "Kafka transporter (kafka:9093 as booking)". */
+	constructor(connection: string, options: ConstructorParameters<typeof Transporters.Kafka>[0]) {
 		super(options);
+		this.connection = connection;
 		// The base class creates its consumer inside makeSubscriptions and consumes with autocommit: true.
 		let consumer: Consumer | null = null;
 		Object.defineProperty(this, "consumer", {
@@ -46,6 +53,24 @@ export class CoalescingKafkaTransporter extends Transporters.Kafka {
 				consumer = created;
 			},
 		});
+	}
+
+	override async connect(): Promise<void> {
+		try {
+			await super.connect();
+		} catch (error) {
+			exitIfRefused(this.connection, error);
+			throw error;
+		}
+	}
+
+	override async makeSubscriptions(topics: Array<Record<string, unknown>>): Promise<void> {
+		try {
+			await super.makeSubscriptions(topics);
+		} catch (error) {
+			exitIfRefused(this.connection, error);
+			throw error;
+		}
 	}
 
 	send(_topic: string, data: Buffer, meta: Record<string, unknown>): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Service, ServiceSchema } from "moleculer";
 import type { Model, ModelAttributes, ModelOptions, ModelStatic, Sequelize } from "sequelize";
 import { config, type DatabaseConfig, type DatabaseOwner } from "../config/index.ts";
+import { exitIfRefused } from "../lib/connection-refusal.ts";
 import {
 	type DatabaseHandle,
 	type DatabaseHolder,
@@ -79,8 +80,12 @@ export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSch
 
 		async started(this: Self) {
 			await retry(() => this.database().authenticate(), {
-				beforeRetry: (error) =>
-					this.logger.error(`Cannot reach the ${options.owner} database, retrying`, error),
+				beforeRetry: (error) => {
+					// A refused password or certificate: waiting will not help.
+					const { host, port, database, username } = this.database().config;
+					exitIfRefused(`${options.owner} database (${host}:${port}/${database} as ${username})`, error);
+					this.logger.error(`Cannot reach the ${options.owner} database, retrying`, error);
+				},
 				wait: () => sleep(RECONNECT_MS),
 			});
 			if (config.migrateOnStart) {

@@ -6,6 +6,13 @@
 #   scripts/infra.sh status        one line per component; exit 1 if any is down
 #   scripts/infra.sh kafka-stop    stop the broker, keep its data (fault-injection tests)
 #   scripts/infra.sh kafka-start   start the broker again on the same data
+#   scripts/infra.sh kafka-env P   print the KAFKA_* settings (exports) that connect as principal P
+#
+# Kafka listens on KAFKA_PORT with SASL_SSL only, as a managed Kafka does: TLS with a CA generated here
+# (.infra/kafka/security/ca.pem), SCRAM-SHA-512 users (one per principal of infra/kafka/acls.tsv, plus the
+# super user "admin"; passwords in .infra/kafka/security/users/), and the StandardAuthorizer, which denies
+# whatever the ACLs do not allow. There is no PLAINTEXT listener: every client, tests included, authenticates.
+# The controller listener takes only clients with a certificate from that CA (the broker itself).
 #
 # Why no containers: the dev and CI machines have no Docker engine, but they do
 # have MariaDB and Redis as machine services, plus Java 17 and Maven with access
@@ -47,6 +54,11 @@ KAFKA_DATA_DIR="$KAFKA_HOME/data"
 KAFKA_LOG_DIR="$KAFKA_HOME/logs"
 KAFKA_PID_FILE="$KAFKA_HOME/kafka.pid"
 KAFKA_CONFIG="$KAFKA_HOME/server.properties"
+# CA, broker keystore and SCRAM passwords: made once with the data directory, deleted with it.
+KAFKA_SECURITY_DIR="$KAFKA_HOME/security"
+KAFKA_ACLS="$KAFKA_SRC/acls.tsv"
+# Bumped when the broker's security set-up changes in a way that older data directories lack.
+KAFKA_SECURITY_LAYOUT=1
 
 SERVICES=(customer vehicle cleaner booking configuration)
 
@@ -215,12 +227,80 @@ kafka_listener_pid() {
   printf '%s' "$pid"
 }
 
+# ------------------------------------------------------------- Kafka security
+
+# The SCRAM users: the super user, then every principal named in the ACL file.
+kafka_principals() {
+  printf 'admin\n'
+  grep -v -e '^#' -e '^[[:space:]]*$' "$KAFKA_ACLS" | cut -f1 | tr ',' '\n' | sort -u
+}
+
+password_of() { cat "$KAFKA_SECURITY_DIR/users/$1.password"; }
+
+# What the data directory was formatted with: a different principal list or layout means a new format.
+kafka_security_stamp() {
+  printf 'layout %s\nusers %s\n' "$KAFKA_SECURITY_LAYOUT" "$(kafka_principals | tr '\n' ' ')"
+}
+
+# Test data is disposable: a data directory formatted before SASL_SSL (or for other users) is made again,
+# so that a rebased checkout needs no manual step.
+reset_kafka_data_if_outdated() {
+  [[ -f "$KAFKA_DATA_DIR/meta.properties" ]] || return 0
+  if [[ -f "$KAFKA_SECURITY_DIR/stamp" && "$(cat "$KAFKA_SECURITY_DIR/stamp")" == "$(kafka_security_stamp)" ]]; then
+    return 0
+  fi
+  log "Kafka data in $KAFKA_DATA_DIR predates its current users or TLS set-up: deleting it (test data)"
+  rm -rf "$KAFKA_DATA_DIR" "$KAFKA_SECURITY_DIR"
+}
+
+# A CA, a broker certificate for 127.0.0.1/localhost signed by it (PKCS12 keystore), one password per user.
+ensure_kafka_security() {
+  command -v openssl >/dev/null 2>&1 || die "openssl not found (apt-get install openssl): it makes the broker's certificates"
+  local dir="$KAFKA_SECURITY_DIR" name
+  mkdir -p "$dir/users"
+  chmod 700 "$dir"
+  if [[ ! -f "$dir/broker.p12" ]]; then
+    log "generating a CA and the broker's certificate in $dir"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=cleaning-platform-test-ca" \
+      -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null || die "openssl could not make the CA"
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=kafka-broker" \
+      -keyout "$dir/broker.key" -out "$dir/broker.csr" 2>/dev/null || die "openssl could not make the broker key"
+    openssl x509 -req -in "$dir/broker.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 3650 \
+      -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n') \
+      -out "$dir/broker.pem" 2>/dev/null || die "openssl could not sign the broker certificate"
+    (umask 077 && openssl rand -hex 24 >"$dir/keystore.password")
+    openssl pkcs12 -export -in "$dir/broker.pem" -inkey "$dir/broker.key" -name kafka-broker \
+      -passout "file:$dir/keystore.password" -out "$dir/broker.p12" || die "openssl could not write the keystore"
+    rm -f "$dir/broker.csr" "$dir/ca.srl"
+  fi
+  for name in $(kafka_principals); do
+    [[ -f "$dir/users/$name.password" ]] || (umask 077 && openssl rand -hex 24 >"$dir/users/$name.password")
+  done
+}
+
+# The settings an application process (config/connection-security.ts) needs to connect as principal $1.
+cmd_kafka_env() {
+  local principal="${1:-}"
+  [[ -n "$principal" ]] || die "kafka-env: name a principal ($(kafka_principals | tr '\n' ' '))"
+  [[ -f "$KAFKA_SECURITY_DIR/users/$principal.password" ]] ||
+    die "kafka-env: no user '$principal' (run 'up' first; principals: $(kafka_principals | tr '\n' ' '))"
+  printf 'export KAFKA_TLS=true\n'
+  printf 'export KAFKA_TLS_CA_FILE=%q\n' "$KAFKA_SECURITY_DIR/ca.pem"
+  printf 'export KAFKA_SASL_MECHANISM=scram-sha-512\n'
+  printf 'export KAFKA_SASL_USERNAME=%q\n' "$principal"
+  printf 'export KAFKA_SASL_PASSWORD_FILE=%q\n' "$KAFKA_SECURITY_DIR/users/$principal.password"
+}
+
 write_kafka_config() {
   mkdir -p "$KAFKA_DATA_DIR" "$KAFKA_LOG_DIR"
-  sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
+  # It holds the keystore and admin passwords: readable by this user only.
+  (umask 077 && sed -e "s|@KAFKA_PORT@|$KAFKA_PORT|g" \
     -e "s|@KAFKA_CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
     -e "s|@KAFKA_DATA_DIR@|$KAFKA_DATA_DIR|g" \
-    "$KAFKA_SRC/server.properties.template" >"$KAFKA_CONFIG"
+    -e "s|@KAFKA_SECURITY_DIR@|$KAFKA_SECURITY_DIR|g" \
+    -e "s|@KEYSTORE_PASSWORD@|$(cat "$KAFKA_SECURITY_DIR/keystore.password")|g" \
+    -e "s|@ADMIN_PASSWORD@|$(password_of admin)|g" \
+    "$KAFKA_SRC/server.properties.template" >"$KAFKA_CONFIG")
 }
 
 # KRaft refuses to start on an unformatted log dir; format once, keep data afterwards.
@@ -229,11 +309,17 @@ format_kafka_storage() {
   [[ -f "$KAFKA_DATA_DIR/meta.properties" ]] && return
   cluster_id="$(java -cp "$libs/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n1)"
   [[ -n "$cluster_id" ]] || die "kafka.tools.StorageTool random-uuid printed nothing"
-  log "formatting Kafka storage in $KAFKA_DATA_DIR (cluster id $cluster_id)"
+  log "formatting Kafka storage in $KAFKA_DATA_DIR (cluster id $cluster_id, SCRAM users $(kafka_principals | tr '\n' ' '))"
+  # The SCRAM credentials go into the cluster's bootstrap metadata, so they exist before the first client.
+  local scram=() name
+  for name in $(kafka_principals); do
+    scram+=(--add-scram "SCRAM-SHA-512=[name=$name,password=$(password_of "$name")]")
+  done
   # Static controller.quorum.voters: no --standalone (that is for dynamic quorums).
   java -cp "$libs/*" -Dlog4j2.configurationFile="$KAFKA_SRC/log4j2.properties" -Dkafka.logs.dir="$KAFKA_LOG_DIR" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONFIG" >"$KAFKA_LOG_DIR/format.log" 2>&1 ||
+    kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONFIG" "${scram[@]}" >"$KAFKA_LOG_DIR/format.log" 2>&1 ||
     { cat "$KAFKA_LOG_DIR/format.log" >&2; die "formatting Kafka storage failed"; }
+  kafka_security_stamp >"$KAFKA_SECURITY_DIR/stamp"
 }
 
 kafka_fail_with_logs() {
@@ -252,6 +338,11 @@ kafka_start() {
   mkdir -p "$KAFKA_HOME"
   exec 9>"$KAFKA_HOME/.start.lock"
   flock -w $((KAFKA_START_TIMEOUT + 60)) 9 || die "timed out waiting for another 'infra.sh' to start Kafka"
+  # A broker of this checkout started before it had SASL_SSL would take no client of the current code.
+  if port_open 127.0.0.1 "$KAFKA_PORT" && pid="$(kafka_pid)" && ! grep -q '^listeners=SASL_SSL:' "$KAFKA_CONFIG"; then
+    log "the broker on 127.0.0.1:$KAFKA_PORT (pid $pid) runs the plaintext configuration of an older checkout: restarting it"
+    kafka_stop
+  fi
   if port_open 127.0.0.1 "$KAFKA_PORT"; then
     KAFKA_SUMMARY="reusing the broker already listening on 127.0.0.1:$KAFKA_PORT"
     pid="$(kafka_pid || kafka_listener_pid || true)"
@@ -271,6 +362,8 @@ kafka_start() {
     # Fail fast and clearly instead of a BindException buried in the broker log.
     port_open 127.0.0.1 "$KAFKA_CONTROLLER_PORT" &&
       die "controller port 127.0.0.1:$KAFKA_CONTROLLER_PORT is taken by another process (set KAFKA_CONTROLLER_PORT)"
+    reset_kafka_data_if_outdated
+    ensure_kafka_security
     write_kafka_config
     format_kafka_storage "$libs"
     # Only what this start logs counts when waiting for "Kafka Server started".
@@ -337,6 +430,21 @@ kafka_stop() {
 
 # -------------------------------------------------------------------- commands
 
+# The ACLs of the default NAMESPACE (cleaning, no topic prefix), so that the README's hand-started nodes
+# can work; the cluster tests grant their own namespaces. Needs the project's Node (npm ci).
+grant_default_acls() {
+  local node="$REPO_ROOT/node_modules/.bin/node"
+  if [[ ! -x "$node" ]]; then
+    KAFKA_SUMMARY+="; ACLs not granted (run npm ci, then 'npm run kafka:acls' as admin: see README)"
+    return
+  fi
+  (eval "$(cmd_kafka_env admin)" && cd "$REPO_ROOT" &&
+    TRANSPORTER_URL="kafka://127.0.0.1:$KAFKA_PORT" NAMESPACE=cleaning EVENTS_TOPIC_PREFIX="" \
+      "$node" scripts/kafka-acls.ts 2>"$KAFKA_LOG_DIR/acls.err" >/dev/null) ||
+    { cat "$KAFKA_LOG_DIR/acls.err" >&2; die "granting the ACLs of namespace cleaning failed"; }
+  KAFKA_SUMMARY+="; ACLs of namespace cleaning granted"
+}
+
 cmd_up() {
   local t0 t
   t0="$(now_ms)"
@@ -344,7 +452,7 @@ cmd_up() {
   note_docker
   t="$(now_ms)"; ensure_mariadb; MARIADB_SUMMARY+=" [$(elapsed "$t")]"
   t="$(now_ms)"; ensure_redis; REDIS_SUMMARY+=" [$(elapsed "$t")]"
-  t="$(now_ms)"; kafka_start; KAFKA_SUMMARY+=" [$(elapsed "$t")]"
+  t="$(now_ms)"; kafka_start; grant_default_acls; KAFKA_SUMMARY+=" [$(elapsed "$t")]"
   log "MariaDB: $MARIADB_SUMMARY"
   log "Redis:   $REDIS_SUMMARY"
   log "Kafka:   $KAFKA_SUMMARY"
@@ -393,7 +501,7 @@ cmd_status() {
 }
 
 usage() {
-  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
@@ -404,6 +512,7 @@ main() {
     down) cmd_down "$@" ;;
     status) cmd_status ;;
     kafka-stop) kafka_stop ;;
+    kafka-env) cmd_kafka_env "$@" ;;
     kafka-start)
       local t0; t0="$(now_ms)"
       kafka_start

@@ -1,5 +1,6 @@
 import type { Logger } from "moleculer";
 import { config } from "../../config/index.ts";
+import { exitIfRefused } from "../connection-refusal.ts";
 import { KafkaBus } from "./kafka-bus.ts";
 import { SqliteBus } from "./sqlite-bus.ts";
 
@@ -60,6 +61,8 @@ export interface EventBus {
 	depth?(topic: string): Promise<number>;
 	/** Kafka only: deletes every record the topic holds now; returns how many. */
 	truncate?(topic: string): Promise<number>;
+	/** Kafka only: connects once (TLS handshake, SASL authentication) and throws what that met. */
+	checkAccess?(): Promise<void>;
 }
 
 /** A consumer group as ops see it. */
@@ -89,6 +92,25 @@ export function eventBus(logger: Logger): EventBus {
 					security: config.kafkaSecurity,
 				});
 	return shared;
+}
+
+/**
+ * At start-up: a refused password or certificate ends the process with one line naming the connection; Kafka
+ * being away does not (the consumers and the outbox relay wait for it).
+ */
+export async function checkEventBusAccess(logger: Logger): Promise<void> {
+	const { kafkaBrokers } = config.events;
+	if (kafkaBrokers === null) return;
+	const { sasl } = config.kafkaSecurity;
+	await eventBus(logger)
+		.checkAccess?.()
+		.catch((error: unknown) => {
+			exitIfRefused(
+				`domain-event Kafka (${kafkaBrokers.join(",")}${sasl ? ` as ${sasl.username}` : ""})`,
+				error,
+			);
+			logger.warn(`Domain-event Kafka not reachable at start-up: ${(error as Error).message}`);
+		});
 }
 
 export async function closeEventBus(): Promise<void> {

@@ -5,6 +5,7 @@ import {
 	type Consumer,
 	type IHeaders,
 	Kafka,
+	type KafkaConfig,
 	type KafkaMessage,
 	logLevel,
 	Partitioners,
@@ -15,7 +16,7 @@ import type { Logger } from "moleculer";
 import type { KafkaSecurity } from "../../config/connection-security.ts";
 import { backoff, retry, sleep } from "../retry.ts";
 import type { BusRecord, DeliveredRecord, Delivery, EventBus, GroupStatus, Subscription } from "./bus.ts";
-import { ALL_TOPICS } from "./contract.ts";
+import { deadLetterTopic } from "./contract.ts";
 
 export interface KafkaBusOptions {
 	brokers: string[];
@@ -27,6 +28,14 @@ export interface KafkaBusOptions {
 	logger: Logger;
 	/** TLS and SASL (config/connection-security.ts); plaintext without. */
 	security?: KafkaSecurity;
+}
+
+/** TLS and SASL in kafkajs's terms; plaintext without. */
+export function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<KafkaConfig, "ssl" | "sasl"> {
+	return {
+		...(security?.tls ? { ssl: security.tls } : {}),
+		...(security?.sasl ? { sasl: security.sasl as SASLOptions } : {}),
+	};
 }
 
 /** How long a dead member keeps its partitions before the group hands them to the others. */
@@ -70,7 +79,8 @@ function delivered(topic: string, partition: number, message: KafkaMessage): Del
 export class KafkaBus implements EventBus {
 	private readonly options: KafkaBusOptions;
 	private readonly kafka: Kafka;
-	private topicsReady?: Promise<void>;
+	/** Per topic: its creation (or the finding that it exists), once per process. */
+	private readonly topicsReady = new Map<string, Promise<void>>();
 	private producer?: Promise<Producer>;
 
 	constructor(options: KafkaBusOptions) {
@@ -79,8 +89,7 @@ export class KafkaBus implements EventBus {
 		this.kafka = new Kafka({
 			clientId: options.clientId,
 			brokers: options.brokers,
-			...(options.security?.tls ? { ssl: options.security.tls } : {}),
-			...(options.security?.sasl ? { sasl: options.security.sasl as SASLOptions } : {}),
+			...kafkajsSecurity(options.security),
 			connectionTimeout: 3_000,
 			retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 3 },
 			logLevel: logLevel.WARN,
@@ -93,19 +102,24 @@ export class KafkaBus implements EventBus {
 		});
 	}
 
-	/** Creates the topics once per process; topics that exist are left as they are. */
-	private ensureTopics(): Promise<void> {
-		this.topicsReady ??= (async () => {
+	/**
+	 * Creates the given topics once per process, when missing; topics that exist are left as they are. Only the
+	 * topics a call uses: under Kafka's ACLs a principal may create (and see) only the topics it works with.
+	 */
+	private ensureTopics(topics: readonly string[]): Promise<void> {
+		const missing = topics.filter((topic) => !this.topicsReady.has(topic));
+		if (missing.length === 0) return Promise.all(topics.map((topic) => this.topicsReady.get(topic))).then();
+		const created = (async () => {
 			const admin = this.kafka.admin();
 			await admin.connect();
 			try {
 				// Only the missing ones: kafkajs logs "already exists" answers as errors.
 				const existing = new Set(await admin.listTopics());
-				const missing = ALL_TOPICS.map((topic) => this.named(topic)).filter((topic) => !existing.has(topic));
-				if (missing.length === 0) return;
+				const absent = missing.map((topic) => this.named(topic)).filter((topic) => !existing.has(topic));
+				if (absent.length === 0) return;
 				await admin.createTopics({
 					waitForLeaders: true,
-					topics: missing.map((topic) => ({
+					topics: absent.map((topic) => ({
 						topic,
 						numPartitions: this.options.partitions,
 						configEntries: [{ name: "retention.ms", value: String(this.options.retentionMs) }],
@@ -115,10 +129,11 @@ export class KafkaBus implements EventBus {
 				await admin.disconnect();
 			}
 		})().catch((error) => {
-			this.topicsReady = undefined;
+			for (const topic of missing) this.topicsReady.delete(topic);
 			throw error;
 		});
-		return this.topicsReady;
+		for (const topic of missing) this.topicsReady.set(topic, created);
+		return Promise.all(topics.map((topic) => this.topicsReady.get(topic))).then();
 	}
 
 	private named(topicOrGroup: string): string {
@@ -145,7 +160,7 @@ export class KafkaBus implements EventBus {
 
 	async publish(records: readonly BusRecord[]): Promise<void> {
 		if (records.length === 0) return;
-		await this.ensureTopics();
+		await this.ensureTopics([...new Set(records.map((record) => record.topic))]);
 		const producer = await this.connectedProducer();
 		const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
 		for (const { topic, key, value, headers } of records) {
@@ -200,7 +215,7 @@ export class KafkaBus implements EventBus {
 					.then(join);
 			});
 			try {
-				await this.ensureTopics();
+				await this.ensureTopics([...topics, ...topics.map(deadLetterTopic)]);
 				await member.connect();
 				// A new group starts at the beginning: nothing published before its first start is skipped.
 				await member.subscribe({ topics: topics.map((topic) => this.named(topic)), fromBeginning: true });
@@ -249,7 +264,7 @@ export class KafkaBus implements EventBus {
 	 * that is deleted afterwards (kafkajs can only read through a group).
 	 */
 	async readAll(topic: string): Promise<DeliveredRecord[]> {
-		await this.ensureTopics();
+		await this.ensureTopics([topic]);
 		const admin = this.kafka.admin();
 		await admin.connect();
 		try {
@@ -259,7 +274,8 @@ export class KafkaBus implements EventBus {
 					.map(({ partition, high }) => [partition, BigInt(high)]),
 			);
 			if (ends.size === 0) return [];
-			const groupId = `${this.options.clientId}-reader-${randomUUID()}`;
+			// Under the run's prefix, with a name of its own kind: the ACLs let ops read through `reader-` groups.
+			const groupId = this.named(`reader-${this.options.clientId}-${randomUUID()}`);
 			const reader = this.kafka.consumer({ groupId, allowAutoTopicCreation: false });
 			const records: DeliveredRecord[] = [];
 			try {
@@ -358,7 +374,7 @@ export class KafkaBus implements EventBus {
 	}
 
 	async truncate(topic: string): Promise<number> {
-		await this.ensureTopics();
+		await this.ensureTopics([topic]);
 		return this.withAdmin(async (admin) => {
 			const offsets = await admin.fetchTopicOffsets(this.named(topic));
 			const held = offsets.reduce((sum, { high, low }) => sum + Number(BigInt(high) - BigInt(low)), 0);
@@ -370,6 +386,10 @@ export class KafkaBus implements EventBus {
 			}
 			return held;
 		});
+	}
+
+	async checkAccess(): Promise<void> {
+		await this.withAdmin(async () => undefined);
 	}
 
 	async close(): Promise<void> {

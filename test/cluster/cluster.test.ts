@@ -13,6 +13,7 @@ import {
 	freshArea,
 	nextWeekday,
 } from "../support/fixtures.ts";
+import { platformaticConfig } from "../support/kafka.ts";
 import { perFile } from "../support/per-file.ts";
 import { metricValue } from "../support/platform.ts";
 
@@ -240,14 +241,11 @@ describe("the API contract across the nodes", () => {
 
 /** The transporter's topics and consumer groups of this test namespace. */
 async function transporterFootprint(): Promise<{ topics: string[]; groups: string[] }> {
-	const admin = new Admin({
-		clientId: "cluster-test",
-		bootstrapBrokers: [`127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`],
-	});
+	const admin = new Admin({ clientId: "cluster-test", ...platformaticConfig() });
 	try {
 		const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`MOL-${NAMESPACE}.`)).sort();
 		const groups = [...(await admin.listGroups()).keys()]
-			.filter((group) => group.startsWith(`${NAMESPACE}-`))
+			.filter((group) => group.startsWith(`MOL-${NAMESPACE}.`))
 			.sort();
 		return { topics, groups };
 	} finally {

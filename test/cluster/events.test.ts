@@ -10,14 +10,7 @@ import { type CloudEvent, TOPICS } from "../../lib/events/contract.ts";
 import { listDeadLetters, redrive } from "../../lib/events/dlq.ts";
 import { KafkaBus } from "../../lib/events/kafka-bus.ts";
 import { BOOKING_EVENT_TYPES, SLOT_EVENT_TYPES } from "../../services/booking/contract.ts";
-import {
-	type Cluster,
-	databaseName,
-	EVENTS_PREFIX,
-	infra,
-	KAFKA_BROKER,
-	startCluster,
-} from "../support/cluster.ts";
+import { type Cluster, databaseName, EVENTS_PREFIX, infra, startCluster } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import {
 	at,
@@ -29,6 +22,7 @@ import {
 	hourlySlots,
 	nextWeekday,
 } from "../support/fixtures.ts";
+import { KAFKA_BROKER, KAFKA_CA_FILE, kafkaCredentials } from "../support/kafka.ts";
 import { ApiClient, freePort, metricValue } from "../support/platform.ts";
 
 let cluster: Cluster;
@@ -54,6 +48,10 @@ before(async () => {
 		partitions: 3,
 		retentionMs: 3_600_000,
 		logger: quiet as unknown as Logger,
+		security: {
+			tls: { ca: readFileSync(KAFKA_CA_FILE, "utf8") },
+			sasl: { mechanism: "scram-sha-512", ...kafkaCredentials("admin") },
+		},
 	});
 	db = await createConnection({
 		host: "127.0.0.1",

@@ -6,18 +6,11 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import kafkajs, { Kafka, logLevel } from "kafkajs";
+import kafkajs from "kafkajs";
 import { type Connection, createConnection, type RowDataPacket } from "mysql2/promise";
 import { TOPICS } from "../../lib/events/contract.ts";
 import { traceIdOf } from "../../lib/log-context.ts";
-import {
-	type Cluster,
-	databaseName,
-	EVENTS_PREFIX,
-	KAFKA_BROKER,
-	NAMESPACE,
-	startCluster,
-} from "../support/cluster.ts";
+import { type Cluster, databaseName, EVENTS_PREFIX, NAMESPACE, startCluster } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import {
 	at,
@@ -28,6 +21,7 @@ import {
 	expectStatus,
 	freshArea,
 } from "../support/fixtures.ts";
+import { kafkaClient, kafkaEnv } from "../support/kafka.ts";
 import { type OpsRepl, startOpsRepl } from "../support/ops-repl.ts";
 import { metricValue, ROOT } from "../support/platform.ts";
 import { type Prometheus, prometheusInstalled, startPrometheus } from "../support/prometheus.ts";
@@ -45,7 +39,7 @@ function skipPrometheus(): string | false {
 let cluster: Cluster;
 let ops: OpsRepl;
 let db: Connection;
-const kafka = new Kafka({ brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING });
+const kafka = kafkaClient();
 const admin = kafka.admin();
 
 const OPS_ID = `ops@${hostname()}`;
@@ -76,7 +70,7 @@ before(async () => {
 	db = await createConnection({ host: "127.0.0.1", port: 3306, user: "root", password: "" });
 	await admin.connect();
 	const { NODE_ID: _id, SERVICES: _services, OPS_PORT: _port, ...clusterEnv } = cluster.env;
-	ops = await startOpsRepl(clusterEnv, join(cluster.logDir, "ops.log"));
+	ops = await startOpsRepl({ ...clusterEnv, ...kafkaEnv("ops") }, join(cluster.logDir, "ops.log"));
 });
 after(async () => {
 	await ops?.close();

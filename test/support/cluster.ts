@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { Kafka, logLevel } from "kafkajs";
 import { createConnection } from "mysql2/promise";
 import { eventually } from "./eventually.ts";
+import { grantKafkaAcls, KAFKA_URL, kafkaClient, kafkaEnv, kafkaPrincipalOf } from "./kafka.ts";
 import { ApiClient, freePort, metricValue, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 
@@ -15,8 +15,6 @@ const run = promisify(execFile);
 
 /** Distinct per concurrent run on one machine: namespace, database names and cache keys derive from it. */
 export const NAMESPACE = process.env.CLUSTER_TEST_ID ?? "cpit";
-export const KAFKA_BROKER = `127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;
-const KAFKA = `kafka://${KAFKA_BROKER}`;
 /** The run's domain-event topics and consumer groups are `<namespace>.booking-events` and so on. */
 export const EVENTS_PREFIX = `${NAMESPACE}.`;
 const DATABASES = ["customer", "vehicle", "cleaner", "booking", "configuration"] as const;
@@ -75,7 +73,7 @@ async function resetState(): Promise<void> {
  * no longer exist: gone before the nodes create them afresh.
  */
 async function deleteEventTopics(): Promise<void> {
-	const admin = new Kafka({ brokers: [KAFKA_BROKER], logLevel: logLevel.NOTHING }).admin();
+	const admin = kafkaClient().admin();
 	await admin.connect();
 	try {
 		const ours = (names: string[]) => names.filter((name) => name.startsWith(EVENTS_PREFIX));
@@ -124,7 +122,10 @@ export async function infra(command: "kafka-stop" | "kafka-start"): Promise<void
 
 export interface Cluster extends ApiClient {
 	nodes: ClusterNode[];
-	/** What every node of the run is given (namespace, transporter, cacher, events, databases). */
+	/**
+	 * What every node of the run is given (namespace, transporter, cacher, events, databases, Kafka's CA); a
+	 * node's Kafka principal comes on top (kafkaEnv).
+	 */
 	env: Record<string, string>;
 	logDir: string;
 	/** The customer service reaches MariaDB through this proxy, so a test can cut that one service off. */
@@ -151,6 +152,7 @@ export interface Cluster extends ApiClient {
  */
 export async function startCluster(options: { env?: Record<string, string> } = {}): Promise<Cluster> {
 	await resetState();
+	await grantKafkaAcls({ namespace: NAMESPACE, eventsPrefix: EVENTS_PREFIX });
 	const logDir = await mkdtemp(join(tmpdir(), "cleaning-cluster-"));
 	const customerDbProxy = new TcpProxy(await freePort(), { host: "127.0.0.1", port: 3306 });
 	await customerDbProxy.up();
@@ -158,13 +160,13 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 	const common: Record<string, string> = {
 		MODE: "cluster",
 		NAMESPACE,
-		TRANSPORTER_URL: KAFKA,
+		TRANSPORTER_URL: KAFKA_URL,
 		CACHER_URL: "redis://127.0.0.1:6379/1",
 		SEED_DEMO_DATA: "true",
 		REQUEST_TIMEOUT_MS: "5000",
 		DEV_IDP_PORT: String(idpPort),
 		PORT: String(httpPort),
-		EVENTS_KAFKA_URL: KAFKA,
+		EVENTS_KAFKA_URL: KAFKA_URL,
 		EVENTS_TOPIC_PREFIX: EVENTS_PREFIX,
 		...Object.fromEntries(
 			DATABASES.map((owner) => [
@@ -183,7 +185,14 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 		extra: Record<string, string> = {},
 	) => {
 		const port = opsPort ?? (await freePort());
-		const env = { ...common, ...extra, NODE_ID: name, SERVICES: services, OPS_PORT: String(port) };
+		const env = {
+			...common,
+			...kafkaEnv(kafkaPrincipalOf(services)),
+			...extra,
+			NODE_ID: name,
+			SERVICES: services,
+			OPS_PORT: String(port),
+		};
 		const child = spawnNode(env, join(logDir, `${name}.log`));
 		await waitForReady(`http://127.0.0.1:${port}/health/ready`, 90_000, child).catch((error: Error) => {
 			throw new Error(`${name}: ${error.message}; see ${join(logDir, `${name}.log`)}`);

@@ -71,6 +71,36 @@ export function spawnNode(env: Record<string, string>, logFile: string): ChildPr
 	return child;
 }
 
+export interface Exit {
+	code: number | null;
+	/** stdout and stderr. */
+	output: string;
+	stderr: string;
+}
+
+/** Starts a node that should stop on its own (a refused setting or connection) and waits for its exit. */
+export async function runUntilExit(env: Record<string, string>, timeoutMs = 60_000): Promise<Exit> {
+	const dataDir = await mkdtemp(join(tmpdir(), "cleaning-exit-"));
+	const logFile = join(dataDir, "node.log");
+	const child = spawnNode(
+		{ DATA_DIR: dataDir, PORT: String(await freePort()), OPS_PORT: String(await freePort()), ...env },
+		logFile,
+	);
+	let output = "";
+	let stderr = "";
+	child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+		output += chunk;
+	});
+	child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+		output += chunk;
+		stderr += chunk;
+	});
+	const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+	const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+	clearTimeout(killer);
+	return { code, output, stderr };
+}
+
 export async function waitForReady(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (Date.now() < deadline) {
