@@ -14,6 +14,11 @@ export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
 /** Where a consumer parks an event it could not apply after its last retry. */
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+/** Every domain-event topic: the two main topics and their dead-letter topics (each process creates the ones it uses). */
+export const ALL_TOPICS: readonly string[] = Object.values(TOPICS).flatMap((topic) => [
+	topic,
+	deadLetterTopic(topic),
+]);
 
 /** A CloudEvents 1.0 envelope in structured JSON mode. */
 export interface CloudEvent<T = unknown> {

@@ -21,6 +21,7 @@ import {
 } from "../../config/index.ts";
 import { monitoringFiles } from "../../k8s/components/monitoring/generate.ts";
 import { ALL_TOPICS, CONSUMER_GROUPS, deadLetterTopic, TOPICS } from "../../lib/events/contract.ts";
+import { grants, readAclRules } from "../../lib/kafka-acls.ts";
 
 /**
  * The deployment files (Dockerfile, docker-compose.yml and its infra/ configs, k8s/) checked against the code,
@@ -1614,16 +1615,27 @@ itRendered(
 					`${user.metadata.name}: ${operation} ${transporterTopic}`,
 				);
 			assert.ok(
-				kafkaAllows(user, "group", `${pod.config.namespace}-${podName(pod.set, 0)}`, "Read"),
+				kafkaAllows(user, "group", `MOL-${pod.config.namespace}.${podName(pod.set, 0)}`, "Read"),
 				`${user.metadata.name}: its group`,
 			);
-			// Every events user finds all four topics at start (it would try to create a missing one).
-			if (pod.config.events.kafkaBrokers)
-				for (const topic of ALL_TOPICS)
-					assert.ok(
-						kafkaAllows(user, "topic", topic, "Describe"),
-						`${user.metadata.name}: Describe ${topic}`,
-					);
+			// Exactly the rules of the one list, infra/kafka/acls.tsv; Create on the domain-event topics aside,
+			// since the KafkaTopics create them here.
+			const scope = { namespace: pod.config.namespace, eventsPrefix: pod.config.events.topicPrefix };
+			const expected = grants(readAclRules(), scope)
+				.filter((grant) => grant.principal === user.metadata.name)
+				.filter((grant) => !(grant.operation === "Create" && !grant.name.startsWith("MOL-")))
+				.map(({ resource, pattern, name, operation }) => `${resource} ${pattern} ${name} ${operation}`);
+			const actual = user.spec.authorization.acls.flatMap((acl: any) =>
+				acl.operations.map(
+					(operation: string) =>
+						`${acl.resource.type} ${acl.resource.patternType === "prefix" ? "prefixed" : "literal"} ${acl.resource.name} ${operation}`,
+				),
+			);
+			assert.deepEqual(
+				actual.sort(),
+				expected.sort(),
+				`${user.metadata.name}: the ACLs of infra/kafka/acls.tsv`,
+			);
 		}
 		// Only booking writes the domain-event topics; each consumer group reads its topics and parks dead letters.
 		const allowed = (type: "topic" | "group", name: string, operation: string) =>
