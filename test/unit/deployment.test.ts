@@ -1561,6 +1561,25 @@ function kafkaAllows(user: Resource, type: "topic" | "group", name: string, oper
 	);
 }
 
+/**
+ * A KafkaUser's ACLs are exactly the rules of the one list, infra/kafka/acls.tsv, for its principal; Create on
+ * the domain-event topics aside, since the KafkaTopics create them here.
+ */
+function assertAclsOfTheList(user: Resource, config: AppConfig): void {
+	const scope = { namespace: config.namespace, eventsPrefix: config.events.topicPrefix };
+	const expected = grants(readAclRules(), scope)
+		.filter((grant) => grant.principal === user.metadata.name)
+		.filter((grant) => !(grant.operation === "Create" && !grant.name.startsWith("MOL-")))
+		.map(({ resource, pattern, name, operation }) => `${resource} ${pattern} ${name} ${operation}`);
+	const actual = user.spec.authorization.acls.flatMap((acl: any) =>
+		acl.operations.map((operation: string) => {
+			const pattern = acl.resource.patternType === "prefix" ? "prefixed" : "literal";
+			return `${acl.resource.type} ${pattern} ${acl.resource.name} ${operation}`;
+		}),
+	);
+	assert.deepEqual(actual.sort(), expected.sort(), `${user.metadata.name}: the ACLs of infra/kafka/acls.tsv`);
+}
+
 itRendered(
 	"give Strimzi's Kafka the domain-event topics and one principal per service, with the ACLs of docs/events.md",
 	(k) => {
@@ -1618,24 +1637,7 @@ itRendered(
 				kafkaAllows(user, "group", `MOL-${pod.config.namespace}.${podName(pod.set, 0)}`, "Read"),
 				`${user.metadata.name}: its group`,
 			);
-			// Exactly the rules of the one list, infra/kafka/acls.tsv; Create on the domain-event topics aside,
-			// since the KafkaTopics create them here.
-			const scope = { namespace: pod.config.namespace, eventsPrefix: pod.config.events.topicPrefix };
-			const expected = grants(readAclRules(), scope)
-				.filter((grant) => grant.principal === user.metadata.name)
-				.filter((grant) => !(grant.operation === "Create" && !grant.name.startsWith("MOL-")))
-				.map(({ resource, pattern, name, operation }) => `${resource} ${pattern} ${name} ${operation}`);
-			const actual = user.spec.authorization.acls.flatMap((acl: any) =>
-				acl.operations.map(
-					(operation: string) =>
-						`${acl.resource.type} ${acl.resource.patternType === "prefix" ? "prefixed" : "literal"} ${acl.resource.name} ${operation}`,
-				),
-			);
-			assert.deepEqual(
-				actual.sort(),
-				expected.sort(),
-				`${user.metadata.name}: the ACLs of infra/kafka/acls.tsv`,
-			);
+			assertAclsOfTheList(user, pod.config);
 		}
 		// Only booking writes the domain-event topics; each consumer group reads its topics and parks dead letters.
 		const allowed = (type: "topic" | "group", name: string, operation: string) =>
@@ -1674,9 +1676,10 @@ itRendered(
 					assert.ok(kafkaAllows(user, "topic", topic, operation), `ops: ${operation} ${topic}`);
 			}
 			assert.ok(
-				kafkaAllows(user, "group", `${ops.config.nodeId}-reader-x`, "Read"),
+				kafkaAllows(user, "group", `${ops.config.events.topicPrefix}reader-${ops.config.nodeId}-x`, "Read"),
 				"ops: its reader groups",
 			);
+			assertAclsOfTheList(user, ops.config);
 		}
 	},
 );
