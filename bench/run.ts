@@ -22,7 +22,6 @@ import {
 	HttpClient,
 	latencyStats,
 	machineInfo,
-	mariadbRoot,
 	now,
 	processMemory,
 	table,
@@ -37,9 +36,8 @@ const WRK_SECONDS = QUICK ? 3 : 10;
 const BOOKINGS = QUICK ? 120 : 800;
 const IN_FLIGHT = 16;
 const STEADY_RATE = 500;
-/** Searches with every cache of the cluster emptied first, and bookings followed into both read models. */
+/** Searches with every cache of the cluster emptied first. */
 const COLD_SEARCHES = 40;
-const FOLLOWED_BOOKINGS = 40;
 
 interface Figure {
 	name: string;
@@ -282,64 +280,6 @@ async function coldSearches(platform: BenchPlatform) {
 	});
 }
 
-/** From a booking's answer until the cleaner and vehicle services have both applied its event. */
-async function readModelLatency(platform: BenchPlatform) {
-	const { token, home, cleanerId, vehicleId } = await bookable(platform);
-	const db = await mariadbRoot();
-	const applied = async (eventId: string) => {
-		const [[cleaner], [vehicle]] = await Promise.all(
-			["bench_cluster_cleaner_db", "bench_cluster_vehicle_db"].map(
-				async (database) =>
-					(await db.query(`SELECT COUNT(*) AS n FROM ${database}.processed_events WHERE event_id = ?`, [
-						eventId,
-					])) as unknown as Array<Array<{ n: number }>>,
-			),
-		);
-		return Number(cleaner[0].n) === 1 && Number(vehicle[0].n) === 1;
-	};
-	const latencies: number[] = [];
-	try {
-		// The booking load before leaves a backlog in the outbox: each figure is one booking's own way through.
-		for (const started = now(); ; ) {
-			const [[{ waiting }]] = (await db.query(
-				"SELECT COUNT(*) AS waiting FROM bench_cluster_booking_db.outbox WHERE sent_at IS NULL",
-			)) as unknown as Array<Array<{ waiting: number }>>;
-			if (Number(waiting) === 0) break;
-			if (now() - started > 120_000) throw new Error(`the outbox still holds ${waiting} events after 120 s`);
-			await new Promise((resolve) => setTimeout(resolve, 200));
-		}
-		for (const start of hourlySlots(FOLLOWED_BOOKINGS)) {
-			const response = await platform.client.api("POST", "/bookings", {
-				token,
-				headers: { "Idempotency-Key": randomUUID() },
-				body: { vehicleId, serviceType: "exterior-wash", start, location: home, cleanerId },
-			});
-			const answered = now();
-			if (response.status !== 201) throw new Error(`booking: ${response.status}`);
-			const [[event]] = (await db.query(
-				"SELECT event_id AS eventId FROM bench_cluster_booking_db.outbox WHERE message_key = ? ORDER BY id LIMIT 1",
-				[response.body.id],
-			)) as unknown as Array<Array<{ eventId: string }>>;
-			while (!(await applied(event.eventId))) {
-				if (now() - answered > 15_000)
-					throw new Error(`booking ${response.body.id} never reached both read models`);
-				await new Promise((resolve) => setTimeout(resolve, 2));
-			}
-			latencies.push(now() - answered);
-		}
-	} finally {
-		await db.end();
-	}
-	const stats = latencyStats(latencies);
-	record({
-		name: `cluster: booking → both read models (p50 ${stats.p50Ms} ms, ${FOLLOWED_BOOKINGS} bookings one by one)`,
-		value: stats.p99Ms,
-		unit: "ms p99",
-		target: "p99 < 50 ms",
-		met: stats.p99Ms < 50,
-	});
-}
-
 async function embedded(raw: number) {
 	console.log("\nembedded (one process, SQLite)");
 	const platform = await startBenchPlatform("embedded-sqlite");
@@ -429,7 +369,6 @@ async function cluster(raw: number, transporter: "kafka" | "nats") {
 		});
 		await bookingLoad(platform, "cluster");
 		await coldSearches(platform);
-		await readModelLatency(platform);
 	} finally {
 		await platform.stop();
 	}
