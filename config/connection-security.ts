@@ -81,6 +81,11 @@ export function parseKafkaSecurity(env: Env): KafkaSecurity {
 	return { tls: tlsOn ? tls : null, sasl };
 }
 
+/** The SMTP password of the notification service: `SMTP_PASSWORD_FILE` (preferred) or `SMTP_PASSWORD`. */
+export function parseSmtpSecret(env: Env): string | undefined {
+	return secret(env, "SMTP_PASSWORD");
+}
+
 /** TLS to MySQL (`DB_TLS=true`, `DB_TLS_CA_FILE`...) for every service database; null: plaintext. */
 export function parseDatabaseTls(env: Env): TlsConfig | null {
 	const tls = tlsFiles(env, "DB_TLS");

@@ -4,6 +4,7 @@ import {
 	parseDatabaseTls,
 	parseKafkaSecurity,
 	parseRedisTls,
+	parseSmtpSecret,
 	type TlsConfig,
 } from "./connection-security.ts";
 import { bool, ConfigError, type Env, int, list, oneOf, optionalStr, str, url } from "./env.ts";
@@ -11,7 +12,14 @@ import { bool, ConfigError, type Env, int, list, oneOf, optionalStr, str, url } 
 export { ConfigError } from "./env.ts";
 
 /** Services that own a database; each gets its own connection settings. */
-export const DATABASE_OWNERS = ["customer", "vehicle", "cleaner", "booking", "configuration"] as const;
+export const DATABASE_OWNERS = [
+	"customer",
+	"vehicle",
+	"cleaner",
+	"booking",
+	"configuration",
+	"notification",
+] as const;
 export type DatabaseOwner = (typeof DATABASE_OWNERS)[number];
 
 /** Every service folder under services/. `identity` is the development OIDC provider. */
@@ -22,6 +30,7 @@ export const SERVICE_NAMES = [
 	"cleaner",
 	"booking",
 	"configuration",
+	"notification",
 	"identity",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -57,6 +66,24 @@ export interface EventsConfig {
 	handlerAttempts: number;
 	/** Embedded mode: the SQLite file that holds the event log and the consumer groups' positions. */
 	embeddedLogFile: string;
+}
+
+/** The notification service's outgoing e-mail. */
+export interface MailConfig {
+	/** null: no SMTP server (the embedded default): e-mails are recorded and wait, none is sent. */
+	smtp: { host: string; port: number; secure: boolean; user?: string; password?: string } | null;
+	/** The From header of every e-mail. */
+	from: string;
+	/** Language of e-mails to recipients without one (cleaners) or with one no template is written in. */
+	defaultLanguage: string;
+	/** Where the web app is, for the links in e-mails (rating a completed job). */
+	publicWebUrl: string;
+	/** Failed sends of one e-mail (with backoff) before it goes to the dead-letter list. */
+	sendAttempts: number;
+	/** The first retry's delay; each next one doubles, up to 64 times this. */
+	retryBaseMs: number;
+	/** How often each notification instance looks for e-mails and reminders that are due. */
+	pollMs: number;
 }
 
 export interface AppConfig {
@@ -95,6 +122,7 @@ export interface AppConfig {
 	platformTimeZone: string;
 	/** Zipkin's base URL (spans go to `<url>/api/v2/spans`); null: tracing off. */
 	zipkinUrl: string | null;
+	mail: MailConfig;
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"] as const;
@@ -140,14 +168,14 @@ function parseDatabase(
 }
 
 /** Services that produce or consume the domain-event topics. */
-const EVENT_SERVICES: readonly ServiceName[] = ["booking", "cleaner", "vehicle"];
+const EVENT_SERVICES: readonly ServiceName[] = ["booking", "cleaner", "vehicle", "notification"];
 
 function parseEvents(env: Env, mode: AppConfig["mode"], services: ServiceName[]): EventsConfig {
 	const value = optionalStr(env, "EVENTS_KAFKA_URL");
 	if (value === undefined && mode === "cluster" && services.some((name) => EVENT_SERVICES.includes(name))) {
 		throw new ConfigError(
 			"EVENTS_KAFKA_URL",
-			"required in cluster mode by booking, cleaner and vehicle (kafka://host:9092)",
+			"required in cluster mode by booking, cleaner, vehicle and notification (kafka://host:9092)",
 		);
 	}
 	const topicPrefix = str(env, "EVENTS_TOPIC_PREFIX", "");
@@ -165,6 +193,64 @@ function parseEvents(env: Env, mode: AppConfig["mode"], services: ServiceName[])
 		outboxPollMs: int(env, "OUTBOX_POLL_MS", 200, { min: 10, max: 60_000 }),
 		handlerAttempts: int(env, "EVENTS_HANDLER_ATTEMPTS", 5, { min: 1, max: 100 }),
 		embeddedLogFile: `${dataDir(env)}/events.sqlite`,
+	};
+}
+
+function parseMail(env: Env, mode: AppConfig["mode"], services: ServiceName[]): MailConfig {
+	const smtpValue = optionalStr(env, "SMTP_URL");
+	if (smtpValue === undefined && mode === "cluster" && services.includes("notification")) {
+		throw new ConfigError(
+			"SMTP_URL",
+			"required in cluster mode by notification (smtp://host:587 or smtps://host:465)",
+		);
+	}
+	let smtp: MailConfig["smtp"] = null;
+	if (smtpValue !== undefined) {
+		const parsed = url("SMTP_URL", smtpValue, ["smtp", "smtps"]);
+		if (parsed.username !== "" || parsed.password !== "") {
+			throw new ConfigError("SMTP_URL", "no credentials in the URL: set SMTP_USER and SMTP_PASSWORD(_FILE)");
+		}
+		const secure = parsed.protocol === "smtps:";
+		const user = optionalStr(env, "SMTP_USER");
+		const password = parseSmtpSecret(env);
+		if ((user === undefined) !== (password === undefined)) {
+			throw new ConfigError(
+				user === undefined ? "SMTP_USER" : "SMTP_PASSWORD",
+				"SMTP authentication needs both SMTP_USER and SMTP_PASSWORD (or SMTP_PASSWORD_FILE)",
+			);
+		}
+		smtp = {
+			host: parsed.hostname,
+			port: parsed.port === "" ? (secure ? 465 : 587) : Number(parsed.port),
+			secure,
+			...(user === undefined ? {} : { user, password }),
+		};
+	}
+	const from = str(env, "MAIL_FROM", "Cleaning Platform <no-reply@cleaning-platform.invalid>");
+	if (!/^[^<>@\s]+@[^<>@\s]+\.[^<>@\s]+$|<[^<>@\s]+@[^<>@\s]+>$/.test(from)) {
+		throw new ConfigError(
+			"MAIL_FROM",
+			`expected an address such as "Name <no-reply@example.com>", got "${from}"`,
+		);
+	}
+	const language = str(env, "MAIL_DEFAULT_LANGUAGE", "en");
+	if (!/^[a-z]{2,3}$/.test(language)) {
+		throw new ConfigError(
+			"MAIL_DEFAULT_LANGUAGE",
+			`expected a language such as "en" or "nl", got "${language}"`,
+		);
+	}
+	return {
+		smtp,
+		from,
+		defaultLanguage: language,
+		publicWebUrl: url("PUBLIC_WEB_URL", str(env, "PUBLIC_WEB_URL", "http://localhost:3000"), [
+			"http",
+			"https",
+		]).href.replace(/\/$/, ""),
+		sendAttempts: int(env, "MAIL_SEND_ATTEMPTS", 6, { min: 1, max: 50 }),
+		retryBaseMs: int(env, "MAIL_RETRY_BASE_MS", 30_000, { min: 10, max: 3_600_000 }),
+		pollMs: int(env, "MAIL_POLL_MS", 1_000, { min: 50, max: 60_000 }),
 	};
 }
 
@@ -286,6 +372,7 @@ export function parseConfig(env: Env): AppConfig {
 		platformTimeZone: timeZone(env, "PLATFORM_TIME_ZONE", "Europe/Amsterdam"),
 		zipkinUrl:
 			zipkin === undefined ? null : url("ZIPKIN_URL", zipkin, ["http", "https"]).href.replace(/\/$/, ""),
+		mail: parseMail(env, mode, services),
 	};
 }
 

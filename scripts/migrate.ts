@@ -8,6 +8,7 @@ import { BOOKING_MIGRATIONS } from "../services/booking/migrations/index.ts";
 import { CLEANER_MIGRATIONS } from "../services/cleaner/migrations/index.ts";
 import { CONFIGURATION_MIGRATIONS } from "../services/configuration/migrations/index.ts";
 import { CUSTOMER_MIGRATIONS } from "../services/customer/migrations/index.ts";
+import { NOTIFICATION_MIGRATIONS } from "../services/notification/migrations/index.ts";
 import { VEHICLE_MIGRATIONS } from "../services/vehicle/migrations/index.ts";
 
 const MIGRATIONS: Record<DatabaseOwner, readonly Migration[]> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<DatabaseOwner, readonly Migration[]> = {
 	cleaner: CLEANER_MIGRATIONS,
 	booking: BOOKING_MIGRATIONS,
 	configuration: CONFIGURATION_MIGRATIONS,
+	notification: NOTIFICATION_MIGRATIONS,
 };
 
 const owners = DATABASE_OWNERS.filter((owner) => config.services.includes(owner));

@@ -76,6 +76,7 @@ export type BusinessSettings = {
 	lateCancellationFeePercent: number;
 	timeZone: string;
 	availabilityCacheTtlSeconds: number;
+	reminderLeadHours: number;
 };
 
 export type Catalog = { items: Array<ServiceType> };
@@ -134,6 +135,17 @@ export type Location = {
 	country?: string;
 };
 
+export type MailPreferences = {
+	email: {
+		booked: boolean;
+		rescheduled: boolean;
+		cancelled: boolean;
+		completed: boolean;
+		reminder: boolean;
+	};
+	required: Array<"booked" | "rescheduled" | "cancelled" | "completed" | "reminder">;
+};
+
 export type PublicCleaner = {
 	id: string;
 	displayName: string;
@@ -169,7 +181,7 @@ export type ServiceType = {
 export type SettingsView = {
 	settings: BusinessSettings;
 	changes: Array<{
-		key: "slotGranularityMinutes" | "travelBufferMinutes" | "cancellationCutoffHours" | "lateCancellationFeePercent" | "timeZone" | "availabilityCacheTtlSeconds";
+		key: "slotGranularityMinutes" | "travelBufferMinutes" | "cancellationCutoffHours" | "lateCancellationFeePercent" | "timeZone" | "availabilityCacheTtlSeconds" | "reminderLeadHours";
 		updatedBy: string;
 		updatedAt: string;
 	}>;
@@ -392,7 +404,18 @@ export interface Operations {
 		lateCancellationFeePercent?: number;
 		timeZone?: string;
 		availabilityCacheTtlSeconds?: number;
+		reminderLeadHours?: number;
 	}, 200, SettingsView>;
+	/** Which kinds of e-mail the caller gets, and which cannot be turned off */
+	"notifications.preferences": Operation<Record<string, never>, Record<string, never>, undefined, 200, MailPreferences>;
+	/** Turn kinds of e-mail on or off (the booking, move and cancellation e-mails always go) */
+	"notifications.updatePreferences": Operation<Record<string, never>, Record<string, never>, {
+		booked?: boolean;
+		rescheduled?: boolean;
+		cancelled?: boolean;
+		completed?: boolean;
+		reminder?: boolean;
+	}, 200, MailPreferences>;
 }
 
 export type OperationId = keyof Operations;
@@ -434,4 +457,6 @@ export const OPERATION_ROUTES: Record<OperationId, { method: string; path: strin
 	"bookings.rate": { method: "POST", path: "/api/bookings/{id}/rating" },
 	"configuration.list": { method: "GET", path: "/api/settings" },
 	"configuration.update": { method: "PATCH", path: "/api/settings" },
+	"notifications.preferences": { method: "GET", path: "/api/notifications/preferences" },
+	"notifications.updatePreferences": { method: "PATCH", path: "/api/notifications/preferences" },
 };

@@ -89,4 +89,5 @@ export function parseCloudEvent(value: string): CloudEvent {
 export const CONSUMER_GROUPS = {
 	cleaner: { group: "cleaner-service", topics: [TOPICS.bookingEvents, TOPICS.cleanerAvailability] },
 	vehicle: { group: "vehicle-service", topics: [TOPICS.bookingEvents] },
+	notification: { group: "notification-service", topics: [TOPICS.bookingEvents] },
 } as const;

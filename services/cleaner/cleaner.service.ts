@@ -26,6 +26,7 @@ import type {
 	Cleaner,
 	CleanerCandidate,
 	CleanerChanged,
+	CleanerContact,
 	GeoPoint,
 	PublicCleaner,
 	TimeOffPeriod,
@@ -356,6 +357,18 @@ const CleanerService: ServiceDefinition<Self> = {
 			params: { $$strict: true, ...selfServiceFields },
 			async handler(this: Self, ctx: RequestContext<Partial<EditableFields>>): Promise<Cleaner> {
 				return this.applyChanges(ctx, await this.findOwnProfile(ctx), ctx.params);
+			},
+		},
+
+		/** Internal (no route): where the notification service writes to a cleaner; null for an unknown id. */
+		contact: {
+			visibility: "public",
+			params: uuidParam,
+			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<CleanerContact | null> {
+				const row = (await this.model.findByPk(ctx.params.id)) as Model | null;
+				if (!row) return null;
+				const { displayName, email } = rowOf(row);
+				return { displayName, email: email ?? null };
 			},
 		},
 

@@ -69,6 +69,12 @@ export interface CandidatesParams {
 	to: string;
 }
 
+/** The answer of the internal `cleaners.contact`: what the notification service needs to write to a cleaner. */
+export interface CleanerContact {
+	displayName: string;
+	email: string | null;
+}
+
 /** Payload of `cleaners.changed`, broadcast when a profile, its schedule or agenda changed. */
 export interface CleanerChanged {
 	id: string;

@@ -17,6 +17,8 @@ export interface BusinessSettings {
 	/** IANA zone of working hours and of the days searched. */
 	timeZone: string;
 	availabilityCacheTtlSeconds: number;
+	/** How long before a job its customer gets the reminder e-mail. */
+	reminderLeadHours: number;
 }
 
 export type SettingKey = keyof BusinessSettings;
@@ -40,6 +42,7 @@ export const BUSINESS_SETTINGS_SCHEMA = schema.named(
 		lateCancellationFeePercent: schema.number(),
 		timeZone: schema.string(),
 		availabilityCacheTtlSeconds: schema.integer(),
+		reminderLeadHours: schema.integer(),
 	}),
 );
 export const SETTINGS_VIEW_SCHEMA = schema.named(

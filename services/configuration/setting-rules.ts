@@ -14,6 +14,7 @@ export const SETTING_RULES = {
 	lateCancellationFeePercent: { type: "number", integer: true, min: 0, max: 100 },
 	timeZone: { type: "string", min: 1, max: 64 },
 	availabilityCacheTtlSeconds: { type: "number", integer: true, min: 1, max: 3600 },
+	reminderLeadHours: { type: "number", integer: true, min: 1, max: 168 },
 } as const;
 
 export function defaultSettings(timeZone: string): BusinessSettings {
@@ -24,6 +25,7 @@ export function defaultSettings(timeZone: string): BusinessSettings {
 		lateCancellationFeePercent: 50,
 		timeZone,
 		availabilityCacheTtlSeconds: 60,
+		reminderLeadHours: 24,
 	};
 }
 

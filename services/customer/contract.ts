@@ -35,6 +35,15 @@ export interface Customer {
 	updatedAt: string;
 }
 
+/** The answer of the internal `customers.contact`: what the notification service needs to write to a customer. */
+export interface CustomerContact {
+	displayName: string;
+	/** null once the profile was deleted. */
+	email: string | null;
+	/** BCP 47, e.g. "nl-NL". */
+	language: string;
+}
+
 /** Payload of `customers.changed`, broadcast when a profile changed: drop what you cache of that subject. */
 export interface CustomerChanged {
 	subject: string;

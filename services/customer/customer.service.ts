@@ -7,7 +7,7 @@ import { ADDRESS_PROPS, ID_PARAMS, PAGE_PARAMS, type Page, PHONE_RULE } from "..
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
-import type { Address, Customer, CustomerChanged, CustomerDeleted } from "./contract.ts";
+import type { Address, Customer, CustomerChanged, CustomerContact, CustomerDeleted } from "./contract.ts";
 import {
 	type AddressInput,
 	canonicalLanguage,
@@ -225,6 +225,21 @@ const CustomerService: ServiceDefinition<Self> = {
 				const row = (await this.model.findByPk(ctx.params.id)) as CustomerModel | null;
 				if (!row) throw new NotFoundError("customer", ctx.params.id);
 				return toCustomer(rowOf(row));
+			},
+		},
+
+		/**
+		 * Internal (no route): where the notification service writes to the customer of a booking (bookings name
+		 * customers by subject); null for an unknown subject, a null e-mail for a deleted profile.
+		 */
+		contact: {
+			visibility: "public",
+			params: { $$strict: true, subject: { type: "string", min: 1, max: 255 } },
+			async handler(this: Self, ctx: RequestContext<{ subject: string }>): Promise<CustomerContact | null> {
+				const row = await this.findBySubject(ctx.params.subject);
+				if (!row) return null;
+				const { displayName, email, language } = rowOf(row);
+				return { displayName, email, language };
 			},
 		},
 

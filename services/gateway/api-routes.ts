@@ -15,6 +15,7 @@ import {
 } from "../cleaner/contract.ts";
 import { SETTINGS_VIEW_SCHEMA } from "../configuration/contract.ts";
 import { CUSTOMER_PAGE_SCHEMA, CUSTOMER_SCHEMA } from "../customer/contract.ts";
+import { MAIL_PREFERENCES_SCHEMA } from "../notification/contract.ts";
 import { VEHICLE_PAGE_SCHEMA, VEHICLE_REMOVED_SCHEMA, VEHICLE_SCHEMA } from "../vehicle/contract.ts";
 
 /**
@@ -369,5 +370,23 @@ export const API_ROUTES: readonly ApiRoute[] = [
 		access: admin,
 		summary: "Change runtime business settings (every node applies them at once)",
 		responds: { body: SETTINGS_VIEW_SCHEMA },
+	},
+
+	// E-mail preferences (notification service)
+	{
+		method: "GET",
+		path: "/notifications/preferences",
+		action: "notifications.preferences",
+		access: customer(),
+		summary: "Which kinds of e-mail the caller gets, and which cannot be turned off",
+		responds: { body: MAIL_PREFERENCES_SCHEMA },
+	},
+	{
+		method: "PATCH",
+		path: "/notifications/preferences",
+		action: "notifications.updatePreferences",
+		access: customer(),
+		summary: "Turn kinds of e-mail on or off (the booking, move and cancellation e-mails always go)",
+		responds: { body: MAIL_PREFERENCES_SCHEMA },
 	},
 ];

@@ -213,6 +213,10 @@ export async function walkEveryOperation(
 	await call("PATCH", "/settings", 200, { as: "olga", body: { travelBufferMinutes: 15 } });
 	await call("PATCH", "/settings", 422, { as: "olga", body: { travelBufferMinutes: 7 } });
 
+	await call("GET", "/notifications/preferences", 200, { as: "alice" });
+	await call("PATCH", "/notifications/preferences", 200, { as: "alice", body: { reminder: true } });
+	await call("PATCH", "/notifications/preferences", 422, { as: "alice", body: { booked: false } });
+
 	await call("DELETE", "/vehicles/{id}", 200, { as: "alice", path: { id: vehicle.id } });
 	await call("DELETE", "/customers/me", 200, { as: "bob" });
 

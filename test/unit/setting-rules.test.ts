@@ -16,6 +16,7 @@ describe("defaultSettings", () => {
 			lateCancellationFeePercent: 50,
 			timeZone: "Europe/Amsterdam",
 			availabilityCacheTtlSeconds: 60,
+			reminderLeadHours: 24,
 		});
 	});
 

@@ -150,6 +150,7 @@ const SETTING_LABELS: Record<keyof SettingsValues, string> = {
 	lateCancellationFeePercent: "Late cancellation fee (%)",
 	timeZone: "Time zone",
 	availabilityCacheTtlSeconds: "Availability cache TTL (seconds)",
+	reminderLeadHours: "Reminder e-mail before a job (hours)",
 };
 
 function SettingsForm({ current, onSaved }: { current: SettingsValues; onSaved: () => void }) {
