@@ -49,7 +49,16 @@ describe("parseConfig: embedded mode defaults", () => {
 			role: "service",
 			nodeId: `${hostname()}-all`,
 			namespace: "cleaning",
-			services: ["gateway", "customer", "vehicle", "cleaner", "booking", "configuration", "identity"],
+			services: [
+				"gateway",
+				"customer",
+				"vehicle",
+				"cleaner",
+				"booking",
+				"configuration",
+				"notification",
+				"identity",
+			],
 			logLevel: "info",
 			transporter: null,
 			requestTimeoutMs: 5000,
@@ -71,6 +80,7 @@ describe("parseConfig: embedded mode defaults", () => {
 				cleaner: sqlite("cleaner"),
 				booking: sqlite("booking"),
 				configuration: sqlite("configuration"),
+				notification: sqlite("notification"),
 			},
 			migrateOnStart: true,
 			seedDemoData: true,
@@ -91,6 +101,15 @@ describe("parseConfig: embedded mode defaults", () => {
 			},
 			platformTimeZone: "Europe/Amsterdam",
 			zipkinUrl: null,
+			mail: {
+				smtp: null,
+				from: "Cleaning Platform <no-reply@cleaning-platform.invalid>",
+				defaultLanguage: "en",
+				publicWebUrl: "http://localhost:3000",
+				sendAttempts: 6,
+				retryBaseMs: 30_000,
+				pollMs: 1_000,
+			},
 		});
 	});
 

@@ -80,6 +80,7 @@ const CONFIG_VARIABLES = new Set(
 			KAFKA_SASL_MECHANISM: "scram-sha-512",
 			KAFKA_SASL_USERNAME: "booking",
 			KAFKA_SASL_PASSWORD: "secret",
+			SMTP_URL: "smtp://mail:587",
 			...Object.fromEntries(
 				DATABASE_OWNERS.map((owner) => [dbVariable(owner), `mysql://u:p@db:3306/${owner}`]),
 			),
