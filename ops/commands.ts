@@ -5,6 +5,7 @@ import { listDeadLetters, mainTopic, purgeDeadLetters, redrive } from "../lib/ev
 import { asOps } from "../lib/ops/identity.ts";
 import type { DayStats, OutboxStatus } from "../services/booking/contract.ts";
 import type { SettingsView } from "../services/configuration/contract.ts";
+import type { MailDelivery, NotificationStatus, ResendResult } from "../services/notification/contract.ts";
 import {
 	nodesRunning,
 	printTable,
@@ -248,5 +249,60 @@ const cache = replCommand({
 	},
 });
 
+const mail = replCommand({
+	command: "mail <action> [ids...]",
+	description:
+		"E-mails of the notification service: counts and waiting reminders, the failed ones (dead letters), re-sending them",
+	usage: [
+		"  mail status                  e-mails by status, reminders waiting, whether SMTP is configured",
+		"  mail failed [limit]          e-mails whose every attempt failed, newest first (default 50)",
+		"  mail resend <id...>          queue these failed e-mails again, with a fresh set of attempts",
+	].join("\n"),
+	async run(broker, [action, ...rest], h) {
+		if (action === "status") {
+			if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+			const status = await broker.call<NotificationStatus, object>("notifications.status", {}, asOps());
+			printTable(h, ["status", "e-mails"], Object.entries(status.deliveries));
+			console.log(
+				`reminders waiting: ${status.reminders.waiting} (next job ${status.reminders.nextJobStart ?? "-"}); SMTP ${status.smtp}`,
+			);
+		} else if (action === "failed") {
+			if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}"`);
+			const limit = rest[0] === undefined ? undefined : Number(rest[0]);
+			if (limit !== undefined && !Number.isInteger(limit))
+				throw new UsageError(`"${rest[0]}" is not a number`);
+			const failed = await broker.call<MailDelivery[], object>(
+				"notifications.failed",
+				limit === undefined ? {} : { limit },
+				asOps(),
+			);
+			if (failed.length === 0) {
+				console.log("no failed e-mails");
+				return;
+			}
+			printTable(
+				h,
+				["id", "kind", "recipient", "booking", "attempts", "last attempt", "error"],
+				failed.map((m) => [
+					m.id,
+					m.kind,
+					`${m.recipient.type} ${m.recipient.id}`,
+					m.bookingId,
+					m.attempts,
+					m.updatedAt,
+					m.lastError,
+				]),
+			);
+		} else if (action === "resend") {
+			if (rest.length === 0) throw new UsageError("name the ids of the failed e-mails to send again");
+			const result = await broker.call<ResendResult, object>("notifications.resend", { ids: rest }, asOps());
+			console.log(`queued again: ${result.queued.length} (${result.queued.join(" ") || "none"})`);
+			if (result.notFound.length > 0) console.log(`not failed e-mails: ${result.notFound.join(" ")}`);
+		} else {
+			throw new UsageError(`unknown action "${action}"`);
+		}
+	},
+});
+
 /** The ops commands of the Moleculer REPL (`npm run ops`, `npm run repl`). */
-export const OPS_COMMANDS: ReplCommand[] = [outbox, consumers, dlq, settings, bookings, cache];
+export const OPS_COMMANDS: ReplCommand[] = [outbox, consumers, dlq, settings, bookings, cache, mail];

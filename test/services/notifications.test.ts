@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import type { MailConfig } from "../../config/index.ts";
 import { eventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, cloudEvent, TOPICS } from "../../lib/events/contract.ts";
+import { OPS_COMMANDS } from "../../ops/commands.ts";
 import { BOOKING_EVENT_TYPES, type BookingEventData } from "../../services/booking/contract.ts";
 import type { BusinessSettings } from "../../services/configuration/contract.ts";
 import { defaultSettings } from "../../services/configuration/settings.ts";
@@ -66,7 +67,10 @@ describe("notifications service (broker-level, real SMTP server)", async () => {
 
 	before(async () => {
 		broker.createService(
-			withDatabase({ ...NotificationService, settings: { ...NotificationService.settings, mail } }, "notification"),
+			withDatabase(
+				{ ...NotificationService, settings: { ...NotificationService.settings, mail } },
+				"notification",
+			),
 		);
 		broker.createService({ name: "configuration", actions: { current: () => settings } });
 		broker.createService({
@@ -102,6 +106,22 @@ describe("notifications service (broker-level, real SMTP server)", async () => {
 			const found = smtp.received.filter(test);
 			return found.length >= count ? found : undefined;
 		});
+	/** One line typed into the ops REPL's `mail` command, run on this broker; what it printed. */
+	const repl = async (line: string) => {
+		const printed: string[] = [];
+		const log = console.log;
+		console.log = (text: unknown) => printed.push(String(text));
+		try {
+			await OPS_COMMANDS.find((command) => command.command.startsWith("mail "))?.action(
+				broker,
+				{ rawCommand: line } as unknown as string[],
+				{ table: (rows: unknown[][]) => rows.map((row) => row.join(" | ")).join("\n") },
+			);
+		} finally {
+			console.log = log;
+		}
+		return printed.join("\n");
+	};
 	const ops = <T>(action: string, params: object = {}) =>
 		broker.call<T, object>(action, params, as("ops@test", "admin"));
 
@@ -236,7 +256,12 @@ describe("notifications service (broker-level, real SMTP server)", async () => {
 		assert.equal(changed.email.completed, false);
 		await assert.rejects(
 			broker.call("notifications.updatePreferences", { booked: false }, as("sub-ben", "customer")),
-			{ code: 422, data: [{ field: "booked", message: "the business always sends this e-mail: it cannot be turned off" }] },
+			{
+				code: 422,
+				data: [
+					{ field: "booked", message: "the business always sends this e-mail: it cannot be turned off" },
+				],
+			},
 		);
 
 		const data = booking("sub-ben", hoursAhead(70));
@@ -283,16 +308,23 @@ describe("notifications service (broker-level, real SMTP server)", async () => {
 		assert.match(failed.lastError ?? "", /451/);
 		assert.ok(!JSON.stringify(failed).includes("@customers.test"), "no address in the dead-letter list");
 
-		const result = await ops<{ queued: string[]; notFound: string[] }>("notifications.resend", {
-			ids: [failed.id, randomUUID()],
-		});
-		assert.deepEqual(result.queued, [failed.id]);
-		assert.equal(result.notFound.length, 1);
+		// As ops do it: the REPL's commands, on this broker.
+		const listed = await repl("mail failed");
+		assert.match(
+			listed,
+			new RegExp(`${failed.id} \\| completed \\| customer sub-anna \\| ${parked.bookingId} \\| 3 \\| .*451`),
+		);
+		const unknown = randomUUID();
+		const resent = await repl(`mail resend ${failed.id} ${unknown}`);
+		assert.match(resent, new RegExp(`queued again: 1 \\(${failed.id}\\)`));
+		assert.match(resent, new RegExp(`not failed e-mails: ${unknown}`));
 		await received(
 			"the re-sent e-mail",
 			(m) => m.to.includes("anna@customers.test") && m.subject.startsWith("Uw voertuig is schoon"),
 		);
 		assert.deepEqual(await ops<MailDelivery[]>("notifications.failed"), []);
+		assert.match(await repl("mail failed"), /no failed e-mails/);
+		assert.match(await repl("mail status"), /SMTP configured/);
 	});
 
 	it("skips a recipient without an address (a deleted profile), and ops calls want an admin", async () => {

@@ -9,6 +9,7 @@ import { createConnection } from "mysql2/promise";
 import { eventually } from "./eventually.ts";
 import { grantKafkaAcls, KAFKA_URL, kafkaClient, kafkaEnv, kafkaPrincipalOf } from "./kafka.ts";
 import { ApiClient, freePort, metricValue, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
+import { type SmtpServer, startSmtpServer } from "./smtp.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 
 const run = promisify(execFile);
@@ -35,6 +36,7 @@ const TOPOLOGY: Array<{ name: string; services: string }> = [
 	{ name: "vehicle-1", services: "vehicle" },
 	{ name: "cleaner-1", services: "cleaner" },
 	{ name: "booking-1", services: "booking" },
+	{ name: "notification-1", services: "notification" },
 	{ name: "gateway-1", services: "gateway,identity" },
 	{ name: "cleaner-2", services: "cleaner" },
 	{ name: "booking-2", services: "booking" },
@@ -130,6 +132,8 @@ export interface Cluster extends ApiClient {
 	logDir: string;
 	/** The customer service reaches MariaDB through this proxy, so a test can cut that one service off. */
 	customerDbProxy: TcpProxy;
+	/** The real SMTP server (in the test process) the notification nodes send to. */
+	smtp: SmtpServer;
 	node(name: string): ClusterNode;
 	metrics(name: string): Promise<string>;
 	ready(name: string): Promise<{ status: number; body: any }>;
@@ -156,6 +160,7 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 	const logDir = await mkdtemp(join(tmpdir(), "cleaning-cluster-"));
 	const customerDbProxy = new TcpProxy(await freePort(), { host: "127.0.0.1", port: 3306 });
 	await customerDbProxy.up();
+	const smtp = await startSmtpServer();
 	const [httpPort, idpPort] = [await freePort(), await freePort()];
 	const common: Record<string, string> = {
 		MODE: "cluster",
@@ -168,6 +173,9 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 		PORT: String(httpPort),
 		EVENTS_KAFKA_URL: KAFKA_URL,
 		EVENTS_TOPIC_PREFIX: EVENTS_PREFIX,
+		SMTP_URL: smtp.url,
+		MAIL_POLL_MS: "200",
+		MAIL_RETRY_BASE_MS: "200",
 		...Object.fromEntries(
 			DATABASES.map((owner) => [
 				`${owner.toUpperCase()}_DB_URL`,
@@ -209,6 +217,7 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 	} catch (error) {
 		await Promise.all(nodes.map((n) => stopNode(n.child, "SIGKILL")));
 		await customerDbProxy.down();
+		await smtp.stop();
 		throw error;
 	}
 
@@ -244,6 +253,7 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 		env: common,
 		logDir,
 		customerDbProxy,
+		smtp,
 		node: byName,
 		metrics: metricsOf,
 		ready: async (name: string) => {
@@ -272,6 +282,7 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 		stop: async () => {
 			await Promise.all(nodes.map((n) => stopNode(n.child)));
 			await customerDbProxy.down();
+			await smtp.stop();
 		},
 	}) as Cluster;
 }

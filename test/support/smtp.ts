@@ -16,15 +16,17 @@ export interface ReceivedMail {
  * A real SMTP server (the smtp-server package) in this process, on a free port, keeping every message it
  * accepted. `refuse(n)` makes it answer the next n messages with a temporary failure (451).
  */
-export async function startSmtpServer(): Promise<{
+export interface SmtpServer {
 	url: string;
 	port: number;
 	received: ReceivedMail[];
 	/** Attempts the server refused. */
-	refused: number;
+	readonly refused: number;
 	refuse(count: number): void;
 	stop(): Promise<void>;
-}> {
+}
+
+export async function startSmtpServer(): Promise<SmtpServer> {
 	const received: ReceivedMail[] = [];
 	let toRefuse = 0;
 	const state = { refused: 0 };

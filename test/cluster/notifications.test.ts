@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { DateTime } from "luxon";
+import { type Connection, createConnection, type RowDataPacket } from "mysql2/promise";
+import { type Cluster, databaseName, startCluster } from "../support/cluster.ts";
+import { eventually } from "../support/eventually.ts";
+import { at, createVehicle, dayAhead, expectStatus } from "../support/fixtures.ts";
+import { type OpsRepl, startOpsRepl } from "../support/ops-repl.ts";
+import type { ReceivedMail } from "../support/smtp.ts";
+
+let cluster: Cluster;
+let ops: OpsRepl;
+let db: Connection;
+
+before(async () => {
+	// Three attempts before an e-mail is parked: the dead-letter scenario does not wait through six backoffs.
+	cluster = await startCluster({ env: { MAIL_SEND_ATTEMPTS: "3" } });
+	// A second notification instance: both consume, both send, nothing goes out twice.
+	await cluster.addNode("notification-2", "notification");
+	db = await createConnection({ host: "127.0.0.1", port: 3306, user: "root", password: "" });
+	const { NODE_ID: _id, SERVICES: _services, OPS_PORT: _port, ...clusterEnv } = cluster.env;
+	ops = await startOpsRepl(clusterEnv, join(cluster.logDir, "ops.log"));
+});
+after(async () => {
+	await ops?.close();
+	await db?.end();
+	await cluster?.stop();
+});
+
+/** A working day of the demo cleaners 3 to 5 days ahead: inside a 168 h cut-off and lead time. */
+const day = [3, 4, 5].map(dayAhead).find((date) => DateTime.fromISO(date).weekday <= 5) as string;
+
+const received = (what: string, test: (mail: ReceivedMail) => boolean, count = 1) =>
+	eventually(
+		what,
+		async () => {
+			const found = cluster.smtp.received.filter(test);
+			return found.length >= count ? found : undefined;
+		},
+		30_000,
+		100,
+	);
+
+async function profile(caller: "alice" | "bob" | "carla") {
+	const response = await cluster.api("GET", caller === "carla" ? "/cleaners/me" : "/customers/me", {
+		as: caller,
+	});
+	expectStatus(response, 200, `${caller}'s profile`);
+	return response.body as { id: string; email: string; homeBase?: { latitude: number; longitude: number } };
+}
+
+async function book(caller: "alice" | "bob", time: string, cleaner: { id: string; homeBase?: object }) {
+	const vehicle = await createVehicle(cluster, caller, "small");
+	const response = await cluster.api("POST", "/bookings", {
+		as: caller,
+		headers: { "Idempotency-Key": `notify-${caller}-${time}-${vehicle.id}` },
+		body: {
+			vehicleId: vehicle.id,
+			serviceType: "exterior-wash",
+			start: at(day, time),
+			location: cleaner.homeBase,
+			cleanerId: cleaner.id,
+		},
+	});
+	expectStatus(response, 201, "book");
+	return response.body as { id: string; vehicle: { plate: string } };
+}
+
+const mailTo = (address: string, subject: string, plate: string) => (m: ReceivedMail) =>
+	m.to.includes(address) && m.subject.startsWith(subject) && m.text.includes(plate);
+
+async function deliveries(): Promise<Record<string, number>> {
+	const [rows] = await db.query<RowDataPacket[]>(
+		`SELECT status, COUNT(*) AS n FROM ${databaseName("notification")}.mail_deliveries GROUP BY status`,
+	);
+	return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+}
+
+describe("e-mails in the cluster: two notification nodes on Kafka and MariaDB, a real SMTP server", () => {
+	it("a booking's life: the customer in Dutch (with the late fee), the cleaner each time", async () => {
+		const [bob, carla] = [await profile("bob"), await profile("carla")];
+		const booking = await book("bob", "09:00", carla);
+		const plate = booking.vehicle.plate;
+		const [confirmed] = await received("bob's confirmation", mailTo(bob.email, "Boeking bevestigd", plate));
+		assert.ok(confirmed.text.includes("om 09:00 (Europe/Amsterdam)"), confirmed.text);
+		assert.ok(confirmed.html.includes("<p>Uw boeking is bevestigd:</p>"));
+		await received("carla's new job", mailTo(carla.email, "New job", plate));
+
+		const path = `/bookings/${booking.id}`;
+		expectStatus(
+			await cluster.api("POST", `${path}/reschedule`, { as: "bob", body: { start: at(day, "10:00") } }),
+			200,
+			"reschedule",
+		);
+		const [moved] = await received("bob's move", mailTo(bob.email, "Boeking verplaatst", plate));
+		assert.ok(moved.text.includes("09:00") && moved.text.includes("10:00"), moved.text);
+		await received("carla's moved job", mailTo(carla.email, "Job moved", plate));
+
+		expectStatus(
+			await cluster.api("PATCH", "/settings", { as: "olga", body: { cancellationCutoffHours: 168 } }),
+			200,
+			"cut-off",
+		);
+		// Every node applies the setting on its broadcast: the booking nodes too, before the cancel.
+		await sleep(500);
+		expectStatus(await cluster.api("POST", `${path}/cancel`, { as: "bob" }), 200, "cancel");
+		const [cancelled] = await received("bob's cancellation", mailTo(bob.email, "Boeking geannuleerd", plate));
+		assert.match(cancelled.text.replace(/\s/g, " "), /rekenen we € \d+,\d\d annuleringskosten/);
+		await received("carla's cancelled job", mailTo(carla.email, "Job cancelled", plate));
+		expectStatus(
+			await cluster.api("PATCH", "/settings", { as: "olga", body: { cancellationCutoffHours: 24 } }),
+			200,
+			"cut-off back",
+		);
+	});
+
+	it("a reminder goes out once across both instances, after one of them was killed; the rating link after completion", async () => {
+		const [alice, carla] = [await profile("alice"), await profile("carla")];
+		const booking = await book("alice", "13:00", carla);
+		const plate = booking.vehicle.plate;
+		await received("alice's confirmation", mailTo(alice.email, "Booking confirmed", plate));
+
+		await cluster.kill("notification-1");
+		await cluster.restart("notification-1");
+		expectStatus(
+			await cluster.api("PATCH", "/settings", { as: "olga", body: { reminderLeadHours: 168 } }),
+			200,
+			"lead time",
+		);
+		const [reminder] = await received("alice's reminder", mailTo(alice.email, "Reminder:", plate));
+		assert.ok(reminder.text.includes("at 13:00 (Europe/Amsterdam)"), reminder.text);
+		// Both instances poll every 200 ms: long enough for a second copy to show up if the claim did not hold.
+		await sleep(2_000);
+		assert.equal(cluster.smtp.received.filter(mailTo(alice.email, "Reminder:", plate)).length, 1);
+		expectStatus(
+			await cluster.api("PATCH", "/settings", { as: "olga", body: { reminderLeadHours: 24 } }),
+			200,
+			"lead back",
+		);
+
+		const path = `/bookings/${booking.id}`;
+		expectStatus(await cluster.api("POST", `${path}/start`, { as: "carla" }), 200, "start");
+		expectStatus(await cluster.api("POST", `${path}/complete`, { as: "carla" }), 200, "complete");
+		const [done] = await received("alice's rating link", mailTo(alice.email, "Your vehicle is clean", plate));
+		assert.match(done.text, /Rate this cleaning: http:\/\/localhost:3000\//);
+	});
+
+	it("a refused send is retried, then parked; the ops REPL lists it and re-sends it", async () => {
+		const [alice, carla] = [await profile("alice"), await profile("carla")];
+		cluster.smtp.refuse(2);
+		const retried = await book("alice", "14:00", carla);
+		await received(
+			"alice's confirmation after two refusals",
+			mailTo(alice.email, "Booking confirmed", retried.vehicle.plate),
+		);
+		await received("carla's job", mailTo(carla.email, "New job", retried.vehicle.plate));
+
+		// Three refusals: the last attempt of the next e-mail fails too.
+		const refusedBefore = cluster.smtp.refused;
+		cluster.smtp.refuse(3);
+		const parkedBooking = await book("alice", "15:00", carla);
+		const listed = await eventually(
+			"the parked e-mail in the REPL",
+			async () => {
+				const output = await ops.run("mail failed");
+				return output.includes(parkedBooking.id) ? output : undefined;
+			},
+			30_000,
+			500,
+		);
+		assert.equal(cluster.smtp.refused - refusedBefore, 3);
+		const row = listed.split("\n").find((line) => line.includes(parkedBooking.id)) ?? "";
+		const id = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/.exec(row)?.[0] ?? "";
+		assert.match(row, /451/);
+		assert.ok(!listed.includes(alice.email) && !listed.includes(carla.email), "no address in the REPL");
+		assert.match(await ops.run(`mail resend ${id}`), new RegExp(`queued again: 1 \\(${id}\\)`));
+		const kind = row.includes("job-assigned") ? "New job" : "Booking confirmed";
+		const to = kind === "New job" ? carla.email : alice.email;
+		await received("the re-sent e-mail", mailTo(to, kind, parkedBooking.vehicle.plate));
+		assert.match(await ops.run("mail failed"), /no failed e-mails/);
+		assert.match(await ops.run("mail status"), /SMTP configured/);
+	});
+
+	it("never the same e-mail twice, and no address in any notification node's log", async () => {
+		const seen = new Map<string, number>();
+		for (const mail of cluster.smtp.received) seen.set(mail.messageId, (seen.get(mail.messageId) ?? 0) + 1);
+		assert.deepEqual(
+			[...seen].filter(([, count]) => count > 1),
+			[],
+			"Message-IDs received more than once",
+		);
+		const counts = await deliveries();
+		assert.equal(counts.failed ?? 0, 0);
+		assert.ok((counts.sent ?? 0) >= cluster.smtp.received.length - 0, JSON.stringify(counts));
+		for (const node of ["notification-1", "notification-2"]) {
+			const log = await readFile(join(cluster.logDir, `${node}.log`), "utf8");
+			const addresses = log.match(/[\w.+-]+@[\w-]+\.[\w.]+/g) ?? [];
+			assert.deepEqual(addresses, [], `${node}'s log`);
+		}
+	});
+});
