@@ -3,17 +3,21 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DateTime } from "luxon";
 import { type Connection, createConnection, type RowDataPacket } from "mysql2/promise";
 import { type Cluster, databaseName, startCluster } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
-import { at, createVehicle, dayAhead, expectStatus } from "../support/fixtures.ts";
+import { expectStatus } from "../support/fixtures.ts";
+import { mailScenario } from "../support/mail-scenario.ts";
 import { type OpsRepl, startOpsRepl } from "../support/ops-repl.ts";
-import type { ReceivedMail } from "../support/smtp.ts";
 
 let cluster: Cluster;
 let ops: OpsRepl;
 let db: Connection;
+const { received, profile, book, mailTo, settings, bookingLife } = mailScenario(
+	() => cluster,
+	() => cluster.smtp,
+	30_000,
+);
 
 before(async () => {
 	// Three attempts before an e-mail is parked: the dead-letter scenario does not wait through six backoffs.
@@ -30,48 +34,6 @@ after(async () => {
 	await cluster?.stop();
 });
 
-/** A working day of the demo cleaners 3 to 5 days ahead: inside a 168 h cut-off and lead time. */
-const day = [3, 4, 5].map(dayAhead).find((date) => DateTime.fromISO(date).weekday <= 5) as string;
-
-const received = (what: string, test: (mail: ReceivedMail) => boolean, count = 1) =>
-	eventually(
-		what,
-		async () => {
-			const found = cluster.smtp.received.filter(test);
-			return found.length >= count ? found : undefined;
-		},
-		30_000,
-		100,
-	);
-
-async function profile(caller: "alice" | "bob" | "carla") {
-	const response = await cluster.api("GET", caller === "carla" ? "/cleaners/me" : "/customers/me", {
-		as: caller,
-	});
-	expectStatus(response, 200, `${caller}'s profile`);
-	return response.body as { id: string; email: string; homeBase?: { latitude: number; longitude: number } };
-}
-
-async function book(caller: "alice" | "bob", time: string, cleaner: { id: string; homeBase?: object }) {
-	const vehicle = await createVehicle(cluster, caller, "small");
-	const response = await cluster.api("POST", "/bookings", {
-		as: caller,
-		headers: { "Idempotency-Key": `notify-${caller}-${time}-${vehicle.id}` },
-		body: {
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, time),
-			location: cleaner.homeBase,
-			cleanerId: cleaner.id,
-		},
-	});
-	expectStatus(response, 201, "book");
-	return response.body as { id: string; vehicle: { plate: string } };
-}
-
-const mailTo = (address: string, subject: string, plate: string) => (m: ReceivedMail) =>
-	m.to.includes(address) && m.subject.startsWith(subject) && m.text.includes(plate);
-
 async function deliveries(): Promise<Record<string, number>> {
 	const [rows] = await db.query<RowDataPacket[]>(
 		`SELECT status, COUNT(*) AS n FROM ${databaseName("notification")}.mail_deliveries GROUP BY status`,
@@ -80,42 +42,8 @@ async function deliveries(): Promise<Record<string, number>> {
 }
 
 describe("e-mails in the cluster: two notification nodes on Kafka and MariaDB, a real SMTP server", () => {
-	it("a booking's life: the customer in Dutch (with the late fee), the cleaner each time", async () => {
-		const [bob, carla] = [await profile("bob"), await profile("carla")];
-		const booking = await book("bob", "09:00", carla);
-		const plate = booking.vehicle.plate;
-		const [confirmed] = await received("bob's confirmation", mailTo(bob.email, "Boeking bevestigd", plate));
-		assert.ok(confirmed.text.includes("om 09:00 (Europe/Amsterdam)"), confirmed.text);
-		assert.ok(confirmed.html.includes("<p>Uw boeking is bevestigd:</p>"));
-		await received("carla's new job", mailTo(carla.email, "New job", plate));
-
-		const path = `/bookings/${booking.id}`;
-		expectStatus(
-			await cluster.api("POST", `${path}/reschedule`, { as: "bob", body: { start: at(day, "10:00") } }),
-			200,
-			"reschedule",
-		);
-		const [moved] = await received("bob's move", mailTo(bob.email, "Boeking verplaatst", plate));
-		assert.ok(moved.text.includes("09:00") && moved.text.includes("10:00"), moved.text);
-		await received("carla's moved job", mailTo(carla.email, "Job moved", plate));
-
-		expectStatus(
-			await cluster.api("PATCH", "/settings", { as: "olga", body: { cancellationCutoffHours: 168 } }),
-			200,
-			"cut-off",
-		);
-		// Every node applies the setting on its broadcast: the booking nodes too, before the cancel.
-		await sleep(500);
-		expectStatus(await cluster.api("POST", `${path}/cancel`, { as: "bob" }), 200, "cancel");
-		const [cancelled] = await received("bob's cancellation", mailTo(bob.email, "Boeking geannuleerd", plate));
-		assert.match(cancelled.text.replace(/\s/g, " "), /rekenen we € \d+,\d\d annuleringskosten/);
-		await received("carla's cancelled job", mailTo(carla.email, "Job cancelled", plate));
-		expectStatus(
-			await cluster.api("PATCH", "/settings", { as: "olga", body: { cancellationCutoffHours: 24 } }),
-			200,
-			"cut-off back",
-		);
-	});
+	it("booked, moved and late-cancelled: the customer in Dutch with the fee, the cleaner each time", () =>
+		bookingLife());
 
 	it("a reminder goes out once across both instances, after one of them was killed; the rating link after completion", async () => {
 		const [alice, carla] = [await profile("alice"), await profile("carla")];
@@ -125,21 +53,13 @@ describe("e-mails in the cluster: two notification nodes on Kafka and MariaDB, a
 
 		await cluster.kill("notification-1");
 		await cluster.restart("notification-1");
-		expectStatus(
-			await cluster.api("PATCH", "/settings", { as: "olga", body: { reminderLeadHours: 168 } }),
-			200,
-			"lead time",
-		);
+		await settings({ reminderLeadHours: 168 });
 		const [reminder] = await received("alice's reminder", mailTo(alice.email, "Reminder:", plate));
 		assert.ok(reminder.text.includes("at 13:00 (Europe/Amsterdam)"), reminder.text);
 		// Both instances poll every 200 ms: long enough for a second copy to show up if the claim did not hold.
 		await sleep(2_000);
 		assert.equal(cluster.smtp.received.filter(mailTo(alice.email, "Reminder:", plate)).length, 1);
-		expectStatus(
-			await cluster.api("PATCH", "/settings", { as: "olga", body: { reminderLeadHours: 24 } }),
-			200,
-			"lead back",
-		);
+		await settings({ reminderLeadHours: 24 });
 
 		const path = `/bookings/${booking.id}`;
 		expectStatus(await cluster.api("POST", `${path}/start`, { as: "carla" }), 200, "start");

@@ -2,11 +2,10 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DateTime } from "luxon";
-import { eventually } from "../support/eventually.ts";
-import { at, createVehicle, dayAhead, expectStatus } from "../support/fixtures.ts";
+import { expectStatus } from "../support/fixtures.ts";
+import { mailScenario } from "../support/mail-scenario.ts";
 import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
-import { type ReceivedMail, startSmtpServer } from "../support/smtp.ts";
+import { startSmtpServer } from "../support/smtp.ts";
 
 const smtp = await startSmtpServer();
 const ENV = {
@@ -19,6 +18,11 @@ const ENV = {
 	LOG_LEVEL: "info",
 };
 let platform: EmbeddedPlatform;
+const { received, profile, book, mailTo, settings, bookingLife } = mailScenario(
+	() => platform,
+	() => smtp,
+	15_000,
+);
 
 before(async () => {
 	platform = await startPlatform(ENV);
@@ -28,83 +32,9 @@ after(async () => {
 	await smtp.stop();
 });
 
-/** A working day (the demo cleaner works Monday to Friday) 3 to 5 days ahead: inside a 168 h cut-off or lead time. */
-const day = [3, 4, 5].map(dayAhead).find((date) => DateTime.fromISO(date).weekday <= 5) as string;
-
-const received = (what: string, test: (mail: ReceivedMail) => boolean, count = 1) =>
-	eventually(
-		what,
-		async () => {
-			const found = smtp.received.filter(test);
-			return found.length >= count ? found : undefined;
-		},
-		15_000,
-		50,
-	);
-
-async function profile(caller: "alice" | "bob" | "carla") {
-	const response = await platform.api("GET", caller === "carla" ? "/cleaners/me" : "/customers/me", {
-		as: caller,
-	});
-	expectStatus(response, 200, `${caller}'s profile`);
-	return response.body as { id: string; email: string; homeBase?: { latitude: number; longitude: number } };
-}
-
-async function book(caller: "alice" | "bob", time: string, cleaner: { id: string; homeBase?: object }) {
-	const vehicle = await createVehicle(platform, caller, "small");
-	const response = await platform.api("POST", "/bookings", {
-		as: caller,
-		body: {
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, time),
-			location: cleaner.homeBase,
-			cleanerId: cleaner.id,
-		},
-	});
-	expectStatus(response, 201, "book");
-	return response.body as { id: string; vehicle: { plate: string } };
-}
-
 describe("e-mails over HTTP, to a real SMTP server (embedded platform)", () => {
-	it("booked, moved and late-cancelled: the customer in Dutch with the fee, the cleaner each time", async () => {
-		const [bob, carla] = [await profile("bob"), await profile("carla")];
-		const booking = await book("bob", "09:00", carla);
-		const toBob = (subject: string) => (m: ReceivedMail) =>
-			m.to.includes(bob.email) && m.subject.startsWith(subject) && m.text.includes(booking.vehicle.plate);
-		const toCarla = (subject: string) => (m: ReceivedMail) =>
-			m.to.includes(carla.email) && m.subject.startsWith(subject) && m.text.includes(booking.vehicle.plate);
-		const [confirmed] = await received("bob's confirmation", toBob("Boeking bevestigd"));
-		assert.ok(confirmed.text.includes("om 09:00 (Europe/Amsterdam)"), confirmed.text);
-		assert.ok(confirmed.html.includes("Beste "));
-		await received("carla's new job", toCarla("New job"));
-
-		const path = `/bookings/${booking.id}`;
-		expectStatus(
-			await platform.api("POST", `${path}/reschedule`, { as: "bob", body: { start: at(day, "10:00") } }),
-			200,
-			"reschedule",
-		);
-		const [moved] = await received("bob's move", toBob("Boeking verplaatst"));
-		assert.ok(moved.text.includes("09:00") && moved.text.includes("10:00"), moved.text);
-		await received("carla's moved job", toCarla("Job moved"));
-
-		// Every cancellation this week is late now.
-		expectStatus(
-			await platform.api("PATCH", "/settings", { as: "olga", body: { cancellationCutoffHours: 168 } }),
-			200,
-			"cut-off",
-		);
-		expectStatus(await platform.api("POST", `${path}/cancel`, { as: "bob" }), 200, "cancel");
-		const [cancelled] = await received("bob's cancellation", toBob("Boeking geannuleerd"));
-		assert.match(cancelled.text.replace(/\s/g, " "), /rekenen we € \d+,\d\d annuleringskosten/);
-		await received("carla's cancelled job", toCarla("Job cancelled"));
-		expectStatus(
-			await platform.api("PATCH", "/settings", { as: "olga", body: { cancellationCutoffHours: 24 } }),
-			200,
-			"cut-off back",
-		);
-	});
+	it("booked, moved and late-cancelled: the customer in Dutch with the fee, the cleaner each time", () =>
+		bookingLife());
 
 	it("preferences through the gateway: the reminder can be turned off, the confirmation cannot", async () => {
 		const initial = await platform.api("GET", "/notifications/preferences", { as: "bob" });
@@ -137,19 +67,14 @@ describe("e-mails over HTTP, to a real SMTP server (embedded platform)", () => {
 	it("a reminder waits in the database across a restart and goes out once; a completed job links to its rating", async () => {
 		const [alice, carla] = [await profile("alice"), await profile("carla")];
 		const booking = await book("alice", "13:00", carla);
-		const toAlice = (subject: string) => (m: ReceivedMail) =>
-			m.to.includes(alice.email) && m.subject.startsWith(subject) && m.text.includes(booking.vehicle.plate);
+		const toAlice = (subject: string) => mailTo(alice.email, subject, booking.vehicle.plate);
 		await received("alice's confirmation", toAlice("Booking confirmed"));
 		const before = smtp.received.length;
 
 		// Stopped while the reminder is days away; started again on the same files.
 		await platform.stop();
 		platform = await startPlatform(ENV, { dataDir: platform.dataDir });
-		expectStatus(
-			await platform.api("PATCH", "/settings", { as: "olga", body: { reminderLeadHours: 168 } }),
-			200,
-			"lead time",
-		);
+		await settings({ reminderLeadHours: 168 });
 		const [reminder] = await received("alice's reminder", toAlice("Reminder:"));
 		assert.ok(reminder.text.includes("at 13:00 (Europe/Amsterdam)"), reminder.text);
 		await sleep(1_000);
@@ -166,11 +91,7 @@ describe("e-mails over HTTP, to a real SMTP server (embedded platform)", () => {
 		expectStatus(await platform.api("POST", `${path}/complete`, { as: "carla" }), 200, "complete");
 		const [done] = await received("alice's rating link", toAlice("Your vehicle is clean"));
 		assert.ok(done.html.includes('<a href="https://app.platform.test/">Rate this cleaning</a>'), done.html);
-		expectStatus(
-			await platform.api("PATCH", "/settings", { as: "olga", body: { reminderLeadHours: 24 } }),
-			200,
-			"lead back",
-		);
+		await settings({ reminderLeadHours: 24 });
 	});
 
 	it("no e-mail address reaches the platform's log", async () => {

@@ -16,6 +16,7 @@ import type {
 } from "../../services/notification/contract.ts";
 import NotificationService from "../../services/notification/notification.service.ts";
 import { eventually } from "../support/eventually.ts";
+import { bookingEventData } from "../support/fixtures.ts";
 import { as, testBroker } from "../support/service-broker.ts";
 import { type ReceivedMail, startSmtpServer } from "../support/smtp.ts";
 
@@ -27,25 +28,8 @@ const CUSTOMERS: Record<string, { displayName: string; email: string | null; lan
 };
 const HOUR = 3_600_000;
 
-function booking(customerId: string, start: Date, changes: Partial<BookingEventData> = {}): BookingEventData {
-	return {
-		bookingId: randomUUID(),
-		status: "confirmed",
-		customerId,
-		vehicle: { id: randomUUID(), plate: "AB12CD", sizeClass: "small" },
-		cleanerId: CLEANER.id,
-		serviceType: "exterior-wash",
-		start: start.toISOString(),
-		end: new Date(start.getTime() + HOUR).toISOString(),
-		price: { amountMinor: 2450, currency: "EUR" },
-		location: { latitude: 52.37, longitude: 4.9, street: "Damrak 1", postcode: "1012 LG", city: "Amsterdam" },
-		notes: null,
-		cancellation: null,
-		rating: null,
-		version: 1,
-		...changes,
-	};
-}
+const booking = (customerId: string, start: Date, changes: Partial<BookingEventData> = {}) =>
+	bookingEventData(start, { customerId, cleanerId: CLEANER.id, ...changes });
 
 /** A whole hour some hours from now: on the reservation grid, in the future. */
 const hoursAhead = (hours: number) => new Date(Math.ceil((Date.now() + hours * HOUR) / HOUR) * HOUR);

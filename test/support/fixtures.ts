@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
 import { UnprocessableError } from "../../lib/errors.ts";
 import { WEEKDAYS } from "../../lib/weekdays.ts";
+import type { BookingEventData } from "../../services/booking/contract.ts";
 import type { ApiClient, ApiResponse, Caller } from "./platform.ts";
 
 export const ZONE = "Europe/Amsterdam";
@@ -129,4 +130,25 @@ export function hourlySlots(count: number): string[] {
 			slots.push(at(dayAhead(day), `${String(hour).padStart(2, "0")}:00`));
 	}
 	return slots;
+}
+
+/** What a booking event carries: a one-hour exterior wash in Amsterdam, confirmed, starting at `start`. */
+export function bookingEventData(start: Date, changes: Partial<BookingEventData> = {}): BookingEventData {
+	return {
+		bookingId: randomUUID(),
+		status: "confirmed",
+		customerId: "sub-anna",
+		vehicle: { id: randomUUID(), plate: "AB12CD", sizeClass: "small" },
+		cleanerId: randomUUID(),
+		serviceType: "exterior-wash",
+		start: start.toISOString(),
+		end: new Date(start.getTime() + 3_600_000).toISOString(),
+		price: { amountMinor: 2450, currency: "EUR" },
+		location: { latitude: 52.37, longitude: 4.9, street: "Damrak 1", postcode: "1012 LG", city: "Amsterdam" },
+		notes: null,
+		cancellation: null,
+		rating: null,
+		version: 1,
+		...changes,
+	};
 }

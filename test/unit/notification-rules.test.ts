@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InvalidEventError } from "../../lib/events/contract.ts";
-import { BOOKING_EVENT_TYPES, type BookingEventData } from "../../services/booking/contract.ts";
+import { BOOKING_EVENT_TYPES } from "../../services/booking/contract.ts";
 import {
 	applyPreferences,
 	bookingOf,
@@ -21,23 +21,12 @@ import {
 	MAIL_LANGUAGES,
 	renderMail,
 } from "../../services/notification/templates.ts";
+import { bookingEventData } from "../support/fixtures.ts";
 
-const BOOKING: BookingEventData = {
+const BOOKING = bookingEventData(new Date("2030-06-03T08:00:00.000Z"), {
 	bookingId: "0b4f6c1e-4a43-4d8c-9d1e-2d4d3e0a9b10",
-	status: "confirmed",
-	customerId: "sub-anna",
-	vehicle: { id: "5a0c2a43-1f1b-4f34-9a8e-2b2f0a1e0c11", plate: "AB12CD", sizeClass: "small" },
 	cleanerId: "c7e5a0d1-8a34-4bd5-a5b0-7f9e0c1d2e33",
-	serviceType: "exterior-wash",
-	start: "2030-06-03T08:00:00.000Z",
-	end: "2030-06-03T09:00:00.000Z",
-	price: { amountMinor: 2450, currency: "EUR" },
-	location: { latitude: 52.37, longitude: 4.9, street: "Damrak 1", postcode: "1012 LG", city: "Amsterdam" },
-	notes: null,
-	cancellation: null,
-	rating: null,
-	version: 1,
-};
+});
 const T = BOOKING_EVENT_TYPES;
 
 describe("which e-mails a booking event causes", () => {
