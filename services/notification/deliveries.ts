@@ -204,6 +204,15 @@ export async function claimDueMail(
 	return claimed;
 }
 
+/** Gives back the e-mails a sender held (it restarted: whatever it was sending did not finish). */
+export async function releaseClaims(sequelize: Sequelize, sender: string): Promise<number> {
+	const [count] = await deliveriesTable(sequelize).update(
+		{ claimedBy: null, claimedUntil: null },
+		{ where: { claimedBy: sender, status: "pending" } },
+	);
+	return count;
+}
+
 /** The outcome of one send, written only by the sender that holds the row. */
 export type SendOutcome =
 	| { outcome: "sent" }

@@ -30,6 +30,7 @@ import {
 	queueDueReminders,
 	queueMail,
 	recordOutcome,
+	releaseClaims,
 	reminderBacklog,
 	removeReminder,
 	resendFailed,
@@ -146,7 +147,7 @@ const NotificationService: ServiceDefinition<Self> = {
 					{ by: currentUser(ctx).id, queued: result.queued.length },
 					"Failed e-mails queued again",
 				);
-				this.broker.broadcastLocal("notifications.resent");
+				await this.broker.broadcast("notifications.resent");
 				return result;
 			},
 		},
@@ -305,7 +306,10 @@ const NotificationService: ServiceDefinition<Self> = {
 		}
 	},
 
-	started(this: Self) {
+	async started(this: Self) {
+		// Node ids are stable: rows this node held when it died are nobody's now, rather than after their lease.
+		const released = await releaseClaims(this.database(), this.broker.nodeID);
+		if (released > 0) this.logger.warn(`Released ${released} e-mails this node held when it stopped`);
 		this.mailer = smtpMailer(this.mail);
 		if (!this.mailer) this.logger.warn("SMTP_URL is not set: e-mails are queued and none is sent");
 		this.consumer = consumeForService(
