@@ -307,6 +307,35 @@ export async function reminderBacklog(sequelize: Sequelize) {
 	return { waiting, nextJobStart: next ? new Date(next.get().startAt).toISOString() : null };
 }
 
+/**
+ * A customer deleted their profile: their reminders and preferences go, their e-mails not sent yet never will
+ * be, and what the rows kept of the vehicle and the address is erased (the cleaner's e-mails about the same
+ * jobs stay: the bookings keep the job's place too).
+ */
+export async function eraseCustomer(sequelize: Sequelize, subject: string): Promise<void> {
+	await sequelize.transaction(async (transaction) => {
+		await remindersTable(sequelize).destroy({ where: { customerId: subject }, transaction });
+		await preferencesTable(sequelize).destroy({ where: { subject }, transaction });
+		const deliveries = deliveriesTable(sequelize);
+		const rows = await deliveries.findAll({
+			where: { recipientType: "customer", recipientId: subject },
+			transaction,
+		});
+		for (const row of rows) {
+			const { id, status, details } = row.get();
+			await deliveries.update(
+				{
+					details: { ...details, plate: "", address: null },
+					...(status === "pending" || status === "failed"
+						? { status: "skipped", lastError: "the customer deleted their profile", claimedBy: null }
+						: {}),
+				},
+				{ where: { id }, transaction },
+			);
+		}
+	});
+}
+
 export async function disabledKinds(sequelize: Sequelize, subject: string): Promise<string[]> {
 	const row = await preferencesTable(sequelize).findByPk(subject);
 	return row?.get().disabled ?? [];

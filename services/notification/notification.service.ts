@@ -1,4 +1,4 @@
-import type { Service } from "moleculer";
+import type { Context, Service } from "moleculer";
 import type { Transaction } from "sequelize";
 import { config, type MailConfig } from "../../config/index.ts";
 import { UnprocessableError } from "../../lib/errors.ts";
@@ -11,7 +11,7 @@ import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type BusinessSettingsHolder, businessSettingsMixin } from "../../mixins/business-settings.mixin.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import type { CleanerContact } from "../cleaner/contract.ts";
-import type { CustomerContact } from "../customer/contract.ts";
+import type { CustomerContact, CustomerDeleted } from "../customer/contract.ts";
 import {
 	CUSTOMER_MAIL_KINDS,
 	type MailDelivery,
@@ -26,6 +26,7 @@ import {
 	type DeliveryRow,
 	deliveryCounts,
 	disabledKinds,
+	eraseCustomer,
 	failedMail,
 	queueDueReminders,
 	queueMail,
@@ -168,6 +169,10 @@ const NotificationService: ServiceDefinition<Self> = {
 	},
 
 	events: {
+		async "customers.deleted"(this: Self, ctx: Context<CustomerDeleted>) {
+			await eraseCustomer(this.database(), ctx.params.subject);
+		},
+
 		// Another instance may have taken the resend call: every instance looks at once.
 		"notifications.resent"(this: Self) {
 			this.wakeSender();

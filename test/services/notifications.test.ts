@@ -311,6 +311,25 @@ describe("notifications service (broker-level, real SMTP server)", async () => {
 		assert.match(await repl("mail status"), /SMTP configured/);
 	});
 
+	it("a deleted customer: their reminders, preferences and unsent e-mails go, and their rows forget the vehicle", async () => {
+		const leaving = `sub-leaving-${randomUUID()}`;
+		await broker.call("notifications.updatePreferences", { reminder: false }, as(leaving, "customer"));
+		const waiting = async () => (await ops<NotificationStatus>("notifications.status")).reminders.waiting;
+		const before = await waiting();
+		await publish(BOOKING_EVENT_TYPES.created, booking(leaving, hoursAhead(100)));
+		await eventually("the reminder waiting", async () =>
+			(await waiting()) === before + 1 ? true : undefined,
+		);
+		await broker.emit("customers.deleted", { id: randomUUID(), subject: leaving });
+		await eventually("the reminder gone", async () => ((await waiting()) === before ? true : undefined));
+		const preferences = await broker.call<MailPreferences, object>(
+			"notifications.preferences",
+			{},
+			as(leaving, "customer"),
+		);
+		assert.equal(preferences.email.reminder, true, "the stored preferences are gone");
+	});
+
 	it("skips a recipient without an address (a deleted profile), and ops calls want an admin", async () => {
 		const { deliveries } = await ops<NotificationStatus>("notifications.status");
 		assert.ok(deliveries.skipped >= 1);
