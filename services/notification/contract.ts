@@ -3,7 +3,7 @@
  * the kinds of e-mail it sends, its actions' params and results. The only file of services/notification/ that
  * another module imports.
  */
-import { arrayOf, boolean, enumOf, named, object } from "../../lib/json-schema.ts";
+import * as schema from "../../lib/json-schema.ts";
 
 /** E-mails to the customer of a booking. */
 export const CUSTOMER_MAIL_KINDS = ["booked", "rescheduled", "cancelled", "completed", "reminder"] as const;
@@ -71,10 +71,10 @@ export interface NotificationStatus {
 }
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
-export const MAIL_PREFERENCES_SCHEMA = named(
+export const MAIL_PREFERENCES_SCHEMA = schema.named(
 	"MailPreferences",
-	object({
-		email: object(Object.fromEntries(CUSTOMER_MAIL_KINDS.map((kind) => [kind, boolean]))),
-		required: arrayOf(enumOf(CUSTOMER_MAIL_KINDS)),
+	schema.object({
+		email: schema.object(Object.fromEntries(CUSTOMER_MAIL_KINDS.map((kind) => [kind, schema.boolean]))),
+		required: schema.arrayOf(schema.enumOf(CUSTOMER_MAIL_KINDS)),
 	}),
 );

@@ -5,11 +5,16 @@
  * DELETE of the waiting row wins.
  */
 import { randomUUID } from "node:crypto";
-import { DataTypes, Op, type Sequelize, type Transaction } from "sequelize";
+import { Op, type Sequelize, type Transaction } from "sequelize";
 import { tableOf } from "../../lib/database.ts";
 import { backoff } from "../../lib/retry.ts";
 import type { DeliveryStatus, MailDelivery, MailKind } from "./contract.ts";
 import { type MailDetails, mailKey, type Recipient, reminderCause } from "./mail-rules.ts";
+import {
+	MAIL_DELIVERY_COLUMNS,
+	MAIL_PREFERENCE_COLUMNS,
+	MAIL_REMINDER_COLUMNS,
+} from "./migrations/0001-create-notifications.ts";
 
 export interface DeliveryRow {
 	id: string;
@@ -43,43 +48,16 @@ interface PreferenceRow {
 	updatedAt: Date;
 }
 
-/** The service's main table (`this.model`): one row per e-mail. */
-export const DELIVERY_ATTRIBUTES = {
-	id: { type: DataTypes.STRING(36), primaryKey: true },
-	mailKey: DataTypes.STRING(64),
-	kind: DataTypes.STRING(20),
-	recipientType: DataTypes.STRING(10),
-	recipientId: DataTypes.STRING(255),
-	bookingId: DataTypes.STRING(36),
-	details: DataTypes.JSON,
-	status: DataTypes.STRING(10),
-	attempts: DataTypes.INTEGER,
-	nextAttemptAt: DataTypes.DATE,
-	claimedBy: DataTypes.STRING(100),
-	claimedUntil: DataTypes.DATE,
-	lastError: DataTypes.STRING(500),
-	sentAt: DataTypes.DATE,
-};
-
 export function deliveriesTable(sequelize: Sequelize) {
-	return tableOf<DeliveryRow>(sequelize, "mail_deliveries", DELIVERY_ATTRIBUTES, { timestamps: true });
+	return tableOf<DeliveryRow>(sequelize, "mail_deliveries", MAIL_DELIVERY_COLUMNS, { timestamps: true });
 }
 
 function remindersTable(sequelize: Sequelize) {
-	return tableOf<ReminderRow>(sequelize, "mail_reminders", {
-		bookingId: { type: DataTypes.STRING(36), primaryKey: true },
-		customerId: DataTypes.STRING(255),
-		startAt: DataTypes.DATE,
-		details: DataTypes.JSON,
-	});
+	return tableOf<ReminderRow>(sequelize, "mail_reminders", MAIL_REMINDER_COLUMNS);
 }
 
 function preferencesTable(sequelize: Sequelize) {
-	return tableOf<PreferenceRow>(sequelize, "mail_preferences", {
-		subject: { type: DataTypes.STRING(255), primaryKey: true },
-		disabled: DataTypes.JSON,
-		updatedAt: DataTypes.DATE,
-	});
+	return tableOf<PreferenceRow>(sequelize, "mail_preferences", MAIL_PREFERENCE_COLUMNS);
 }
 
 /** Queues an e-mail unless the same one (same cause, kind and recipient) was queued before. */

@@ -22,7 +22,6 @@ import {
 } from "./contract.ts";
 import {
 	claimDueMail,
-	DELIVERY_ATTRIBUTES,
 	type DeliveryRow,
 	deliveryCounts,
 	disabledKinds,
@@ -51,6 +50,7 @@ import {
 	withoutAddresses,
 } from "./mail-rules.ts";
 import { type Mailer, smtpMailer } from "./mailer.ts";
+import { MAIL_DELIVERY_COLUMNS } from "./migrations/0001-create-notifications.ts";
 import { NOTIFICATION_MIGRATIONS } from "./migrations/index.ts";
 import { MAIL_LANGUAGES, renderMail } from "./templates.ts";
 
@@ -93,7 +93,7 @@ const NotificationService: ServiceDefinition<Self> = {
 		databaseMixin({
 			owner: "notification",
 			migrations: NOTIFICATION_MIGRATIONS,
-			model: { name: "mail_deliveries", define: DELIVERY_ATTRIBUTES, options: { timestamps: true } },
+			model: { name: "mail_deliveries", define: MAIL_DELIVERY_COLUMNS, options: { timestamps: true } },
 		}),
 	],
 

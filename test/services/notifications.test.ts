@@ -8,7 +8,7 @@ import { CLOUDEVENTS_CONTENT_TYPE, cloudEvent, TOPICS } from "../../lib/events/c
 import { OPS_COMMANDS } from "../../ops/commands.ts";
 import { BOOKING_EVENT_TYPES, type BookingEventData } from "../../services/booking/contract.ts";
 import type { BusinessSettings } from "../../services/configuration/contract.ts";
-import { defaultSettings } from "../../services/configuration/settings.ts";
+import { defaultSettings } from "../../services/configuration/setting-rules.ts";
 import type {
 	MailDelivery,
 	MailPreferences,
