@@ -343,6 +343,11 @@ kafka_start() {
     log "the broker on 127.0.0.1:$KAFKA_PORT (pid $pid) runs the plaintext configuration of an older checkout: restarting it"
     kafka_stop
   fi
+  # Clients take their CA and passwords from this checkout's .infra/kafka/security: another checkout's
+  # broker on the port would refuse them all.
+  if port_open 127.0.0.1 "$KAFKA_PORT" && ! kafka_pid >/dev/null && [[ ! -f "$KAFKA_SECURITY_DIR/stamp" ]]; then
+    die "a broker of another checkout listens on 127.0.0.1:$KAFKA_PORT: its CA and users are not this checkout's ($KAFKA_SECURITY_DIR); stop it, or set KAFKA_PORT and KAFKA_CONTROLLER_PORT to free ports"
+  fi
   if port_open 127.0.0.1 "$KAFKA_PORT"; then
     KAFKA_SUMMARY="reusing the broker already listening on 127.0.0.1:$KAFKA_PORT"
     pid="$(kafka_pid || kafka_listener_pid || true)"
