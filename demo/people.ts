@@ -1,4 +1,4 @@
-import { type Role, SCOPES } from "../lib/auth.ts";
+import { PARTNER_ONLY_SCOPES, type Role, SCOPES } from "../lib/auth.ts";
 
 /**
  * The demo people and apps, shared by the development identity provider, the token CLI and the data seeds,
@@ -43,7 +43,12 @@ export const DEMO_USERS: readonly DemoUser[] = [
 ];
 
 /** What the people's apps may ask for: sign-in (ID token, profile) and the whole API. */
-const APP_SCOPES = ["openid", "profile", "email", ...SCOPES];
+const APP_SCOPES = [
+	"openid",
+	"profile",
+	"email",
+	...SCOPES.filter((scope) => !PARTNER_ONLY_SCOPES.includes(scope)),
+];
 
 export const DEMO_CLIENTS: readonly DemoClient[] = [
 	{
@@ -64,7 +69,15 @@ export const DEMO_CLIENTS: readonly DemoClient[] = [
 		kind: "confidential",
 		clientId: "fleet-partner",
 		secret: "fleet-partner-secret",
-		scopes: ["bookings:read", "bookings:write", "vehicles:read", "catalog:read"],
+		// A fleet manager registers its own vehicles, books them and hears about its bookings through webhooks.
+		scopes: [
+			"bookings:read",
+			"bookings:write",
+			"vehicles:read",
+			"vehicles:write",
+			"catalog:read",
+			"webhooks:manage",
+		],
 	},
 	{
 		kind: "confidential",

@@ -14,9 +14,13 @@ export const SCOPES = [
 	"vehicles:write",
 	"customers:read",
 	"catalog:read",
+	"webhooks:manage",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
+
+/** Scopes only partners' integrations get: the people's apps never ask for them. */
+export const PARTNER_ONLY_SCOPES: readonly Scope[] = ["webhooks:manage"];
 
 /** The caller of a request, taken from a verified access token. */
 export interface AuthUser {
@@ -39,4 +43,9 @@ export function hasRole(user: AuthUser, role: Role): boolean {
 
 export function hasScope(user: AuthUser, scope: string): boolean {
 	return user.scopes.includes(scope);
+}
+
+/** The partner behind a client-credentials token (no roles): its OAuth client id; null for people's tokens. */
+export function partnerClientId(user: AuthUser): string | null {
+	return user.roles.length === 0 ? (user.clientId ?? null) : null;
 }

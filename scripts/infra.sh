@@ -25,9 +25,9 @@
 #   INFRA_CACHE ($HOME/.cache/cleaning-platform)   where the Kafka jars are cached
 #   MARIADB_HOST (127.0.0.1), MARIADB_PORT (3306), MARIADB_ROOT_USER (root), MARIADB_ROOT_PASSWORD ("")
 #   REDIS_HOST (127.0.0.1), REDIS_PORT (6379)
-#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION,NOTIFICATION}_DB_NAME      (customer_db, ...)
-#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION,NOTIFICATION}_DB_USER      (customer_svc, ...)
-#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION,NOTIFICATION}_DB_PASSWORD  (customer_pw, ...)
+#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION,NOTIFICATION,WEBHOOK}_DB_NAME      (customer_db, ...)
+#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION,NOTIFICATION,WEBHOOK}_DB_USER      (customer_svc, ...)
+#   {CUSTOMER,VEHICLE,CLEANER,BOOKING,CONFIGURATION,NOTIFICATION,WEBHOOK}_DB_PASSWORD  (customer_pw, ...)
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,7 +60,7 @@ KAFKA_ACLS="$KAFKA_SRC/acls.tsv"
 # Bumped when the broker's security set-up changes in a way that older data directories lack.
 KAFKA_SECURITY_LAYOUT=1
 
-SERVICES=(customer vehicle cleaner booking configuration notification)
+SERVICES=(customer vehicle cleaner booking configuration notification webhook)
 
 log() { printf '[infra] %s\n' "$*"; }
 die() { printf '[infra] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -3,6 +3,7 @@
  * a remote call: the vehicle, the service type, where the job is and which cleaners are free for it.
  */
 import { randomUUID } from "node:crypto";
+import { partnerClientId } from "../../lib/auth.ts";
 import { ConflictError, UnprocessableError } from "../../lib/errors.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { Address } from "../customer/contract.ts";
@@ -30,6 +31,8 @@ export interface BookingPlan {
 	service: ServiceType;
 	job: Interval;
 	location: Location;
+	/** The partner booking through its client-credentials token, if any. */
+	partnerClientId: string | null;
 	/** The cleaners who may take the job, in order of fairness. */
 	candidates: string[];
 	notes: string | null;
@@ -56,7 +59,7 @@ async function freeCleaners(
 
 /** Checks the request against the other services and answers what the booking will be, or a 4xx. */
 export async function planBooking(ctx: RequestContext<CreateParams>): Promise<BookingPlan> {
-	const customerId = currentUser(ctx).id;
+	const user = currentUser(ctx);
 	const params = ctx.params;
 	if (params.location && params.address)
 		throw new UnprocessableError("address", "give address or location, not both");
@@ -83,7 +86,8 @@ export async function planBooking(ctx: RequestContext<CreateParams>): Promise<Bo
 	}
 	return {
 		id: randomUUID(),
-		customerId,
+		customerId: user.id,
+		partnerClientId: partnerClientId(user),
 		vehicle,
 		service,
 		job,
@@ -99,6 +103,7 @@ export function newBookingRow(plan: BookingPlan, cleanerId: string): Partial<Boo
 	return {
 		id: plan.id,
 		customerId: plan.customerId,
+		partnerClientId: plan.partnerClientId,
 		vehicleId: vehicle.id,
 		vehiclePlate: vehicle.plate,
 		vehicleSizeClass: vehicle.sizeClass,

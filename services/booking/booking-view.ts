@@ -37,5 +37,10 @@ export function toBooking(row: BookingRow): Booking {
 /** What a booking-events event says of the booking: its public shape, keyed `bookingId`. */
 export function bookingEventData(row: BookingRow): BookingEventData {
 	const { id, rating, createdAt: _createdAt, updatedAt: _updatedAt, ...booking } = toBooking(row);
-	return { bookingId: id, ...booking, rating: rating && { score: rating.score, comment: rating.comment } };
+	return {
+		bookingId: id,
+		...booking,
+		rating: rating && { score: rating.score, comment: rating.comment },
+		partnerClientId: row.partnerClientId ?? null,
+	};
 }

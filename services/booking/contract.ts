@@ -132,6 +132,8 @@ export const SLOT_EVENT_TYPES = {
 export interface BookingEventData extends Omit<Booking, "id" | "rating" | "createdAt" | "updatedAt"> {
 	bookingId: string;
 	rating: { score: number; comment: string | null } | null;
+	/** The partner (OAuth client id) whose client-credentials token made the booking; null for people's apps. */
+	partnerClientId: string | null;
 	/** booking.rescheduled.v1 only: the job's time before the change. */
 	previous?: { start: string; end: string };
 }

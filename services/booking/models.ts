@@ -8,6 +8,7 @@ import {
 	RESERVED_UNIT_COLUMNS,
 	SERVICE_TYPE_COLUMNS,
 } from "./migrations/0001-booking-schema.ts";
+import { PARTNER_CLIENT_COLUMNS } from "./migrations/0003-partner-client.ts";
 
 export interface ServiceTypeRow extends Omit<ServiceType, "updatedAt"> {
 	createdAt: Date;
@@ -35,6 +36,7 @@ export interface BookingRow {
 	ratingScore: number | null;
 	ratingComment: string | null;
 	ratedAt: Date | null;
+	partnerClientId: string | null;
 	version: number;
 	createdAt: Date;
 	updatedAt: Date;
@@ -55,7 +57,7 @@ export const SERVICE_TYPE_MODEL = {
 
 export const BOOKING_MODEL = {
 	name: "bookings",
-	define: BOOKING_COLUMNS,
+	define: { ...BOOKING_COLUMNS, ...PARTNER_CLIENT_COLUMNS },
 };
 
 export interface BookingTables {

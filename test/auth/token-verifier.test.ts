@@ -131,7 +131,14 @@ describe("token verifier against the development identity provider", () => {
 			assert.deepEqual(await verifierFor(issuer).verify(token), {
 				id: "fleet-partner",
 				roles: [],
-				scopes: ["bookings:read", "bookings:write", "vehicles:read", "catalog:read"],
+				scopes: [
+					"bookings:read",
+					"bookings:write",
+					"vehicles:read",
+					"vehicles:write",
+					"catalog:read",
+					"webhooks:manage",
+				],
 				clientId: "fleet-partner",
 			});
 		});

@@ -586,6 +586,7 @@ function poisonEvent(bookingId: string, cleanerId: string) {
 			notes: null,
 			cancellation: null,
 			rating: null as { score: number; comment: string | null } | null,
+			partnerClientId: null,
 		},
 	};
 }

@@ -72,7 +72,14 @@ describe("Keycloak: third-party integrations (client credentials)", () => {
 	it("fleet-partner gets its scopes and may read and write bookings", async () => {
 		const token = await clientCredentialsToken("fleet-partner");
 		const scopes = String(decodeJwt(token).scope).split(" ");
-		assert.deepEqual(scopes.sort(), ["bookings:read", "bookings:write", "catalog:read", "vehicles:read"]);
+		assert.deepEqual(scopes.sort(), [
+			"bookings:read",
+			"bookings:write",
+			"catalog:read",
+			"vehicles:read",
+			"vehicles:write",
+			"webhooks:manage",
+		]);
 		const bookings = await platform.api("GET", "/bookings", { token });
 		assert.equal(bookings.status, 200, JSON.stringify(bookings.body));
 	});

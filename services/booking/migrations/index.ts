@@ -1,6 +1,7 @@
 import type { Migration } from "../../../lib/database.ts";
 import { bookingSchema } from "./0001-booking-schema.ts";
 import { outbox } from "./0002-outbox.ts";
+import { partnerClient } from "./0003-partner-client.ts";
 
 /** Applied in this order, once each; never edit a migration that has shipped, add the next one. */
-export const BOOKING_MIGRATIONS: readonly Migration[] = [bookingSchema, outbox];
+export const BOOKING_MIGRATIONS: readonly Migration[] = [bookingSchema, outbox, partnerClient];
