@@ -154,7 +154,7 @@ const brokerConfig: BrokerOptions = {
 		{ name: "EventBusAccess", starting: (broker: ServiceBroker) => checkEventBusAccess(broker.logger) },
 	],
 
-	// Ops at the REPL (`npm run ops`, `npm run repl`): outbox, consumers, dlq, settings, bookings, cache.
+	// Ops at the REPL (`npm run ops`, `npm run repl`): outbox, consumers, dlq, settings, bookings, cache, webhooks.
 	replOptions: { customCommands: OPS_COMMANDS, delimiter: config.role === "ops" ? "ops $" : "mol $" },
 
 	async started(broker) {

@@ -19,6 +19,7 @@ export const DATABASE_OWNERS = [
 	"booking",
 	"configuration",
 	"notification",
+	"webhook",
 ] as const;
 export type DatabaseOwner = (typeof DATABASE_OWNERS)[number];
 
@@ -31,6 +32,7 @@ export const SERVICE_NAMES = [
 	"booking",
 	"configuration",
 	"notification",
+	"webhook",
 	"identity",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -83,6 +85,20 @@ export interface MailConfig {
 	/** The first retry's delay; each next one doubles, up to 64 times this. */
 	retryBaseMs: number;
 	/** How often each notification instance looks for e-mails and reminders that are due. */
+/** Partner webhooks (services/webhook/): delivery, retries and the SSRF rules. */
+export interface WebhooksConfig {
+	/** Tests only: endpoints may be http:// and on loopback addresses (private and link-local stay refused). */
+	allowTestTargets: boolean;
+	/** A delivery attempt that has no answer by then fails. */
+	timeoutMs: number;
+	/** The wait before the first retry; doubled with every attempt up to `retryMaxMs`, with jitter. */
+	retryInitialMs: number;
+	retryMaxMs: number;
+	/** How long a delivery is retried from its first attempt before it fails for good (24 h). */
+	retryWindowMs: number;
+	/** Consecutive failed attempts (no success between) that disable an endpoint. */
+	disableAfterFailures: number;
+	/** How often each instance looks for due deliveries (a new one wakes it at once). */
 	pollMs: number;
 }
 
@@ -104,6 +120,7 @@ export interface AppConfig {
 	cacheTtlSeconds: number;
 	events: EventsConfig;
 	databases: Record<DatabaseOwner, DatabaseConfig>;
+	webhooks: WebhooksConfig;
 	migrateOnStart: boolean;
 	seedDemoData: boolean;
 	http: { port: number; bodyLimit: string; corsOrigins: string[]; rateLimitPerMinute: number };
@@ -168,14 +185,14 @@ function parseDatabase(
 }
 
 /** Services that produce or consume the domain-event topics. */
-const EVENT_SERVICES: readonly ServiceName[] = ["booking", "cleaner", "vehicle", "notification"];
+const EVENT_SERVICES: readonly ServiceName[] = ["booking", "cleaner", "vehicle", "notification", "webhook"];
 
 function parseEvents(env: Env, mode: AppConfig["mode"], services: ServiceName[]): EventsConfig {
 	const value = optionalStr(env, "EVENTS_KAFKA_URL");
 	if (value === undefined && mode === "cluster" && services.some((name) => EVENT_SERVICES.includes(name))) {
 		throw new ConfigError(
 			"EVENTS_KAFKA_URL",
-			"required in cluster mode by booking, cleaner, vehicle and notification (kafka://host:9092)",
+			"required in cluster mode by booking, cleaner, vehicle, notification and webhook (kafka://host:9092)",
 		);
 	}
 	const topicPrefix = str(env, "EVENTS_TOPIC_PREFIX", "");
@@ -251,6 +268,15 @@ function parseMail(env: Env, mode: AppConfig["mode"], services: ServiceName[]): 
 		sendAttempts: int(env, "MAIL_SEND_ATTEMPTS", 6, { min: 1, max: 50 }),
 		retryBaseMs: int(env, "MAIL_RETRY_BASE_MS", 30_000, { min: 10, max: 3_600_000 }),
 		pollMs: int(env, "MAIL_POLL_MS", 1_000, { min: 50, max: 60_000 }),
+function parseWebhooks(env: Env): WebhooksConfig {
+	return {
+		allowTestTargets: bool(env, "WEBHOOK_ALLOW_TEST_TARGETS", false),
+		timeoutMs: int(env, "WEBHOOK_TIMEOUT_MS", 10_000, { min: 100, max: 60_000 }),
+		retryInitialMs: int(env, "WEBHOOK_RETRY_INITIAL_MS", 30_000, { min: 10, max: 3_600_000 }),
+		retryMaxMs: int(env, "WEBHOOK_RETRY_MAX_MS", 3_600_000, { min: 10, max: 86_400_000 }),
+		retryWindowMs: int(env, "WEBHOOK_RETRY_WINDOW_SECONDS", 86_400, { min: 1, max: 7 * 86_400 }) * 1000,
+		disableAfterFailures: int(env, "WEBHOOK_DISABLE_AFTER_FAILURES", 50, { min: 1, max: 10_000 }),
+		pollMs: int(env, "WEBHOOK_POLL_MS", 1_000, { min: 10, max: 60_000 }),
 	};
 }
 
@@ -345,6 +371,7 @@ export function parseConfig(env: Env): AppConfig {
 		events: parseEvents(env, mode, services),
 		kafkaSecurity: parseKafkaSecurity(env),
 		databases,
+		webhooks: parseWebhooks(env),
 		migrateOnStart: bool(env, "DB_MIGRATE_ON_START", true),
 		seedDemoData: bool(env, "SEED_DEMO_DATA", mode === "embedded"),
 		http: {

@@ -5,6 +5,14 @@ export function backoff(attempt: number, initialMs = 200, maxMs = 5_000): number
 	return Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
 }
 
+/**
+ * "Equal jitter": half the wait fixed, half random, so that many clients failing at once (an endpoint down for
+ * every instance) spread their retries instead of arriving together, while the wait still grows.
+ */
+export function withJitter(ms: number, random: () => number = Math.random): number {
+	return Math.round(ms / 2 + random() * (ms / 2));
+}
+
 export interface RetryOptions {
 	/** Attempts in all; without it, until the operation succeeds or a failure is not retryable. */
 	attempts?: number;

@@ -6,6 +6,7 @@ import { asOps } from "../lib/ops/identity.ts";
 import type { DayStats, OutboxStatus } from "../services/booking/contract.ts";
 import type { SettingsView } from "../services/configuration/contract.ts";
 import type { MailDelivery, NotificationStatus, ResendResult } from "../services/notification/contract.ts";
+import type { FailedDelivery } from "../services/webhook/contract.ts";
 import {
 	nodesRunning,
 	printTable,
@@ -301,8 +302,42 @@ const mail = replCommand({
 		} else {
 			throw new UsageError(`unknown action "${action}"`);
 		}
+const webhooks = replCommand({
+	command: "webhooks <action> [limit]",
+	description: "Partner webhook deliveries that failed for good (retries over, or the endpoint disabled)",
+	usage:
+		"  webhooks failed [limit]     the latest failed deliveries, every partner's (default 20, at most 100)",
+	async run(broker, [action, limit, ...rest], h) {
+		if (action !== "failed") throw new UsageError(`unknown action "${action}"`);
+		if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+		if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError(`"${limit}" is not a number`);
+		const failed = await broker.call<FailedDelivery[], object>(
+			"webhooks.failedDeliveries",
+			limit === undefined ? {} : { limit: Number(limit) },
+			asOps(),
+		);
+		if (failed.length === 0) {
+			console.log("no failed webhook deliveries");
+			return;
+		}
+		printTable(
+			h,
+			["delivery", "partner", "url", "event", "attempts", "failed at", "last error"],
+			failed.map((d) => [
+				d.id,
+				d.partnerClientId,
+				d.url,
+				d.eventType,
+				d.attempts,
+				d.failedAt,
+				d.lastError ?? "",
+			]),
+		);
+		console.log(
+			"the partner re-sends them (POST /api/webhooks/deliveries/:id/resend) once its endpoint works",
+		);
 	},
 });
 
 /** The ops commands of the Moleculer REPL (`npm run ops`, `npm run repl`). */
-export const OPS_COMMANDS: ReplCommand[] = [outbox, consumers, dlq, settings, bookings, cache, mail];
+export const OPS_COMMANDS: ReplCommand[] = [outbox, consumers, dlq, settings, bookings, cache, mail, webhooks];

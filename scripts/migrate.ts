@@ -10,6 +10,7 @@ import { CONFIGURATION_MIGRATIONS } from "../services/configuration/migrations/i
 import { CUSTOMER_MIGRATIONS } from "../services/customer/migrations/index.ts";
 import { NOTIFICATION_MIGRATIONS } from "../services/notification/migrations/index.ts";
 import { VEHICLE_MIGRATIONS } from "../services/vehicle/migrations/index.ts";
+import { WEBHOOK_MIGRATIONS } from "../services/webhook/migrations/index.ts";
 
 const MIGRATIONS: Record<DatabaseOwner, readonly Migration[]> = {
 	customer: CUSTOMER_MIGRATIONS,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<DatabaseOwner, readonly Migration[]> = {
 	booking: BOOKING_MIGRATIONS,
 	configuration: CONFIGURATION_MIGRATIONS,
 	notification: NOTIFICATION_MIGRATIONS,
+	webhook: WEBHOOK_MIGRATIONS,
 };
 
 const owners = DATABASE_OWNERS.filter((owner) => config.services.includes(owner));

@@ -90,4 +90,5 @@ export const CONSUMER_GROUPS = {
 	cleaner: { group: "cleaner-service", topics: [TOPICS.bookingEvents, TOPICS.cleanerAvailability] },
 	vehicle: { group: "vehicle-service", topics: [TOPICS.bookingEvents] },
 	notification: { group: "notification-service", topics: [TOPICS.bookingEvents] },
+	webhook: { group: "webhook-service", topics: [TOPICS.bookingEvents] },
 } as const;

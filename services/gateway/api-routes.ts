@@ -17,6 +17,13 @@ import { SETTINGS_VIEW_SCHEMA } from "../configuration/contract.ts";
 import { CUSTOMER_PAGE_SCHEMA, CUSTOMER_SCHEMA } from "../customer/contract.ts";
 import { MAIL_PREFERENCES_SCHEMA } from "../notification/contract.ts";
 import { VEHICLE_PAGE_SCHEMA, VEHICLE_REMOVED_SCHEMA, VEHICLE_SCHEMA } from "../vehicle/contract.ts";
+import {
+	NEW_WEBHOOK_ENDPOINT_SCHEMA,
+	WEBHOOK_DELIVERY_PAGE_SCHEMA,
+	WEBHOOK_DELIVERY_SCHEMA,
+	WEBHOOK_ENDPOINT_LIST_SCHEMA,
+	WEBHOOK_ENDPOINT_SCHEMA,
+} from "../webhook/contract.ts";
 
 /**
  * Who may call a route. A user token passes when it has one of `roles`; a third-party client-credentials
@@ -51,6 +58,8 @@ const cleaner: Access = { roles: ["cleaner"] };
 const signedIn: Access = { roles: ["customer", "cleaner", "admin"], scopes: ["catalog:read"] };
 const bookingReaders: Access = { roles: ["customer", "cleaner", "admin"], scopes: ["bookings:read"] };
 const cleanerOrAdmin: Access = { roles: ["cleaner", "admin"] };
+/** Partners' integrations only: webhooks are about a partner's own bookings, and people have none to manage. */
+const webhookManagers: Access = { roles: [], scopes: ["webhooks:manage"] };
 
 /**
  * The whole public HTTP API, in one table: every route is listed here explicitly (no auto-aliases), with its
@@ -351,6 +360,58 @@ export const API_ROUTES: readonly ApiRoute[] = [
 		access: customer("bookings:write"),
 		summary: "Rate a completed job",
 		responds: { body: BOOKING_SCHEMA },
+		errors: [409],
+	},
+
+	// Partner webhooks (webhooks service)
+	{
+		method: "POST",
+		path: "/webhooks/endpoints",
+		action: "webhooks.createEndpoint",
+		access: webhookManagers,
+		summary: "Register an HTTPS endpoint for the events of the partner's bookings (the secret is shown once)",
+		responds: { status: 201, body: NEW_WEBHOOK_ENDPOINT_SCHEMA },
+		errors: [409],
+	},
+	{
+		method: "GET",
+		path: "/webhooks/endpoints",
+		action: "webhooks.listEndpoints",
+		access: webhookManagers,
+		summary: "The partner's endpoints, with why the platform disabled one",
+		responds: { body: WEBHOOK_ENDPOINT_LIST_SCHEMA },
+	},
+	{
+		method: "DELETE",
+		path: "/webhooks/endpoints/:id",
+		action: "webhooks.removeEndpoint",
+		access: webhookManagers,
+		summary: "Remove an endpoint and its deliveries",
+		responds: { body: WEBHOOK_ENDPOINT_SCHEMA },
+	},
+	{
+		method: "POST",
+		path: "/webhooks/endpoints/:id/enable",
+		action: "webhooks.enableEndpoint",
+		access: webhookManagers,
+		summary: "Enable an endpoint again after the platform disabled it",
+		responds: { body: WEBHOOK_ENDPOINT_SCHEMA },
+	},
+	{
+		method: "GET",
+		path: "/webhooks/deliveries",
+		action: "webhooks.listDeliveries",
+		access: webhookManagers,
+		summary: "Recent deliveries to the partner's endpoints, newest first, by endpoint and status",
+		responds: { body: WEBHOOK_DELIVERY_PAGE_SCHEMA },
+	},
+	{
+		method: "POST",
+		path: "/webhooks/deliveries/:id/resend",
+		action: "webhooks.resendDelivery",
+		access: webhookManagers,
+		summary: "Send a delivery again (same webhook-id), with a fresh 24 h of retries",
+		responds: { body: WEBHOOK_DELIVERY_SCHEMA },
 		errors: [409],
 	},
 

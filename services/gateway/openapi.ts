@@ -101,7 +101,9 @@ export function errorStatuses(route: ApiRoute, params: ActionParams | undefined)
 function accessText(route: ApiRoute): string {
 	if (route.access === "public") return "Anyone, without a token.";
 	const scopes = route.access.scopes ?? [];
-	return `Roles: ${route.access.roles.join(", ")}${scopes.length > 0 ? `. Client-credentials tokens with scope ${scopes.join(" or ")}` : ""}.`;
+	const clients = `Client-credentials tokens with scope ${scopes.join(" or ")}`;
+	if (route.access.roles.length === 0) return `${clients} only (no user token).`;
+	return `Roles: ${route.access.roles.join(", ")}${scopes.length > 0 ? `. ${clients}` : ""}.`;
 }
 
 function operation(route: ApiRoute, params: ActionParams | undefined): JsonSchema {

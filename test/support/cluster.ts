@@ -37,10 +37,25 @@ const TOPOLOGY: Array<{ name: string; services: string }> = [
 	{ name: "cleaner-1", services: "cleaner" },
 	{ name: "booking-1", services: "booking" },
 	{ name: "notification-1", services: "notification" },
+	{ name: "webhook-1", services: "webhook" },
 	{ name: "gateway-1", services: "gateway,identity" },
 	{ name: "cleaner-2", services: "cleaner" },
 	{ name: "booking-2", services: "booking" },
+	{ name: "webhook-2", services: "webhook" },
 ];
+
+/**
+ * The webhooks nodes deliver to the tests' receiver on 127.0.0.1 over http (WEBHOOK_ALLOW_TEST_TARGETS), and
+ * retry and disable fast enough for a test to watch.
+ */
+export const WEBHOOK_TEST_ENV = {
+	WEBHOOK_ALLOW_TEST_TARGETS: "true",
+	WEBHOOK_TIMEOUT_MS: "1500",
+	WEBHOOK_RETRY_INITIAL_MS: "200",
+	WEBHOOK_RETRY_MAX_MS: "1000",
+	WEBHOOK_DISABLE_AFTER_FAILURES: "4",
+	WEBHOOK_POLL_MS: "200",
+};
 
 export const databaseName = (owner: Owner) => `${NAMESPACE}_${owner}_db`;
 
@@ -151,7 +166,7 @@ export interface Cluster extends ApiClient {
 
 /**
  * The platform in cluster mode on the real servers: every service its own Moleculer node (process), Kafka
- * transporter, Redis cacher, one MariaDB database per service; two booking and two cleaner instances.
+ * transporter, Redis cacher, one MariaDB database per service; two booking, cleaner and webhooks instances.
  * Expects `scripts/infra.sh up` to have run.
  */
 export async function startCluster(options: { env?: Record<string, string> } = {}): Promise<Cluster> {
@@ -176,6 +191,7 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 		SMTP_URL: smtp.url,
 		MAIL_POLL_MS: "200",
 		MAIL_RETRY_BASE_MS: "200",
+		...WEBHOOK_TEST_ENV,
 		...Object.fromEntries(
 			DATABASES.map((owner) => [
 				`${owner.toUpperCase()}_DB_URL`,

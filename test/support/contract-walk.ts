@@ -209,6 +209,30 @@ export async function walkEveryOperation(
 	).body;
 	await call("POST", "/bookings/{id}/cancel", 200, { as: "alice", path: { id: second.id } });
 
+	// A public address literal (no DNS lookup), removed again before any partner booking could be sent to it.
+	const endpoint = (
+		await call("POST", "/webhooks/endpoints", 201, {
+			as: "fleet-partner",
+			body: { url: "https://93.184.216.34/cleaning-webhooks", eventTypes: ["booking.created.v1"] },
+		})
+	).body;
+	await call("POST", "/webhooks/endpoints", 422, {
+		as: "fleet-partner",
+		body: { url: "https://169.254.169.254/latest", eventTypes: ["booking.created.v1"] },
+	});
+	await call("GET", "/webhooks/endpoints", 200, { as: "fleet-partner" });
+	await call("GET", "/webhooks/endpoints", 403, { as: "alice" });
+	await call("POST", "/webhooks/endpoints/{id}/enable", 200, {
+		as: "fleet-partner",
+		path: { id: endpoint.id },
+	});
+	await call("GET", "/webhooks/deliveries", 200, { as: "fleet-partner", query: { endpointId: endpoint.id } });
+	await call("POST", "/webhooks/deliveries/{id}/resend", 404, {
+		as: "fleet-partner",
+		path: { id: randomUUID() },
+	});
+	await call("DELETE", "/webhooks/endpoints/{id}", 200, { as: "fleet-partner", path: { id: endpoint.id } });
+
 	await call("GET", "/settings", 200, { as: "olga" });
 	await call("PATCH", "/settings", 200, { as: "olga", body: { travelBufferMinutes: 15 } });
 	await call("PATCH", "/settings", 422, { as: "olga", body: { travelBufferMinutes: 7 } });

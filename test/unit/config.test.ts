@@ -57,6 +57,7 @@ describe("parseConfig: embedded mode defaults", () => {
 				"booking",
 				"configuration",
 				"notification",
+				"webhook",
 				"identity",
 			],
 			logLevel: "info",
@@ -81,6 +82,16 @@ describe("parseConfig: embedded mode defaults", () => {
 				booking: sqlite("booking"),
 				configuration: sqlite("configuration"),
 				notification: sqlite("notification"),
+				webhook: sqlite("webhook"),
+			},
+			webhooks: {
+				allowTestTargets: false,
+				timeoutMs: 10_000,
+				retryInitialMs: 30_000,
+				retryMaxMs: 3_600_000,
+				retryWindowMs: 86_400_000,
+				disableAfterFailures: 50,
+				pollMs: 1_000,
 			},
 			migrateOnStart: true,
 			seedDemoData: true,
@@ -295,9 +306,10 @@ describe("parseConfig: cluster mode", () => {
 		assertRejects({ ...CLUSTER, SERVICES: "configuration" }, "CONFIGURATION_DB_URL");
 		assertRejects({ ...CLUSTER, SERVICES: "vehicle" }, "VEHICLE_DB_URL");
 		assertRejects({ ...CLUSTER, SERVICES: "cleaner" }, "CLEANER_DB_URL");
+		assertRejects({ ...CLUSTER, SERVICES: "webhook" }, "WEBHOOK_DB_URL");
 	});
 
-	it("EVENTS_KAFKA_URL: required by booking, cleaner and vehicle; the event settings apply", () => {
+	it("EVENTS_KAFKA_URL: required by booking, cleaner, vehicle and webhook; the event settings apply", () => {
 		const { EVENTS_KAFKA_URL: _, ...env } = CLUSTER;
 		assertRejects(env, "EVENTS_KAFKA_URL", /required in cluster mode/);
 		assert.equal(parseConfig({ ...env, SERVICES: "gateway,identity" }).events.kafkaBrokers, null);

@@ -11,7 +11,7 @@
 
 create_service_databases() {
 	local svc var password sql=""
-	for svc in customer vehicle cleaner booking configuration notification; do
+	for svc in customer vehicle cleaner booking configuration notification webhook; do
 		var="${svc^^}_DB_PASSWORD"
 		password="${!var:-}"
 		if [[ -z "$password" ]]; then

@@ -1,0 +1,124 @@
+/**
+ * What other services, the gateway and the ops REPL may know of the webhooks service (`webhooks`): partners'
+ * endpoints, the deliveries of booking events to them, and the event types a partner can subscribe to.
+ * Deliveries follow the Standard Webhooks specification (headers `webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`); docs/api.md describes how a partner verifies them.
+ */
+import type { Page } from "../../lib/input-rules.ts";
+import {
+	arrayOf,
+	enumOf,
+	instant,
+	integer,
+	named,
+	nullable,
+	object,
+	pageOf,
+	string,
+	uuid,
+} from "../../lib/json-schema.ts";
+import { BOOKING_EVENT_TYPES } from "../booking/contract.ts";
+
+/** The events a partner receives: those of its own bookings (booking-events). */
+export const WEBHOOK_EVENT_TYPES = Object.values(BOOKING_EVENT_TYPES);
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const ENDPOINT_STATUSES = ["enabled", "disabled"] as const;
+export type EndpointStatus = (typeof ENDPOINT_STATUSES)[number];
+
+/** pending: waiting for its next attempt; succeeded: answered 2xx; failed: retries over or endpoint disabled. */
+export const DELIVERY_STATUSES = ["pending", "succeeded", "failed"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** A partner's endpoint as it sees it (the secret only in the answer that creates it). */
+export interface WebhookEndpoint {
+	id: string;
+	url: string;
+	eventTypes: WebhookEventType[];
+	description: string | null;
+	status: EndpointStatus;
+	/** Why the platform disabled it, and when; null while enabled. */
+	disabled: { reason: string; at: string } | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+/** The answer of `webhooks.createEndpoint`: the endpoint and its signing secret, shown this once. */
+export interface NewWebhookEndpoint extends WebhookEndpoint {
+	/** `whsec_` and the base64 key (Standard Webhooks): the partner verifies signatures with it. */
+	secret: string;
+}
+
+export interface WebhookEndpointList {
+	items: WebhookEndpoint[];
+}
+
+/** One event on its way to one endpoint, with the outcome of its last attempt. */
+export interface WebhookDelivery {
+	id: string;
+	endpointId: string;
+	/** The `webhook-id` header: the same on every attempt and re-send, for the receiver's deduplication. */
+	messageId: string;
+	eventType: WebhookEventType;
+	bookingId: string;
+	status: DeliveryStatus;
+	attempts: number;
+	/** The HTTP status of the last attempt; null when it got no answer (or none was made yet). */
+	lastStatusCode: number | null;
+	lastError: string | null;
+	nextAttemptAt: string | null;
+	deliveredAt: string | null;
+	createdAt: string;
+}
+
+export type WebhookDeliveryPage = Page<WebhookDelivery>;
+
+/** A failed delivery as ops see it (`webhooks.failedDeliveries`): whose, where to and why. */
+export interface FailedDelivery {
+	id: string;
+	partnerClientId: string;
+	url: string;
+	eventType: string;
+	attempts: number;
+	lastError: string | null;
+	failedAt: string;
+}
+
+/** JSON Schemas of the answers above, for the API document and its contract test. */
+const ENDPOINT_PROPERTIES = {
+	id: uuid,
+	url: string({ format: "uri" }),
+	eventTypes: arrayOf(enumOf(WEBHOOK_EVENT_TYPES)),
+	description: nullable(string()),
+	status: enumOf(ENDPOINT_STATUSES),
+	disabled: nullable(object({ reason: string(), at: instant })),
+	createdAt: instant,
+	updatedAt: instant,
+};
+export const WEBHOOK_ENDPOINT_SCHEMA = named("WebhookEndpoint", object(ENDPOINT_PROPERTIES));
+export const NEW_WEBHOOK_ENDPOINT_SCHEMA = named(
+	"NewWebhookEndpoint",
+	object({ ...ENDPOINT_PROPERTIES, secret: string({ pattern: "^whsec_" }) }),
+);
+export const WEBHOOK_ENDPOINT_LIST_SCHEMA = named(
+	"WebhookEndpointList",
+	object({ items: arrayOf(WEBHOOK_ENDPOINT_SCHEMA) }),
+);
+export const WEBHOOK_DELIVERY_SCHEMA = named(
+	"WebhookDelivery",
+	object({
+		id: uuid,
+		endpointId: uuid,
+		messageId: string(),
+		eventType: enumOf(WEBHOOK_EVENT_TYPES),
+		bookingId: uuid,
+		status: enumOf(DELIVERY_STATUSES),
+		attempts: integer({ minimum: 0 }),
+		lastStatusCode: nullable(integer()),
+		lastError: nullable(string()),
+		nextAttemptAt: nullable(instant),
+		deliveredAt: nullable(instant),
+		createdAt: instant,
+	}),
+);
+export const WEBHOOK_DELIVERY_PAGE_SCHEMA = named("WebhookDeliveryPage", pageOf(WEBHOOK_DELIVERY_SCHEMA));

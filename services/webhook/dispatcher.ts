@@ -1,0 +1,239 @@
+import { randomUUID } from "node:crypto";
+import type { Logger, MetricRegistry } from "moleculer";
+import { Op, type Sequelize, Transaction } from "sequelize";
+import type { ComponentHealth } from "../../lib/ops-endpoint.ts";
+import { backoff } from "../../lib/retry.ts";
+import { disableReason, nextAttemptAt, type RetryPolicy } from "./delivery-rules.ts";
+import { type DeliveryRow, deliveriesTable, endpointsTable } from "./models.ts";
+import { type AttemptOutcome, type SendOptions, sendSigned } from "./sender.ts";
+
+/** Deliveries claimed (and sent side by side) per round. */
+const BATCH_SIZE = 20;
+const MAX_IDLE_BACKOFF_MS = 30_000;
+const ATTEMPTS_METRIC = "webhook_delivery_attempts_total";
+
+export interface DispatcherOptions {
+	sequelize: Sequelize;
+	policy: RetryPolicy;
+	send: SendOptions;
+	pollMs: number;
+	logger: Logger;
+	metrics: MetricRegistry;
+}
+
+type Claimed = Pick<DeliveryRow, "id" | "endpointId" | "messageId" | "payload" | "attempts" | "giveUpAt">;
+
+/**
+ * Sends due deliveries: every webhooks instance runs one, and the database decides who sends what. A round
+ * claims due rows (`FOR UPDATE SKIP LOCKED` on MySQL, so two instances never take the same row) by stamping
+ * them with a claim token and a lease, commits, sends outside any transaction, then records each outcome only
+ * if its claim still holds. A sender that dies mid-round leaves rows whose lease lapses and another instance
+ * sends them again, with the same `webhook-id`: at least once, and receivers drop the duplicate.
+ */
+export class DeliveryDispatcher {
+	private readonly options: DispatcherOptions;
+	private running?: Promise<void>;
+	private stopped = false;
+	private failures = 0;
+	private lastError = "";
+	private nudged = false;
+	private wake?: () => void;
+
+	constructor(options: DispatcherOptions) {
+		this.options = options;
+		if (!options.metrics.getMetric(ATTEMPTS_METRIC)) {
+			options.metrics.register({
+				type: "counter",
+				name: ATTEMPTS_METRIC,
+				labelNames: ["outcome"],
+				description:
+					"Webhook delivery attempts: succeeded, retrying, failed (given up) or refused (SSRF rules)",
+			});
+		}
+	}
+
+	start(): void {
+		this.running ??= this.loop();
+	}
+
+	/** A new or re-sent delivery: look now instead of at the next poll. */
+	nudge(): void {
+		this.nudged = true;
+		this.wake?.();
+	}
+
+	/** Waits for the round under way; what it claimed is recorded before the node stops. */
+	async stop(): Promise<void> {
+		this.stopped = true;
+		this.wake?.();
+		await this.running;
+	}
+
+	/** For /health/ready: failing rounds mean the webhook database is away (deliveries wait, none is lost). */
+	health(): ComponentHealth {
+		const component = "webhook-dispatcher";
+		if (this.failures === 0) return { component, ok: true };
+		return {
+			component,
+			ok: false,
+			degraded: true,
+			detail: `${this.failures} failed rounds: ${this.lastError}`,
+		};
+	}
+
+	private async loop(): Promise<void> {
+		const { logger, pollMs } = this.options;
+		while (!this.stopped) {
+			let sent = 0;
+			try {
+				sent = await this.round();
+				this.failures = 0;
+			} catch (error) {
+				this.failures++;
+				this.lastError = (error as Error).message;
+				if (this.failures === 1 || this.failures % 20 === 0)
+					logger.warn(`Webhook dispatcher round failed (${this.failures} in a row): ${this.lastError}`);
+			}
+			if (sent < BATCH_SIZE)
+				await this.pause(this.failures === 0 ? pollMs : backoff(this.failures, pollMs, MAX_IDLE_BACKOFF_MS));
+		}
+	}
+
+	private pause(ms: number): Promise<void> {
+		if (this.nudged || this.stopped) {
+			this.nudged = false;
+			return Promise.resolve();
+		}
+		return new Promise((resolve) => {
+			const done = () => {
+				clearTimeout(timer);
+				this.wake = undefined;
+				this.nudged = false;
+				resolve();
+			};
+			const timer = setTimeout(done, ms);
+			this.wake = done;
+		});
+	}
+
+	/** One claim–send–record round; answers how many deliveries it attempted. */
+	private async round(): Promise<number> {
+		const token = randomUUID();
+		const claimed = await this.claim(token);
+		if (claimed.length === 0) return 0;
+		const endpoints = await endpointsTable(this.options.sequelize).findAll({
+			where: { id: [...new Set(claimed.map((row) => row.endpointId))] },
+		});
+		const byId = new Map(endpoints.map((endpoint) => [endpoint.id, endpoint]));
+		await Promise.all(
+			claimed.map(async (delivery) => {
+				const endpoint = byId.get(delivery.endpointId);
+				// Removed meanwhile: its deliveries went with it.
+				if (!endpoint) return;
+				const message = { url: endpoint.url, secret: endpoint.secret, messageId: delivery.messageId };
+				const outcome = await sendSigned({ ...message, body: delivery.payload }, this.options.send);
+				await this.record(delivery, token, outcome);
+			}),
+		);
+		return claimed.length;
+	}
+
+	/** Takes due deliveries no other instance holds, for the time one attempt can take and a margin. */
+	private async claim(token: string): Promise<Claimed[]> {
+		const { sequelize, send } = this.options;
+		const deliveries = deliveriesTable(sequelize);
+		const now = new Date();
+		// Read committed: the claim locks only the rows it returns, never the gaps new deliveries go into.
+		const options = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
+		return sequelize.transaction(options, async (transaction) => {
+			const due = await deliveries.findAll({
+				attributes: ["id", "endpointId", "messageId", "payload", "attempts", "giveUpAt"],
+				where: {
+					status: "pending",
+					nextAttemptAt: { [Op.lte]: now },
+					[Op.or]: [{ claimedUntil: null }, { claimedUntil: { [Op.lt]: now } }],
+				},
+				order: [["nextAttemptAt", "ASC"]],
+				limit: BATCH_SIZE,
+				// MySQL: rows another instance is claiming are skipped, not waited for. SQLite has one writer.
+				lock: transaction.LOCK.UPDATE,
+				skipLocked: true,
+				transaction,
+			});
+			if (due.length === 0) return [];
+			const claimedUntil = new Date(now.getTime() + 2 * send.timeoutMs + 30_000);
+			await deliveries.update(
+				{ claimToken: token, claimedUntil },
+				{ where: { id: due.map((row) => row.id) }, transaction },
+			);
+			return due.map((row) => row.get() as Claimed);
+		});
+	}
+
+	/**
+	 * Writes the attempt's outcome, if this round still holds the claim (a lapsed one belongs to another
+	 * sender now), with the endpoint's failure count: a success resets it, a failure may disable the endpoint.
+	 */
+	private async record(delivery: Claimed, token: string, outcome: AttemptOutcome): Promise<void> {
+		const { sequelize, policy, metrics } = this.options;
+		const deliveries = deliveriesTable(sequelize);
+		const now = new Date();
+		const attempts = delivery.attempts + 1;
+		const next = outcome.ok ? null : nextAttemptAt(attempts, now, new Date(delivery.giveUpAt), policy);
+		const gaveUp = !outcome.ok && next === null;
+		const status = outcome.ok ? "succeeded" : gaveUp ? "failed" : "pending";
+		await sequelize.transaction(async (transaction) => {
+			const [updated] = await deliveries.update(
+				{
+					status,
+					attempts,
+					nextAttemptAt: next,
+					lastStatusCode: outcome.statusCode,
+					lastError: outcome.error?.slice(0, 500) ?? null,
+					claimToken: null,
+					claimedUntil: null,
+					...(outcome.ok ? { deliveredAt: now } : {}),
+					...(gaveUp ? { failedAt: now } : {}),
+				},
+				{ where: { id: delivery.id, claimToken: token }, transaction },
+			);
+			if (updated !== 1) return;
+			const endpoints = endpointsTable(sequelize);
+			if (outcome.ok) {
+				await endpoints.update(
+					{ consecutiveFailures: 0 },
+					{ where: { id: delivery.endpointId }, transaction },
+				);
+				return;
+			}
+			await endpoints.increment("consecutiveFailures", { where: { id: delivery.endpointId }, transaction });
+			const endpoint = await endpoints.findByPk(delivery.endpointId, { transaction });
+			if (endpoint?.status !== "enabled") return;
+			const reason = disableReason(endpoint.consecutiveFailures, gaveUp, outcome.error ?? "", policy);
+			if (reason) await disableEndpoint(sequelize, endpoint.id, reason, transaction);
+		});
+		const label = outcome.ok ? "succeeded" : outcome.error?.startsWith("refused") ? "refused" : status;
+		metrics.increment(ATTEMPTS_METRIC, { outcome: label === "pending" ? "retrying" : label });
+	}
+}
+
+/**
+ * Disables an endpoint with the reason its partner sees, and fails its waiting deliveries (the partner re-sends
+ * them once the endpoint is fixed and enabled again). A claim in flight is dropped: its outcome is not recorded.
+ */
+export async function disableEndpoint(
+	sequelize: Sequelize,
+	endpointId: string,
+	reason: string,
+	transaction: Transaction,
+): Promise<void> {
+	const now = new Date();
+	await endpointsTable(sequelize).update(
+		{ status: "disabled", disabledReason: reason.slice(0, 500), disabledAt: now },
+		{ where: { id: endpointId }, transaction },
+	);
+	await deliveriesTable(sequelize).update(
+		{ status: "failed", failedAt: now, nextAttemptAt: null, claimToken: null, claimedUntil: null },
+		{ where: { endpointId, status: "pending" }, transaction },
+	);
+}

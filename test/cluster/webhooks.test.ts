@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Connection, createConnection, type RowDataPacket } from "mysql2/promise";
+import { type Cluster, databaseName, startCluster, WEBHOOK_TEST_ENV } from "../support/cluster.ts";
+import { eventually } from "../support/eventually.ts";
+import { createCleaner, everyDay, expectStatus, freshArea } from "../support/fixtures.ts";
+import { type OpsRepl, startOpsRepl } from "../support/ops-repl.ts";
+import { metricValue } from "../support/platform.ts";
+import { partnerWebhooks, WebhookReceiver } from "../support/webhook-receiver.ts";
+
+let cluster: Cluster;
+let db: Connection;
+let ops: OpsRepl;
+const receiver = new WebhookReceiver({ slowMs: Number(WEBHOOK_TEST_ENV.WEBHOOK_TIMEOUT_MS) + 500 });
+let partner: ReturnType<typeof partnerWebhooks>;
+const DISABLE_AFTER = Number(WEBHOOK_TEST_ENV.WEBHOOK_DISABLE_AFTER_FAILURES);
+const WEBHOOK_NODES = ["webhook-1", "webhook-2"];
+
+before(async () => {
+	await receiver.start();
+	cluster = await startCluster();
+	db = await createConnection({ host: "127.0.0.1", port: 3306, user: "root", password: "" });
+	const area = freshArea();
+	await createCleaner(cluster, { homeBase: area, weeklyHours: everyDay("06:00", "21:00"), radiusKm: 10 });
+	partner = partnerWebhooks(cluster, receiver, area);
+	const { NODE_ID: _id, SERVICES: _services, OPS_PORT: _port, ...clusterEnv } = cluster.env;
+	ops = await startOpsRepl(clusterEnv, join(cluster.logDir, "ops.log"));
+});
+after(async () => {
+	await ops?.close();
+	await db?.end();
+	await cluster?.stop();
+	await receiver.stop();
+});
+
+/** Whether both webhooks nodes' consumer group has applied every booking-events event of this booking. */
+async function consumedAllOf(bookingId: string): Promise<boolean> {
+	const [events] = await db.query<RowDataPacket[]>(
+		`SELECT event_id FROM ${databaseName("booking")}.outbox WHERE topic = 'booking-events' AND message_key = ?`,
+		[bookingId],
+	);
+	if (events.length === 0) return false;
+	const [applied] = await db.query<RowDataPacket[]>(
+		`SELECT COUNT(*) AS n FROM ${databaseName("webhook")}.processed_events WHERE event_id IN (?)`,
+		[events.map((row) => row.event_id)],
+	);
+	return Number(applied[0].n) === events.length;
+}
+
+/** Delivery attempts the webhooks nodes made, by outcome label, summed over both. */
+async function attempts(outcome: string): Promise<number> {
+	let total = 0;
+	for (const node of WEBHOOK_NODES)
+		total += metricValue(await cluster.metrics(node), "webhook_delivery_attempts_total", { outcome });
+	return total;
+}
+
+describe("partner webhooks (cluster: two webhooks nodes on Kafka and MariaDB)", () => {
+	it("deliver each of the partner's bookings' events exactly once across both instances, and no one else's", async () => {
+		const hook = await partner.register("/once");
+		const succeededBefore = await attempts("succeeded");
+		const people = await Promise.all((["alice", "bob"] as const).map((caller) => partner.book(caller)));
+		const bookings = await Promise.all(Array.from({ length: 12 }, () => partner.book("fleet-partner")));
+		const received = await eventually(
+			"every partner booking delivered",
+			async () =>
+				receiver.accepted("/once").length >= bookings.length ? receiver.accepted("/once") : undefined,
+			60_000,
+			200,
+		);
+		assert.deepEqual(received.map((webhook) => webhook.payload.data.bookingId).sort(), [...bookings].sort());
+		for (const booking of people)
+			await eventually(
+				`${booking} consumed`,
+				async () => ((await consumedAllOf(booking)) ? true : undefined),
+				30_000,
+				200,
+			);
+		const ids = received.map((webhook) => webhook.headers["webhook-id"]);
+		assert.equal(new Set(ids).size, ids.length, "no webhook-id arrived twice");
+		assert.equal(receiver.attempts.filter((webhook) => webhook.path === "/once").length, bookings.length);
+		assert.ok(receiver.attempts.every((webhook) => !people.includes(webhook.payload.data.bookingId)));
+		assert.equal(
+			(await attempts("succeeded")) - succeededBefore,
+			bookings.length,
+			"one attempt per delivery",
+		);
+		const deliveries = await partner.deliveriesOf(hook.id);
+		assert.deepEqual(
+			deliveries.map((delivery) => delivery.status),
+			bookings.map(() => "succeeded"),
+		);
+		await partner.remove(hook);
+	});
+
+	it("retry after a 500 and a timeout, with the same webhook-id, until the endpoint answers", async () => {
+		const hook = await partner.register("/flaky", ["fail", "slow", "ok"]);
+		await partner.book("fleet-partner");
+		const [delivered] = await eventually(
+			"delivered on the third attempt",
+			async () => {
+				const [delivery] = await partner.deliveriesOf(hook.id);
+				return delivery?.status === "succeeded" ? [delivery] : undefined;
+			},
+			30_000,
+			200,
+		);
+		assert.equal(delivered.attempts, 3);
+		const tries = receiver.attempts.filter((webhook) => webhook.path === "/flaky");
+		assert.deepEqual(
+			tries.map((webhook) => [webhook.behaviour, webhook.headers["webhook-id"]]),
+			[
+				["fail", delivered.messageId],
+				["slow", delivered.messageId],
+				["ok", delivered.messageId],
+			],
+		);
+		await partner.remove(hook);
+	});
+
+	it("disable a failing endpoint with its reason, list the failure in the ops REPL, and re-send it", async () => {
+		const hook = await partner.register("/down", Array(DISABLE_AFTER).fill("fail"));
+		await partner.book("fleet-partner");
+		const disabled = await partner.disabled(hook.id);
+		assert.match(
+			disabled.disabled?.reason ?? "",
+			/4 delivery attempts failed in a row \(last error: HTTP 500\)/,
+		);
+		const [failed] = await partner.deliveriesOf(hook.id);
+		assert.equal(failed.status, "failed");
+
+		const listed = await ops.run("webhooks failed");
+		assert.ok(listed.includes(failed.id), listed);
+		assert.ok(listed.includes("fleet-partner") && listed.includes(receiver.url("/down")), listed);
+		assert.match(await ops.run("webhooks failed many"), /is not a number/);
+
+		expectStatus(
+			await cluster.api("POST", `/webhooks/endpoints/${hook.id}/enable`, { as: "fleet-partner" }),
+			200,
+			"enable",
+		);
+		expectStatus(
+			await cluster.api("POST", `/webhooks/deliveries/${failed.id}/resend`, { as: "fleet-partner" }),
+			200,
+			"re-send",
+		);
+		const resent = await eventually("re-sent", async () => receiver.accepted("/down")[0], 30_000, 200);
+		assert.equal(resent.headers["webhook-id"], failed.messageId);
+		assert.ok(
+			!(await ops.run("webhooks failed")).includes(failed.id),
+			"a re-sent delivery is no longer failed",
+		);
+		await partner.remove(hook);
+	});
+
+	it("a tampered payload is refused by the receiver", async () => {
+		const hook = await partner.register("/tamper");
+		await partner.book("fleet-partner");
+		const original = await eventually("delivered", async () => receiver.accepted("/tamper")[0], 30_000, 200);
+		const signed = Object.fromEntries(
+			["webhook-id", "webhook-timestamp", "webhook-signature"].map((name) => [name, original.headers[name]]),
+		);
+		assert.equal(await receiver.post("/tamper", signed, original.body), 200);
+		assert.equal(
+			await receiver.post("/tamper", signed, original.body.replace('"status":"', '"status":"x')),
+			400,
+		);
+		await partner.remove(hook);
+	});
+
+	it("events made while both webhooks nodes are down are delivered once they are back", async () => {
+		const hook = await partner.register("/restart");
+		for (const node of WEBHOOK_NODES) await cluster.kill(node);
+		const booking = await partner.book("fleet-partner");
+		await Promise.all(WEBHOOK_NODES.map((node) => cluster.restart(node)));
+		const delivered = await eventually(
+			"delivered after the restart",
+			async () => receiver.accepted("/restart")[0],
+			60_000,
+			200,
+		);
+		assert.equal(delivered.payload.data.bookingId, booking);
+		assert.equal(receiver.accepted("/restart").length, 1);
+		await partner.remove(hook);
+	});
+});

@@ -1,0 +1,258 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { after, before, describe, it } from "node:test";
+import { eventually } from "../support/eventually.ts";
+import { createCleaner, everyDay, expectStatus, freshArea } from "../support/fixtures.ts";
+import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
+import { partnerWebhooks, WebhookReceiver } from "../support/webhook-receiver.ts";
+
+const TIMEOUT_MS = 1_000;
+const DISABLE_AFTER = 4;
+
+let platform: EmbeddedPlatform;
+const receiver = new WebhookReceiver({ slowMs: TIMEOUT_MS + 500 });
+let partner: ReturnType<typeof partnerWebhooks>;
+
+before(async () => {
+	await receiver.start();
+	platform = await startPlatform({
+		WEBHOOK_ALLOW_TEST_TARGETS: "true",
+		WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+		WEBHOOK_RETRY_INITIAL_MS: "200",
+		WEBHOOK_RETRY_MAX_MS: "1000",
+		WEBHOOK_DISABLE_AFTER_FAILURES: String(DISABLE_AFTER),
+		WEBHOOK_POLL_MS: "100",
+	});
+	const area = freshArea();
+	await createCleaner(platform, { homeBase: area, weeklyHours: everyDay("06:00", "21:00"), radiusKm: 10 });
+	partner = partnerWebhooks(platform, receiver, area);
+});
+after(async () => {
+	await platform?.stop();
+	await receiver.stop();
+});
+
+/** Whether the webhooks service's consumer has applied every booking-events event of this booking. */
+function consumedAllOf(bookingId: string): boolean {
+	const open = (name: string) =>
+		new DatabaseSync(join(platform.dataDir, `${name}.sqlite`), { readOnly: true });
+	const [booking, webhook] = [open("booking"), open("webhook")];
+	try {
+		const events = booking
+			.prepare("SELECT event_id AS id FROM outbox WHERE topic = 'booking-events' AND message_key = ?")
+			.all(bookingId)
+			.map((row) => String(row.id));
+		const processed = webhook.prepare("SELECT event_id AS id FROM processed_events").all();
+		const applied = new Set(processed.map((row) => String(row.id)));
+		return events.length > 0 && events.every((id) => applied.has(id));
+	} finally {
+		booking.close();
+		webhook.close();
+	}
+}
+
+describe("partner webhooks (embedded, over HTTP through the gateway)", () => {
+	it("are managed only with a partner's token with scope webhooks:manage; the secret is shown once", async () => {
+		const body = { url: receiver.url("/managed"), eventTypes: ["booking.created.v1"] };
+		expectStatus(await platform.api("POST", "/webhooks/endpoints", { body }), 401, "no token");
+		for (const caller of ["alice", "olga", "fleet-readonly"] as const) {
+			expectStatus(await platform.api("POST", "/webhooks/endpoints", { as: caller, body }), 403, caller);
+			expectStatus(await platform.api("GET", "/webhooks/endpoints", { as: caller }), 403, caller);
+		}
+		const created = await partner.register("/managed");
+		assert.match(created.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+		assert.equal(created.status, "enabled");
+		const listed = await partner.endpoint(created.id);
+		assert.ok(listed, "the new endpoint is listed");
+		assert.equal("secret" in listed, false, "the list never shows the secret");
+		await partner.remove(created);
+		assert.equal(await partner.endpoint(created.id), undefined);
+		expectStatus(
+			await platform.api("DELETE", `/webhooks/endpoints/${created.id}`, { as: "fleet-partner" }),
+			404,
+			"removed twice",
+		);
+	});
+
+	it("refuses endpoints on private, link-local and reserved addresses, naming why", async () => {
+		const refused = [
+			["http://10.0.0.5/hook", "10.0.0.5 is a private address"],
+			["http://169.254.169.254/latest/meta-data", "169.254.169.254 is a link-local address"],
+			["http://192.168.1.10/hook", "192.168.1.10 is a private address"],
+			["http://[fd00::1]/hook", "fd00::1 is a private (unique local) address"],
+			["http://[::ffff:10.0.0.5]/hook", "is a private address"],
+			["http://0.0.0.0:8080/hook", "0.0.0.0 is a unspecified address"],
+			["ftp://127.0.0.1/hook", "must be an https:// URL"],
+			["http://user:secret@127.0.0.1/hook", "must not carry a user name or password"],
+			["not a url", "not an absolute URL"],
+		];
+		for (const [url, reason] of refused) {
+			const response = await platform.api("POST", "/webhooks/endpoints", {
+				as: "fleet-partner",
+				body: { url, eventTypes: ["booking.created.v1"] },
+			});
+			expectStatus(response, 422, url);
+			assert.ok(response.body.error.message.includes(reason), `${url}: ${response.body.error.message}`);
+		}
+		const unknownType = await platform.api("POST", "/webhooks/endpoints", {
+			as: "fleet-partner",
+			body: { url: receiver.url("/x"), eventTypes: ["booking.exploded.v1"] },
+		});
+		expectStatus(unknownType, 422, "unknown event type");
+	});
+
+	it("delivers the partner's own bookings' events, signed, and nobody else's", async () => {
+		const hook = await partner.register("/own", [], ["booking.created.v1", "booking.cancelled.v1"]);
+		const peoples = await partner.book("alice");
+		const partners = await partner.book("fleet-partner");
+		expectStatus(
+			await platform.api("POST", `/bookings/${partners}/cancel`, { as: "fleet-partner" }),
+			200,
+			"cancel",
+		);
+		const received = await eventually("created and cancelled delivered", async () =>
+			receiver.accepted("/own").length >= 2 ? receiver.accepted("/own") : undefined,
+		);
+		assert.deepEqual(
+			received.map((webhook) => [webhook.payload.type, webhook.payload.data.bookingId]),
+			[
+				["booking.created.v1", partners],
+				["booking.cancelled.v1", partners],
+			],
+		);
+		assert.equal(received[1].payload.data.status, "cancelled");
+		assert.equal(received[0].payload.data.partnerClientId, "fleet-partner");
+		for (const webhook of received) {
+			assert.match(webhook.headers["webhook-id"], /^msg_[0-9a-f]{32}$/);
+			assert.match(webhook.headers["webhook-signature"], /^v1,[A-Za-z0-9+/]{43}=$/);
+			assert.equal(webhook.headers["content-type"], "application/json");
+		}
+		// Alice's booking went through the webhooks service's consumer, and made no delivery.
+		await eventually("alice's booking consumed", async () => (consumedAllOf(peoples) ? true : undefined));
+		assert.ok(receiver.attempts.every((webhook) => webhook.payload.data.bookingId !== peoples));
+		const deliveries = await partner.deliveriesOf(hook.id);
+		assert.deepEqual(deliveries.map((delivery) => [delivery.eventType, delivery.status]).sort(), [
+			["booking.cancelled.v1", "succeeded"],
+			["booking.created.v1", "succeeded"],
+		]);
+		await partner.remove(hook);
+	});
+
+	it("retries after a 500 and a timeout, with the same webhook-id, until the endpoint answers 2xx", async () => {
+		const hook = await partner.register("/flaky", ["fail", "slow", "ok"]);
+		const bookingId = await partner.book("fleet-partner");
+		const [delivered] = await eventually(
+			"delivered after two failures",
+			async () => {
+				const [delivery] = await partner.deliveriesOf(hook.id);
+				return delivery?.status === "succeeded" ? [delivery] : undefined;
+			},
+			20_000,
+			100,
+		);
+		assert.equal(delivered.attempts, 3);
+		assert.equal(delivered.lastStatusCode, 200);
+		assert.equal(delivered.bookingId, bookingId);
+		const tries = receiver.attempts.filter((webhook) => webhook.path === "/flaky");
+		assert.deepEqual(
+			tries.map((webhook) => webhook.behaviour),
+			["fail", "slow", "ok"],
+		);
+		assert.equal(new Set(tries.map((webhook) => webhook.headers["webhook-id"])).size, 1);
+		assert.equal(tries[0].headers["webhook-id"], delivered.messageId);
+		assert.equal(new Set(tries.map((webhook) => webhook.body)).size, 1, "every attempt sends the same body");
+		await partner.remove(hook);
+	});
+
+	it("disables an endpoint that keeps failing, says why, and re-sends a failed delivery once it is enabled", async () => {
+		const hook = await partner.register("/down", Array(DISABLE_AFTER).fill("fail"));
+		await partner.book("fleet-partner");
+		const disabled = await partner.disabled(hook.id);
+		assert.match(
+			disabled.disabled?.reason ?? "",
+			/4 delivery attempts failed in a row \(last error: HTTP 500\)/,
+		);
+		const [failed] = await partner.deliveriesOf(hook.id);
+		assert.equal(failed.status, "failed");
+		assert.equal(failed.attempts, DISABLE_AFTER);
+
+		// While disabled it gets no new deliveries, and nothing is re-sent to it.
+		const whileDisabled = await partner.book("fleet-partner");
+		await eventually("consumed while disabled", async () =>
+			consumedAllOf(whileDisabled) ? true : undefined,
+		);
+		const resendWhileDisabled = await platform.api("POST", `/webhooks/deliveries/${failed.id}/resend`, {
+			as: "fleet-partner",
+		});
+		expectStatus(resendWhileDisabled, 409, "re-send to a disabled endpoint");
+		assert.equal(resendWhileDisabled.body.error.type, "ENDPOINT_DISABLED");
+
+		const enabled = await platform.api("POST", `/webhooks/endpoints/${hook.id}/enable`, {
+			as: "fleet-partner",
+		});
+		expectStatus(enabled, 200, "enable");
+		assert.equal(enabled.body.disabled, null);
+		const resent = await platform.api("POST", `/webhooks/deliveries/${failed.id}/resend`, {
+			as: "fleet-partner",
+		});
+		expectStatus(resent, 200, "re-send");
+		const delivered = await eventually(
+			"re-sent delivery accepted",
+			async () => (receiver.accepted("/down").length === 1 ? receiver.accepted("/down")[0] : undefined),
+			20_000,
+			100,
+		);
+		assert.equal(delivered.headers["webhook-id"], failed.messageId);
+		assert.deepEqual(
+			(await partner.deliveriesOf(hook.id)).map((delivery) => delivery.status),
+			["succeeded"],
+			"the booking made while it was disabled made no delivery",
+		);
+		const again = await platform.api("POST", `/webhooks/deliveries/${failed.id}/resend`, {
+			as: "fleet-partner",
+		});
+		expectStatus(again, 200, "a delivered one can be re-sent too");
+		await partner.remove(hook);
+	});
+
+	it("a delivery whose payload was changed on the way fails verification at the receiver", async () => {
+		const hook = await partner.register("/tamper");
+		await partner.book("fleet-partner");
+		const [original] = await eventually("delivered", async () =>
+			receiver.accepted("/tamper").length === 1 ? receiver.accepted("/tamper") : undefined,
+		);
+		const signed = {
+			"webhook-id": original.headers["webhook-id"],
+			"webhook-timestamp": original.headers["webhook-timestamp"],
+			"webhook-signature": original.headers["webhook-signature"],
+		};
+		const refusedBefore = receiver.refused;
+		assert.equal(await receiver.post("/tamper", signed, original.body), 200, "the original verifies");
+		const tampered = original.body.replace('"amountMinor":', '"amountMinor":1');
+		assert.notEqual(tampered, original.body);
+		assert.equal(await receiver.post("/tamper", signed, tampered), 400, "the tampered body is refused");
+		const otherId = { ...signed, "webhook-id": "msg_forged" };
+		assert.equal(
+			await receiver.post("/tamper", otherId, original.body),
+			400,
+			"another webhook-id is refused",
+		);
+		assert.equal(receiver.refused, refusedBefore + 2);
+		await partner.remove(hook);
+	});
+
+	it("a partner sees only its own deliveries, and unknown ones are 404", async () => {
+		const unknown = "00000000-0000-4000-8000-000000000000";
+		expectStatus(
+			await platform.api("POST", `/webhooks/deliveries/${unknown}/resend`, { as: "fleet-partner" }),
+			404,
+			"unknown delivery",
+		);
+		expectStatus(
+			await platform.api("GET", "/webhooks/deliveries?status=exploded", { as: "fleet-partner" }),
+			422,
+			"unknown status",
+		);
+	});
+});
