@@ -4,7 +4,7 @@ import { tableOf } from "../../lib/database.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
 import type { ComponentHealth } from "../../lib/ops-endpoint.ts";
-import { backoff } from "../../lib/retry.ts";
+import { PollingLoop } from "../../lib/polling-loop.ts";
 import { OUTBOX_COLUMNS } from "./migrations/0002-outbox.ts";
 
 interface OutboxRow {
@@ -70,18 +70,21 @@ export interface RelayOptions {
  */
 export class OutboxRelay {
 	private readonly options: RelayOptions;
-	private running?: Promise<void>;
-	private stopped = false;
-	private failures = 0;
-	/** A local commit asked for a round while one was running. */
-	private nudged = false;
-	private wake?: () => void;
-	private lastError = "";
+	private readonly loop: PollingLoop;
+	private purgedAt = 0;
 	/** Tells the bus when this producer is done. */
 	private readonly doneProducing: () => void;
 
 	constructor(options: RelayOptions) {
 		this.options = options;
+		this.loop = new PollingLoop({
+			name: "Outbox relay",
+			round: () => this.roundThenPurge(),
+			batchSize: BATCH_SIZE,
+			pollMs: options.pollMs,
+			maxBackoffMs: MAX_BACKOFF_MS,
+			logger: options.logger,
+		});
 		this.doneProducing = options.bus.producing();
 		if (!options.metrics.getMetric(PUBLISHED_METRIC)) {
 			options.metrics.register({
@@ -94,26 +97,25 @@ export class OutboxRelay {
 	}
 
 	start(): void {
-		this.running ??= this.loop();
+		this.loop.start();
 	}
 
 	/** For /health/ready: failing rounds mean events wait in the outbox (they are not lost). */
 	health(): ComponentHealth {
 		const component = "outbox-relay";
-		if (this.failures === 0) return { component, ok: true };
+		const { failures, lastError } = this.loop;
+		if (failures === 0) return { component, ok: true };
 		return {
 			component,
 			ok: false,
 			degraded: true,
-			detail: `${this.failures} failed rounds, events wait in the outbox: ${this.lastError}`,
+			detail: `${failures} failed rounds, events wait in the outbox: ${lastError}`,
 		};
 	}
 
 	/** Publishes right after a local commit instead of at the next poll (ignored while Kafka is failing). */
 	nudge(): void {
-		if (this.failures > 0) return;
-		this.nudged = true;
-		this.wake?.();
+		if (this.loop.failures === 0) this.loop.nudge();
 	}
 
 	/**
@@ -121,11 +123,9 @@ export class OutboxRelay {
 	 * consumers of this process apply it before they stop, so a SIGTERM leaves nothing waiting.
 	 */
 	async stop(): Promise<void> {
-		this.stopped = true;
-		this.wake?.();
-		await this.running;
+		await this.loop.stop();
 		try {
-			while (this.failures === 0 && (await this.round()) === BATCH_SIZE);
+			while (this.loop.failures === 0 && (await this.round()) === BATCH_SIZE);
 		} catch (error) {
 			this.options.logger.warn(`Outbox relay stopped with events waiting: ${(error as Error).message}`);
 		} finally {
@@ -133,50 +133,14 @@ export class OutboxRelay {
 		}
 	}
 
-	private async loop(): Promise<void> {
-		const { logger, pollMs } = this.options;
-		let purgedAt = 0;
-		while (!this.stopped) {
-			let published = 0;
-			try {
-				published = await this.round();
-				if (this.failures > 0)
-					logger.info(`Outbox relay publishing again after ${this.failures} failed rounds`);
-				this.failures = 0;
-				if (Date.now() - purgedAt > PURGE_EVERY_MS) {
-					await this.purge();
-					purgedAt = Date.now();
-				}
-			} catch (error) {
-				this.failures++;
-				this.lastError = (error as Error).message;
-				if (this.failures === 1 || this.failures % 20 === 0) {
-					logger.warn(
-						`Outbox relay could not publish (${this.failures} rounds), events wait: ${(error as Error).message}`,
-					);
-				}
-			}
-			// A full batch means more are waiting: go on at once.
-			if (published < BATCH_SIZE)
-				await this.pause(this.failures === 0 ? pollMs : backoff(this.failures, pollMs, MAX_BACKOFF_MS));
+	/** A round, and once a minute the deletion of rows sent long ago. */
+	private async roundThenPurge(): Promise<number> {
+		const published = await this.round();
+		if (Date.now() - this.purgedAt > PURGE_EVERY_MS) {
+			await this.purge();
+			this.purgedAt = Date.now();
 		}
-	}
-
-	private pause(ms: number): Promise<void> {
-		if (this.nudged || this.stopped) {
-			this.nudged = false;
-			return Promise.resolve();
-		}
-		return new Promise((resolve) => {
-			const done = () => {
-				clearTimeout(timer);
-				this.wake = undefined;
-				this.nudged = false;
-				resolve();
-			};
-			const timer = setTimeout(done, ms);
-			this.wake = done;
-		});
+		return published;
 	}
 
 	/** One claim–publish–mark round; returns how many rows went out. */

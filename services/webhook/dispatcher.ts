@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger, MetricRegistry } from "moleculer";
 import { Op, type Sequelize, Transaction } from "sequelize";
 import type { ComponentHealth } from "../../lib/ops-endpoint.ts";
-import { backoff } from "../../lib/retry.ts";
+import { PollingLoop } from "../../lib/polling-loop.ts";
 import { disableReason, nextAttemptAt, type RetryPolicy } from "./delivery-rules.ts";
 import { type DeliveryRow, deliveriesTable, endpointsTable } from "./models.ts";
 import { type AttemptOutcome, type SendOptions, sendSigned } from "./sender.ts";
@@ -32,15 +32,18 @@ type Claimed = Pick<DeliveryRow, "id" | "endpointId" | "messageId" | "payload" |
  */
 export class DeliveryDispatcher {
 	private readonly options: DispatcherOptions;
-	private running?: Promise<void>;
-	private stopped = false;
-	private failures = 0;
-	private lastError = "";
-	private nudged = false;
-	private wake?: () => void;
+	private readonly loop: PollingLoop;
 
 	constructor(options: DispatcherOptions) {
 		this.options = options;
+		this.loop = new PollingLoop({
+			name: "Webhook dispatcher",
+			round: () => this.round(),
+			batchSize: BATCH_SIZE,
+			pollMs: options.pollMs,
+			maxBackoffMs: MAX_IDLE_BACKOFF_MS,
+			logger: options.logger,
+		});
 		if (!options.metrics.getMetric(ATTEMPTS_METRIC)) {
 			options.metrics.register({
 				type: "counter",
@@ -53,67 +56,25 @@ export class DeliveryDispatcher {
 	}
 
 	start(): void {
-		this.running ??= this.loop();
+		this.loop.start();
 	}
 
 	/** A new or re-sent delivery: look now instead of at the next poll. */
 	nudge(): void {
-		this.nudged = true;
-		this.wake?.();
+		this.loop.nudge();
 	}
 
 	/** Waits for the round under way; what it claimed is recorded before the node stops. */
-	async stop(): Promise<void> {
-		this.stopped = true;
-		this.wake?.();
-		await this.running;
+	stop(): Promise<void> {
+		return this.loop.stop();
 	}
 
 	/** For /health/ready: failing rounds mean the webhook database is away (deliveries wait, none is lost). */
 	health(): ComponentHealth {
 		const component = "webhook-dispatcher";
-		if (this.failures === 0) return { component, ok: true };
-		return {
-			component,
-			ok: false,
-			degraded: true,
-			detail: `${this.failures} failed rounds: ${this.lastError}`,
-		};
-	}
-
-	private async loop(): Promise<void> {
-		const { logger, pollMs } = this.options;
-		while (!this.stopped) {
-			let sent = 0;
-			try {
-				sent = await this.round();
-				this.failures = 0;
-			} catch (error) {
-				this.failures++;
-				this.lastError = (error as Error).message;
-				if (this.failures === 1 || this.failures % 20 === 0)
-					logger.warn(`Webhook dispatcher round failed (${this.failures} in a row): ${this.lastError}`);
-			}
-			if (sent < BATCH_SIZE)
-				await this.pause(this.failures === 0 ? pollMs : backoff(this.failures, pollMs, MAX_IDLE_BACKOFF_MS));
-		}
-	}
-
-	private pause(ms: number): Promise<void> {
-		if (this.nudged || this.stopped) {
-			this.nudged = false;
-			return Promise.resolve();
-		}
-		return new Promise((resolve) => {
-			const done = () => {
-				clearTimeout(timer);
-				this.wake = undefined;
-				this.nudged = false;
-				resolve();
-			};
-			const timer = setTimeout(done, ms);
-			this.wake = done;
-		});
+		const { failures, lastError } = this.loop;
+		if (failures === 0) return { component, ok: true };
+		return { component, ok: false, degraded: true, detail: `${failures} failed rounds: ${lastError}` };
 	}
 
 	/** One claim–send–record round; answers how many deliveries it attempted. */

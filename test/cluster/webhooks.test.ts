@@ -95,40 +95,11 @@ describe("partner webhooks (cluster: two webhooks nodes on Kafka and MariaDB)", 
 	});
 
 	it("retry after a 500 and a timeout, with the same webhook-id, until the endpoint answers", async () => {
-		const hook = await partner.register("/flaky", ["fail", "slow", "ok"]);
-		await partner.book("fleet-partner");
-		const [delivered] = await eventually(
-			"delivered on the third attempt",
-			async () => {
-				const [delivery] = await partner.deliveriesOf(hook.id);
-				return delivery?.status === "succeeded" ? [delivery] : undefined;
-			},
-			30_000,
-			200,
-		);
-		assert.equal(delivered.attempts, 3);
-		const tries = receiver.attempts.filter((webhook) => webhook.path === "/flaky");
-		assert.deepEqual(
-			tries.map((webhook) => [webhook.behaviour, webhook.headers["webhook-id"]]),
-			[
-				["fail", delivered.messageId],
-				["slow", delivered.messageId],
-				["ok", delivered.messageId],
-			],
-		);
-		await partner.remove(hook);
+		await partner.retriedUntilDelivered("/flaky");
 	});
 
 	it("disable a failing endpoint with its reason, list the failure in the ops REPL, and re-send it", async () => {
-		const hook = await partner.register("/down", Array(DISABLE_AFTER).fill("fail"));
-		await partner.book("fleet-partner");
-		const disabled = await partner.disabled(hook.id);
-		assert.match(
-			disabled.disabled?.reason ?? "",
-			/4 delivery attempts failed in a row \(last error: HTTP 500\)/,
-		);
-		const [failed] = await partner.deliveriesOf(hook.id);
-		assert.equal(failed.status, "failed");
+		const { hook, failed } = await partner.failUntilDisabled("/down", DISABLE_AFTER);
 
 		const listed = await ops.run("webhooks failed");
 		assert.ok(listed.includes(failed.id), listed);

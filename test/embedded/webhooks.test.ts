@@ -140,42 +140,11 @@ describe("partner webhooks (embedded, over HTTP through the gateway)", () => {
 	});
 
 	it("retries after a 500 and a timeout, with the same webhook-id, until the endpoint answers 2xx", async () => {
-		const hook = await partner.register("/flaky", ["fail", "slow", "ok"]);
-		const bookingId = await partner.book("fleet-partner");
-		const [delivered] = await eventually(
-			"delivered after two failures",
-			async () => {
-				const [delivery] = await partner.deliveriesOf(hook.id);
-				return delivery?.status === "succeeded" ? [delivery] : undefined;
-			},
-			20_000,
-			100,
-		);
-		assert.equal(delivered.attempts, 3);
-		assert.equal(delivered.lastStatusCode, 200);
-		assert.equal(delivered.bookingId, bookingId);
-		const tries = receiver.attempts.filter((webhook) => webhook.path === "/flaky");
-		assert.deepEqual(
-			tries.map((webhook) => webhook.behaviour),
-			["fail", "slow", "ok"],
-		);
-		assert.equal(new Set(tries.map((webhook) => webhook.headers["webhook-id"])).size, 1);
-		assert.equal(tries[0].headers["webhook-id"], delivered.messageId);
-		assert.equal(new Set(tries.map((webhook) => webhook.body)).size, 1, "every attempt sends the same body");
-		await partner.remove(hook);
+		await partner.retriedUntilDelivered("/flaky");
 	});
 
 	it("disables an endpoint that keeps failing, says why, and re-sends a failed delivery once it is enabled", async () => {
-		const hook = await partner.register("/down", Array(DISABLE_AFTER).fill("fail"));
-		await partner.book("fleet-partner");
-		const disabled = await partner.disabled(hook.id);
-		assert.match(
-			disabled.disabled?.reason ?? "",
-			/4 delivery attempts failed in a row \(last error: HTTP 500\)/,
-		);
-		const [failed] = await partner.deliveriesOf(hook.id);
-		assert.equal(failed.status, "failed");
-		assert.equal(failed.attempts, DISABLE_AFTER);
+		const { hook, failed } = await partner.failUntilDisabled("/down", DISABLE_AFTER);
 
 		// While disabled it gets no new deliveries, and nothing is re-sent to it.
 		const whileDisabled = await partner.book("fleet-partner");

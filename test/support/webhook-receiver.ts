@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -151,17 +152,64 @@ export function partnerWebhooks(
 			return (response.body.items as WebhookEndpoint[]).find((item) => item.id === id);
 		},
 
-		/** Waits until the platform disables the endpoint, and answers it. */
-		disabled(id: string): Promise<WebhookEndpoint> {
-			return eventually(
+		/**
+		 * An endpoint that answers 500 until the platform disables it: checks the reason it shows and the failed
+		 * delivery, and answers both.
+		 */
+		async failUntilDisabled(path: string, failures: number) {
+			const hook = await api.register(path, Array(failures).fill("fail"));
+			await api.book("fleet-partner");
+			const disabled = await eventually(
 				"endpoint disabled",
 				async () => {
-					const current = await api.endpoint(id);
+					const current = await api.endpoint(hook.id);
 					return current?.status === "disabled" ? current : undefined;
 				},
 				30_000,
 				100,
 			);
+			const reason = `${failures} delivery attempts failed in a row (last error: HTTP 500)`;
+			assert.equal(disabled.disabled?.reason, reason);
+			const [failed] = await api.deliveriesOf(hook.id);
+			assert.equal(failed.status, "failed");
+			assert.equal(failed.attempts, failures);
+			return { hook, failed };
+		},
+
+		/**
+		 * An endpoint that answers 500, then too late, then 2xx: checks that the delivery took three attempts with
+		 * one webhook-id and one body, and answers the delivery.
+		 */
+		async retriedUntilDelivered(path: string) {
+			const hook = await api.register(path, ["fail", "slow", "ok"]);
+			const bookingId = await api.book("fleet-partner");
+			const delivered = await eventually(
+				"delivered on the third attempt",
+				async () => {
+					const [delivery] = await api.deliveriesOf(hook.id);
+					return delivery?.status === "succeeded" ? delivery : undefined;
+				},
+				30_000,
+				100,
+			);
+			assert.equal(delivered.attempts, 3);
+			assert.equal(delivered.lastStatusCode, 200);
+			assert.equal(delivered.bookingId, bookingId);
+			const tries = receiver.attempts.filter((webhook) => webhook.path === path);
+			assert.deepEqual(
+				tries.map((webhook) => [webhook.behaviour, webhook.headers["webhook-id"]]),
+				[
+					["fail", delivered.messageId],
+					["slow", delivered.messageId],
+					["ok", delivered.messageId],
+				],
+			);
+			assert.equal(
+				new Set(tries.map((webhook) => webhook.body)).size,
+				1,
+				"every attempt sends the same body",
+			);
+			await api.remove(hook);
 		},
 	};
 	return api;
