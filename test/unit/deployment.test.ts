@@ -8,6 +8,7 @@ import * as prometheusOperatorModels from "@kubernetes-models/prometheus-operato
 import * as strimziModels from "@kubernetes-models/strimzi-kafka-operator";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
+import ipaddr from "ipaddr.js";
 import * as kubernetesModels from "kubernetes-models";
 import { METRIC } from "moleculer";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
@@ -634,10 +635,11 @@ const isPod = (peer: Peer): peer is Extract<Peer, { namespace: string }> => "nam
 
 /** An IPv4 address in a CIDR block. */
 function inCidr(ip: string, cidr: string): boolean {
-	const value = (address: string) => address.split(".").reduce((sum, part) => sum * 256 + Number(part), 0);
-	const [base, bits] = cidr.split("/");
-	const size = 2 ** (32 - Number(bits ?? 32));
-	return Math.floor(value(ip) / size) === Math.floor(value(base) / size);
+	const address = ipaddr.parse(ip);
+	const range = ipaddr.parseCIDR(
+		cidr.includes("/") ? cidr : `${cidr}/${address.kind() === "ipv4" ? 32 : 128}`,
+	);
+	return address.kind() === range[0].kind() && address.match(range);
 }
 
 /**
@@ -836,7 +838,12 @@ class Rendered {
 							),
 					);
 		const peerMatches = (peer: any, other: Peer): boolean => {
-			if (peer.ipBlock) return !isPod(other) && inCidr(other.ip, peer.ipBlock.cidr);
+			if (peer.ipBlock)
+				return (
+					!isPod(other) &&
+					inCidr(other.ip, peer.ipBlock.cidr) &&
+					!(peer.ipBlock.except ?? []).some((cidr: string) => inCidr(other.ip, cidr))
+				);
 			if (!isPod(other)) return false;
 			const namespaceOk = peer.namespaceSelector
 				? selects(peer.namespaceSelector, { "kubernetes.io/metadata.name": other.namespace })
@@ -1437,6 +1444,16 @@ function destinations(k: Rendered, pod: ServicePod): Array<{ what: string; host:
 
 /** Somewhere no service has any business with. */
 const INTRUDER_ADDRESS = { name: "an address outside", ip: "203.0.113.9" };
+/** Addresses no pod may reach, whatever it sends to the internet: the cluster's own ranges and cloud metadata. */
+const INTERNAL_ADDRESSES = [
+	{ name: "a private address", ip: "10.1.2.3" },
+	{ name: "a private address", ip: "172.20.0.5" },
+	{ name: "a private address", ip: "192.168.1.1" },
+	{ name: "the cloud metadata endpoint", ip: "169.254.169.254" },
+	{ name: "a loopback address", ip: "127.0.0.1" },
+];
+/** The webhooks service sends partners' webhooks to public addresses over HTTPS, and only there. */
+const SENDS_TO_INTERNET = "webhook";
 
 itRendered(
 	"deny by default: the gateway from the Ingress controller, the ops ports from Prometheus only",
@@ -1517,10 +1534,16 @@ itRendered(
 			const self = k.pods.find((p) => p.name === name);
 			assert.ok(self);
 			assert.ok(k.allows(self, dns, 53, "UDP") && k.allows(self, dns, 53, "TCP"), `${name}: DNS`);
-			assert.ok(
-				!k.allows(self, INTRUDER_ADDRESS, 443) && !k.allows(self, INTRUDER_ADDRESS, 80),
-				`${name} reaches ${INTRUDER_ADDRESS.ip}`,
+			const partnerHttps = pod.config.services.includes(SENDS_TO_INTERNET);
+			assert.equal(
+				k.allows(self, INTRUDER_ADDRESS, 443),
+				partnerHttps,
+				`${name} → ${INTRUDER_ADDRESS.ip}:443`,
 			);
+			assert.ok(!k.allows(self, INTRUDER_ADDRESS, 80), `${name} reaches ${INTRUDER_ADDRESS.ip}:80`);
+			for (const internal of INTERNAL_ADDRESSES)
+				if (partnerHttps)
+					assert.ok(!k.allows(self, internal, 443), `${name} reaches ${internal.name} ${internal.ip}`);
 			const allowedOutside = new Set(outsidePorts(self));
 			for (const destination of destinations(k, pod)) {
 				const where = `${name} → ${destination.what} ${destination.host}:${destination.port}`;
