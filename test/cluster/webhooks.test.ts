@@ -20,6 +20,8 @@ const WEBHOOK_NODES = ["webhook-1", "webhook-2"];
 before(async () => {
 	await receiver.start();
 	cluster = await startCluster();
+	// A second instance: deliveries are claimed in the database, so each still goes out once.
+	await cluster.addNode("webhook-2", "webhook");
 	db = await createConnection({ host: "127.0.0.1", port: 3306, user: "root", password: "" });
 	const area = freshArea();
 	await createCleaner(cluster, { homeBase: area, weeklyHours: everyDay("06:00", "21:00"), radiusKm: 10 });
