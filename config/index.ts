@@ -100,6 +100,8 @@ export interface WebhooksConfig {
 	disableAfterFailures: number;
 	/** How often each instance looks for due deliveries (a new one wakes it at once). */
 	pollMs: number;
+	/** Finished deliveries are listed to their partner this long, then deleted. */
+	retentionMs: number;
 }
 
 export interface AppConfig {
@@ -277,6 +279,7 @@ function parseWebhooks(env: Env): WebhooksConfig {
 		retryWindowMs: int(env, "WEBHOOK_RETRY_WINDOW_SECONDS", 86_400, { min: 1, max: 7 * 86_400 }) * 1000,
 		disableAfterFailures: int(env, "WEBHOOK_DISABLE_AFTER_FAILURES", 50, { min: 1, max: 10_000 }),
 		pollMs: int(env, "WEBHOOK_POLL_MS", 1_000, { min: 10, max: 60_000 }),
+		retentionMs: int(env, "WEBHOOK_RETENTION_DAYS", 30, { min: 1, max: 3_650 }) * 86_400_000,
 	};
 }
 

@@ -11,12 +11,15 @@ import { type AttemptOutcome, type SendOptions, sendSigned } from "./sender.ts";
 const BATCH_SIZE = 20;
 const MAX_IDLE_BACKOFF_MS = 30_000;
 const ATTEMPTS_METRIC = "webhook_delivery_attempts_total";
+const PURGE_EVERY_MS = 3_600_000;
 
 export interface DispatcherOptions {
 	sequelize: Sequelize;
 	policy: RetryPolicy;
 	send: SendOptions;
 	pollMs: number;
+	/** Finished deliveries (succeeded or failed) are kept this long for their partner to see, then deleted. */
+	retentionMs: number;
 	logger: Logger;
 	metrics: MetricRegistry;
 }
@@ -33,12 +36,13 @@ type Claimed = Pick<DeliveryRow, "id" | "endpointId" | "messageId" | "payload" |
 export class DeliveryDispatcher {
 	private readonly options: DispatcherOptions;
 	private readonly loop: PollingLoop;
+	private purgedAt = 0;
 
 	constructor(options: DispatcherOptions) {
 		this.options = options;
 		this.loop = new PollingLoop({
 			name: "Webhook dispatcher",
-			round: () => this.round(),
+			round: () => this.roundThenPurge(),
 			batchSize: BATCH_SIZE,
 			pollMs: options.pollMs,
 			maxBackoffMs: MAX_IDLE_BACKOFF_MS,
@@ -75,6 +79,17 @@ export class DeliveryDispatcher {
 		const { failures, lastError } = this.loop;
 		if (failures === 0) return { component, ok: true };
 		return { component, ok: false, degraded: true, detail: `${failures} failed rounds: ${lastError}` };
+	}
+
+	/** A round, and once an hour the deletion of deliveries finished long ago. */
+	private async roundThenPurge(): Promise<number> {
+		const sent = await this.round();
+		if (Date.now() - this.purgedAt > PURGE_EVERY_MS) {
+			const { sequelize, retentionMs } = this.options;
+			await purgeFinishedDeliveries(sequelize, new Date(Date.now() - retentionMs));
+			this.purgedAt = Date.now();
+		}
+		return sent;
 	}
 
 	/** One claim–send–record round; answers how many deliveries it attempted. */
@@ -197,4 +212,11 @@ export async function disableEndpoint(
 		{ status: "failed", failedAt: now, nextAttemptAt: null, claimToken: null, claimedUntil: null },
 		{ where: { endpointId, status: "pending" }, transaction },
 	);
+}
+
+/** Deletes the deliveries that succeeded or failed before `before`; waiting ones stay whatever their age. */
+export async function purgeFinishedDeliveries(sequelize: Sequelize, before: Date): Promise<number> {
+	return deliveriesTable(sequelize).destroy({
+		where: { status: ["succeeded", "failed"], updatedAt: { [Op.lt]: before } },
+	});
 }

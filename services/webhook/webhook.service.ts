@@ -308,6 +308,7 @@ const WebhookService: ServiceDefinition<Self> = {
 			policy: webhooks,
 			send: { allowTestTargets: webhooks.allowTestTargets, timeoutMs: webhooks.timeoutMs },
 			pollMs: webhooks.pollMs,
+			retentionMs: webhooks.retentionMs,
 			logger: this.logger,
 			metrics: this.broker.metrics,
 		});

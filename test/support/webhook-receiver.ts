@@ -146,6 +146,19 @@ export function partnerWebhooks(
 			return response.body.items;
 		},
 
+		/** The endpoint's deliveries once none waits: the receiver answers before the platform records it. */
+		settledDeliveries(endpointId: string): Promise<WebhookDelivery[]> {
+			return eventually(
+				"every delivery's outcome recorded",
+				async () => {
+					const items = await api.deliveriesOf(endpointId);
+					return items.length > 0 && items.every((item) => item.status !== "pending") ? items : undefined;
+				},
+				30_000,
+				100,
+			);
+		},
+
 		async endpoint(id: string): Promise<WebhookEndpoint | undefined> {
 			const response = await platform.api("GET", "/webhooks/endpoints", { as: "fleet-partner" });
 			expectStatus(response, 200, "list endpoints");

@@ -92,6 +92,7 @@ describe("parseConfig: embedded mode defaults", () => {
 				retryWindowMs: 86_400_000,
 				disableAfterFailures: 50,
 				pollMs: 1_000,
+				retentionMs: 30 * 86_400_000,
 			},
 			migrateOnStart: true,
 			seedDemoData: true,
