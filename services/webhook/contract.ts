@@ -5,18 +5,7 @@
  * `webhook-signature`); docs/api.md describes how a partner verifies them.
  */
 import type { Page } from "../../lib/input-rules.ts";
-import {
-	arrayOf,
-	enumOf,
-	instant,
-	integer,
-	named,
-	nullable,
-	object,
-	pageOf,
-	string,
-	uuid,
-} from "../../lib/json-schema.ts";
+import * as schema from "../../lib/json-schema.ts";
 import { BOOKING_EVENT_TYPES } from "../booking/contract.ts";
 
 /** The events a partner receives: those of its own bookings (booking-events). */
@@ -86,39 +75,42 @@ export interface FailedDelivery {
 
 /** JSON Schemas of the answers above, for the API document and its contract test. */
 const ENDPOINT_PROPERTIES = {
-	id: uuid,
-	url: string({ format: "uri" }),
-	eventTypes: arrayOf(enumOf(WEBHOOK_EVENT_TYPES)),
-	description: nullable(string()),
-	status: enumOf(ENDPOINT_STATUSES),
-	disabled: nullable(object({ reason: string(), at: instant })),
-	createdAt: instant,
-	updatedAt: instant,
+	id: schema.uuid,
+	url: schema.string({ format: "uri" }),
+	eventTypes: schema.arrayOf(schema.enumOf(WEBHOOK_EVENT_TYPES)),
+	description: schema.nullable(schema.string()),
+	status: schema.enumOf(ENDPOINT_STATUSES),
+	disabled: schema.nullable(schema.object({ reason: schema.string(), at: schema.instant })),
+	createdAt: schema.instant,
+	updatedAt: schema.instant,
 };
-export const WEBHOOK_ENDPOINT_SCHEMA = named("WebhookEndpoint", object(ENDPOINT_PROPERTIES));
-export const NEW_WEBHOOK_ENDPOINT_SCHEMA = named(
+export const WEBHOOK_ENDPOINT_SCHEMA = schema.named("WebhookEndpoint", schema.object(ENDPOINT_PROPERTIES));
+export const NEW_WEBHOOK_ENDPOINT_SCHEMA = schema.named(
 	"NewWebhookEndpoint",
-	object({ ...ENDPOINT_PROPERTIES, secret: string({ pattern: "^whsec_" }) }),
+	schema.object({ ...ENDPOINT_PROPERTIES, secret: schema.string({ pattern: "^whsec_" }) }),
 );
-export const WEBHOOK_ENDPOINT_LIST_SCHEMA = named(
+export const WEBHOOK_ENDPOINT_LIST_SCHEMA = schema.named(
 	"WebhookEndpointList",
-	object({ items: arrayOf(WEBHOOK_ENDPOINT_SCHEMA) }),
+	schema.object({ items: schema.arrayOf(WEBHOOK_ENDPOINT_SCHEMA) }),
 );
-export const WEBHOOK_DELIVERY_SCHEMA = named(
+export const WEBHOOK_DELIVERY_SCHEMA = schema.named(
 	"WebhookDelivery",
-	object({
-		id: uuid,
-		endpointId: uuid,
-		messageId: string(),
-		eventType: enumOf(WEBHOOK_EVENT_TYPES),
-		bookingId: uuid,
-		status: enumOf(DELIVERY_STATUSES),
-		attempts: integer({ minimum: 0 }),
-		lastStatusCode: nullable(integer()),
-		lastError: nullable(string()),
-		nextAttemptAt: nullable(instant),
-		deliveredAt: nullable(instant),
-		createdAt: instant,
+	schema.object({
+		id: schema.uuid,
+		endpointId: schema.uuid,
+		messageId: schema.string(),
+		eventType: schema.enumOf(WEBHOOK_EVENT_TYPES),
+		bookingId: schema.uuid,
+		status: schema.enumOf(DELIVERY_STATUSES),
+		attempts: schema.integer({ minimum: 0 }),
+		lastStatusCode: schema.nullable(schema.integer()),
+		lastError: schema.nullable(schema.string()),
+		nextAttemptAt: schema.nullable(schema.instant),
+		deliveredAt: schema.nullable(schema.instant),
+		createdAt: schema.instant,
 	}),
 );
-export const WEBHOOK_DELIVERY_PAGE_SCHEMA = named("WebhookDeliveryPage", pageOf(WEBHOOK_DELIVERY_SCHEMA));
+export const WEBHOOK_DELIVERY_PAGE_SCHEMA = schema.named(
+	"WebhookDeliveryPage",
+	schema.pageOf(WEBHOOK_DELIVERY_SCHEMA),
+);

@@ -1,4 +1,4 @@
-import { DataTypes, type Sequelize } from "sequelize";
+import type { Sequelize } from "sequelize";
 import { tableOf } from "../../lib/database.ts";
 import type {
 	DeliveryStatus,
@@ -7,6 +7,7 @@ import type {
 	WebhookEndpoint,
 	WebhookEventType,
 } from "./contract.ts";
+import { DELIVERY_COLUMNS, ENDPOINT_COLUMNS } from "./migrations/0001-webhooks.ts";
 
 export interface EndpointRow {
 	id: string;
@@ -44,52 +45,16 @@ export interface DeliveryRow {
 	updatedAt: Date;
 }
 
-export const ENDPOINT_MODEL = {
-	name: "webhook_endpoints",
-	define: {
-		id: { type: DataTypes.STRING(36), primaryKey: true },
-		partnerClientId: DataTypes.STRING(255),
-		url: DataTypes.STRING(2000),
-		eventTypes: DataTypes.JSON,
-		description: DataTypes.STRING(200),
-		secret: DataTypes.STRING(100),
-		status: DataTypes.STRING(10),
-		disabledReason: DataTypes.STRING(500),
-		disabledAt: DataTypes.DATE(3),
-		consecutiveFailures: DataTypes.INTEGER,
-	},
-};
+export const ENDPOINT_MODEL = { name: "webhook_endpoints", define: ENDPOINT_COLUMNS };
 
 /** The webhook database's main table: partners' endpoints. */
 export function endpointsTable(sequelize: Sequelize) {
-	return tableOf<EndpointRow>(sequelize, ENDPOINT_MODEL.name, ENDPOINT_MODEL.define, {});
+	return tableOf<EndpointRow>(sequelize, ENDPOINT_MODEL.name, ENDPOINT_COLUMNS, {});
 }
 
 /** Every event sent or to be sent to an endpoint. */
 export function deliveriesTable(sequelize: Sequelize) {
-	return tableOf<DeliveryRow>(
-		sequelize,
-		"webhook_deliveries",
-		{
-			id: { type: DataTypes.STRING(36), primaryKey: true },
-			endpointId: DataTypes.STRING(36),
-			messageId: DataTypes.STRING(64),
-			eventType: DataTypes.STRING(100),
-			bookingId: DataTypes.STRING(36),
-			payload: DataTypes.TEXT,
-			status: DataTypes.STRING(10),
-			attempts: DataTypes.INTEGER,
-			nextAttemptAt: DataTypes.DATE(3),
-			giveUpAt: DataTypes.DATE(3),
-			claimToken: DataTypes.STRING(36),
-			claimedUntil: DataTypes.DATE(3),
-			lastStatusCode: DataTypes.INTEGER,
-			lastError: DataTypes.STRING(500),
-			deliveredAt: DataTypes.DATE(3),
-			failedAt: DataTypes.DATE(3),
-		},
-		{},
-	);
+	return tableOf<DeliveryRow>(sequelize, "webhook_deliveries", DELIVERY_COLUMNS, {});
 }
 
 const iso = (date: Date | null) => (date === null ? null : new Date(date).toISOString());
