@@ -85,6 +85,9 @@ export interface MailConfig {
 	/** The first retry's delay; each next one doubles, up to 64 times this. */
 	retryBaseMs: number;
 	/** How often each notification instance looks for e-mails and reminders that are due. */
+	pollMs: number;
+}
+
 /** Partner webhooks (services/webhook/): delivery, retries and the SSRF rules. */
 export interface WebhooksConfig {
 	/** Tests only: endpoints may be http:// and on loopback addresses (private and link-local stay refused). */
@@ -270,6 +273,9 @@ function parseMail(env: Env, mode: AppConfig["mode"], services: ServiceName[]): 
 		sendAttempts: int(env, "MAIL_SEND_ATTEMPTS", 6, { min: 1, max: 50 }),
 		retryBaseMs: int(env, "MAIL_RETRY_BASE_MS", 30_000, { min: 10, max: 3_600_000 }),
 		pollMs: int(env, "MAIL_POLL_MS", 1_000, { min: 50, max: 60_000 }),
+	};
+}
+
 function parseWebhooks(env: Env): WebhooksConfig {
 	return {
 		allowTestTargets: bool(env, "WEBHOOK_ALLOW_TEST_TARGETS", false),

@@ -302,6 +302,9 @@ const mail = replCommand({
 		} else {
 			throw new UsageError(`unknown action "${action}"`);
 		}
+	},
+});
+
 const webhooks = replCommand({
 	command: "webhooks <action> [limit]",
 	description: "Partner webhook deliveries that failed for good (retries over, or the endpoint disabled)",
@@ -340,4 +343,13 @@ const webhooks = replCommand({
 });
 
 /** The ops commands of the Moleculer REPL (`npm run ops`, `npm run repl`). */
-export const OPS_COMMANDS: ReplCommand[] = [outbox, consumers, dlq, settings, bookings, cache, mail, webhooks];
+export const OPS_COMMANDS: ReplCommand[] = [
+	outbox,
+	consumers,
+	dlq,
+	settings,
+	bookings,
+	cache,
+	mail,
+	webhooks,
+];

@@ -146,6 +146,18 @@ export type MailPreferences = {
 	required: Array<"booked" | "rescheduled" | "cancelled" | "completed" | "reminder">;
 };
 
+export type NewWebhookEndpoint = {
+	id: string;
+	url: string;
+	eventTypes: Array<"booking.created.v1" | "booking.rescheduled.v1" | "booking.started.v1" | "booking.completed.v1" | "booking.cancelled.v1" | "booking.rated.v1">;
+	description: string | null;
+	status: "enabled" | "disabled";
+	disabled: { reason: string; at: string } | null;
+	createdAt: string;
+	updatedAt: string;
+	secret: string;
+};
+
 export type PublicCleaner = {
 	id: string;
 	displayName: string;
@@ -208,6 +220,36 @@ export type Vehicle = {
 export type VehiclePage = Page<Vehicle>;
 
 export type VehicleRemoved = { id: string; removed: true };
+
+export type WebhookDelivery = {
+	id: string;
+	endpointId: string;
+	messageId: string;
+	eventType: "booking.created.v1" | "booking.rescheduled.v1" | "booking.started.v1" | "booking.completed.v1" | "booking.cancelled.v1" | "booking.rated.v1";
+	bookingId: string;
+	status: "pending" | "succeeded" | "failed";
+	attempts: number;
+	lastStatusCode: number | null;
+	lastError: string | null;
+	nextAttemptAt: string | null;
+	deliveredAt: string | null;
+	createdAt: string;
+};
+
+export type WebhookDeliveryPage = Page<WebhookDelivery>;
+
+export type WebhookEndpoint = {
+	id: string;
+	url: string;
+	eventTypes: Array<"booking.created.v1" | "booking.rescheduled.v1" | "booking.started.v1" | "booking.completed.v1" | "booking.cancelled.v1" | "booking.rated.v1">;
+	description: string | null;
+	status: "enabled" | "disabled";
+	disabled: { reason: string; at: string } | null;
+	createdAt: string;
+	updatedAt: string;
+};
+
+export type WebhookEndpointList = { items: Array<WebhookEndpoint> };
 
 export type WeeklyHoursInput = {
 	monday?: Array<{ start: string; end: string }>;
@@ -394,6 +436,27 @@ export interface Operations {
 	"bookings.complete": Operation<{ id: string }, Record<string, never>, undefined, 200, Booking>;
 	/** Rate a completed job */
 	"bookings.rate": Operation<{ id: string }, Record<string, never>, { score: number; comment?: string }, 200, Booking>;
+	/** Register an HTTPS endpoint for the events of the partner's bookings (the secret is shown once) */
+	"webhooks.createEndpoint": Operation<Record<string, never>, Record<string, never>, {
+		url: string;
+		eventTypes: Array<"booking.created.v1" | "booking.rescheduled.v1" | "booking.started.v1" | "booking.completed.v1" | "booking.cancelled.v1" | "booking.rated.v1">;
+		description?: string;
+	}, 201, NewWebhookEndpoint>;
+	/** The partner's endpoints, with why the platform disabled one */
+	"webhooks.listEndpoints": Operation<Record<string, never>, Record<string, never>, undefined, 200, WebhookEndpointList>;
+	/** Remove an endpoint and its deliveries */
+	"webhooks.removeEndpoint": Operation<{ id: string }, Record<string, never>, undefined, 200, WebhookEndpoint>;
+	/** Enable an endpoint again after the platform disabled it */
+	"webhooks.enableEndpoint": Operation<{ id: string }, Record<string, never>, undefined, 200, WebhookEndpoint>;
+	/** Recent deliveries to the partner's endpoints, newest first, by endpoint and status */
+	"webhooks.listDeliveries": Operation<Record<string, never>, {
+		limit?: number;
+		offset?: number;
+		endpointId?: string;
+		status?: "pending" | "succeeded" | "failed";
+	}, undefined, 200, WebhookDeliveryPage>;
+	/** Send a delivery again (same webhook-id), with a fresh 24 h of retries */
+	"webhooks.resendDelivery": Operation<{ id: string }, Record<string, never>, undefined, 200, WebhookDelivery>;
 	/** The runtime business settings and who changed them */
 	"configuration.list": Operation<Record<string, never>, Record<string, never>, undefined, 200, SettingsView>;
 	/** Change runtime business settings (every node applies them at once) */
@@ -455,6 +518,12 @@ export const OPERATION_ROUTES: Record<OperationId, { method: string; path: strin
 	"bookings.start": { method: "POST", path: "/api/bookings/{id}/start" },
 	"bookings.complete": { method: "POST", path: "/api/bookings/{id}/complete" },
 	"bookings.rate": { method: "POST", path: "/api/bookings/{id}/rating" },
+	"webhooks.createEndpoint": { method: "POST", path: "/api/webhooks/endpoints" },
+	"webhooks.listEndpoints": { method: "GET", path: "/api/webhooks/endpoints" },
+	"webhooks.removeEndpoint": { method: "DELETE", path: "/api/webhooks/endpoints/{id}" },
+	"webhooks.enableEndpoint": { method: "POST", path: "/api/webhooks/endpoints/{id}/enable" },
+	"webhooks.listDeliveries": { method: "GET", path: "/api/webhooks/deliveries" },
+	"webhooks.resendDelivery": { method: "POST", path: "/api/webhooks/deliveries/{id}/resend" },
 	"configuration.list": { method: "GET", path: "/api/settings" },
 	"configuration.update": { method: "PATCH", path: "/api/settings" },
 	"notifications.preferences": { method: "GET", path: "/api/notifications/preferences" },

@@ -18,7 +18,15 @@ const run = promisify(execFile);
 export const NAMESPACE = process.env.CLUSTER_TEST_ID ?? "cpit";
 /** The run's domain-event topics and consumer groups are `<namespace>.booking-events` and so on. */
 export const EVENTS_PREFIX = `${NAMESPACE}.`;
-const DATABASES = ["customer", "vehicle", "cleaner", "booking", "configuration", "notification", "webhook"] as const;
+const DATABASES = [
+	"customer",
+	"vehicle",
+	"cleaner",
+	"booking",
+	"configuration",
+	"notification",
+	"webhook",
+] as const;
 type Owner = (typeof DATABASES)[number];
 
 export interface ClusterNode {

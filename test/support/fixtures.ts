@@ -149,6 +149,7 @@ export function bookingEventData(start: Date, changes: Partial<BookingEventData>
 		cancellation: null,
 		rating: null,
 		version: 1,
+		partnerClientId: null,
 		...changes,
-	};
+	} as BookingEventData;
 }
