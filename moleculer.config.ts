@@ -97,7 +97,10 @@ const brokerConfig: BrokerOptions = {
 		windowTime: 60,
 		halfOpenTime: 10_000,
 	},
-	registry: { strategy: RetryElsewhereStrategy, preferLocal: true },
+	// On SIGTERM a node first withdraws its services (an empty INFO packet) and fails its readiness probe, then
+	// goes on serving for the drain delay while the other nodes and the Ingress stop sending to it; only then does
+	// it refuse new calls, finish those under way (tracking) and say goodbye. docs/deployment.md, "Rollouts".
+	registry: { strategy: RetryElsewhereStrategy, preferLocal: true, stopDelay: config.drainDelayMs },
 	// A node that vanished without saying goodbye (SIGKILL, lost pod) is dropped from the registry within about
 	// 5 s: before the first request sent to it times out, so the gateway's retry of a read lands on a live node.
 	heartbeatInterval: 1,

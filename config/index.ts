@@ -119,6 +119,11 @@ export interface AppConfig {
 	/** null: in-process (embedded mode). */
 	transporter: string | null;
 	requestTimeoutMs: number;
+	/**
+	 * How long a stopping node goes on serving after it has told the cluster it is leaving (its services
+	 * withdrawn, its readiness probe failing), before it refuses new calls: Moleculer's `registry.stopDelay`.
+	 */
+	drainDelayMs: number;
 	cacher: CacherConfig;
 	/** TLS and SASL of both Kafka clients: the transporter and the domain-event bus. */
 	kafkaSecurity: KafkaSecurity;
@@ -375,6 +380,9 @@ export function parseConfig(env: Env): AppConfig {
 		logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
 		transporter,
 		requestTimeoutMs: int(env, "REQUEST_TIMEOUT_MS", 5000, { min: 100, max: 120_000 }),
+		// In cluster mode other nodes (and the Ingress) need a moment to stop sending here; one process keeps
+		// Moleculer's default.
+		drainDelayMs: int(env, "DRAIN_DELAY_MS", mode === "cluster" ? 5000 : 100, { min: 0, max: 120_000 }),
 		cacher,
 		cacheTtlSeconds: int(env, "CACHE_TTL_SECONDS", 300, { min: 1, max: 86_400 }),
 		events: parseEvents(env, mode, services),

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { RedisOptions } from "ioredis";
 import { type Context, Errors, type Service } from "moleculer";
 import ApiGateway from "moleculer-web";
@@ -38,6 +38,8 @@ interface AliasWithAccess {
 	access?: Access;
 }
 
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /** For If-Match: the GET action that reads what each PATCH action changes. */
 const READ_ACTIONS = readActions(API_ROUTES);
 
@@ -72,6 +74,8 @@ interface RateLimitSettings {
 
 type Self = Service & {
 	settings: { oidc: TokenVerifierOptions; subjectRateLimit: RateLimitSettings };
+	/** moleculer-web's HTTP server (none when its `server` setting is false). */
+	server?: Server;
 	verifier: TokenVerifier;
 	rateLimiter: RateLimiter;
 };
@@ -279,6 +283,12 @@ const GatewayService: ServiceDefinition<Self> = {
 	},
 
 	created(this: Self) {
+		// Idle keep-alive connections outlive the Ingress's (nginx and most cloud load balancers keep theirs 60 s):
+		// with Node's 5 s, the gateway may close one just as the proxy sends the next request on it (a 502).
+		if (this.server) {
+			this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+			this.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
+		}
 		this.verifier = createTokenVerifier(this.settings.oidc);
 		const { perMinute, redis, namespace } = this.settings.subjectRateLimit;
 		this.rateLimiter = redis ? redisRateLimiter(redis, perMinute, namespace) : memoryRateLimiter(perMinute);

@@ -37,8 +37,14 @@ export interface ClusterNode {
 	child: ChildProcess;
 }
 
+/** One process of a topology: its node id, the service folders it runs, and whether it serves HTTP (gateway). */
+interface NodeSpec {
+	name: string;
+	services: string;
+}
+
 /** Which services run in which process, started in this order (second instances after the first are ready). */
-const TOPOLOGY: Array<{ name: string; services: string }> = [
+const TOPOLOGY: NodeSpec[] = [
 	{ name: "configuration-1", services: "configuration" },
 	{ name: "customer-1", services: "customer" },
 	{ name: "vehicle-1", services: "vehicle" },
@@ -62,6 +68,35 @@ export const WEBHOOK_TEST_ENV = {
 	WEBHOOK_RETRY_MAX_MS: "1000",
 	WEBHOOK_DISABLE_AFTER_FAILURES: "4",
 	WEBHOOK_POLL_MS: "200",
+};
+
+/**
+ * Two instances of every service, as a rollout needs, each gateway on its own HTTP port; the development
+ * identity provider in a process of its own, since a restarted provider signs with new keys.
+ */
+export const EVERY_SERVICE_TWICE: NodeSpec[] = [
+	{ name: "identity-1", services: "identity" },
+	...[
+		"configuration",
+		"customer",
+		"vehicle",
+		"cleaner",
+		"booking",
+		"notification",
+		"webhook",
+		"gateway",
+	].flatMap((service) => [1, 2].map((instance) => ({ name: `${service}-${instance}`, services: service }))),
+];
+
+/** A Moleculer service of each folder, whose endpoints tell that the folder's instances are discovered. */
+const DISCOVERED_BY: Record<string, string> = {
+	configuration: "configuration",
+	customer: "customers",
+	vehicle: "vehicles",
+	cleaner: "cleaners",
+	booking: "bookings",
+	notification: "notifications",
+	webhook: "webhooks",
 };
 
 export const databaseName = (owner: Owner) => `${NAMESPACE}_${owner}_db`;
@@ -160,7 +195,8 @@ export interface Cluster extends ApiClient {
 	metrics(name: string): Promise<string>;
 	ready(name: string): Promise<{ status: number; body: any }>;
 	kill(name: string, signal?: NodeJS.Signals): Promise<void>;
-	restart(name: string): Promise<void>;
+	/** SIGTERM, then a new process with the same node id, ready and discovered; the old process's exit code. */
+	restart(name: string): Promise<number | null>;
 	/** Starts one more node (beyond the topology) with extra environment, e.g. its own HTTP PORT. */
 	addNode(name: string, services: string, env?: Record<string, string>): Promise<ClusterNode>;
 	/**
@@ -177,7 +213,10 @@ export interface Cluster extends ApiClient {
  * webhooks test adds a second webhooks instance).
  * Expects `scripts/infra.sh up` to have run.
  */
-export async function startCluster(options: { env?: Record<string, string> } = {}): Promise<Cluster> {
+export async function startCluster(
+	options: { env?: Record<string, string>; topology?: NodeSpec[] } = {},
+): Promise<Cluster> {
+	const topology = options.topology ?? TOPOLOGY;
 	await resetState();
 	await grantKafkaAcls({ namespace: NAMESPACE, eventsPrefix: EVENTS_PREFIX });
 	const logDir = await mkdtemp(join(tmpdir(), "cleaning-cluster-"));
@@ -226,18 +265,32 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 			OPS_PORT: String(port),
 		};
 		const child = spawnNode(env, join(logDir, `${name}.log`));
-		await waitForReady(`http://127.0.0.1:${port}/health/ready`, 90_000, child).catch((error: Error) => {
-			throw new Error(`${name}: ${error.message}; see ${join(logDir, `${name}.log`)}`);
-		});
+		await waitForReady(`http://127.0.0.1:${port}/health/ready`, 180_000, child).catch(
+			async (error: Error) => {
+				await stopNode(child, "SIGKILL");
+				throw new Error(`${name}: ${error.message}; see ${join(logDir, `${name}.log`)}`);
+			},
+		);
 		return { name, services, opsPort: port, env, child };
 	};
 
 	try {
 		// The first instance of each service runs the migrations and seeds; the rest start when it is ready.
-		const firsts = TOPOLOGY.filter((n) => n.name.endsWith("-1"));
-		nodes.push(...(await Promise.all(firsts.map((n) => launch(n.name, n.services)))));
-		const seconds = TOPOLOGY.filter((n) => !n.name.endsWith("-1"));
-		nodes.push(...(await Promise.all(seconds.map((n) => launch(n.name, n.services)))));
+		// Every gateway after the first serves HTTP on a port of its own.
+		const ownHttpPort = async (n: NodeSpec): Promise<Record<string, string>> =>
+			n.services.includes("gateway") && n.name !== "gateway-1" ? { PORT: String(await freePort()) } : {};
+		const firsts = topology.filter((n) => n.name.endsWith("-1"));
+		nodes.push(
+			...(await Promise.all(
+				firsts.map(async (n) => launch(n.name, n.services, undefined, await ownHttpPort(n))),
+			)),
+		);
+		const seconds = topology.filter((n) => !n.name.endsWith("-1"));
+		nodes.push(
+			...(await Promise.all(
+				seconds.map(async (n) => launch(n.name, n.services, undefined, await ownHttpPort(n))),
+			)),
+		);
 	} catch (error) {
 		await Promise.all(nodes.map((n) => stopNode(n.child, "SIGKILL")));
 		await customerDbProxy.down();
@@ -249,20 +302,31 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 		const node = nodes.find((n) => n.name === name);
 		return (await fetch(`http://127.0.0.1:${node?.opsPort}/actuator/prometheus`)).text();
 	};
-	/** Ready is per node; the gateway also has to have discovered every node before tests start. */
+	const gateways = topology.filter((n) => n.services.includes("gateway")).map((n) => n.name);
+	const instances = Object.entries(DISCOVERED_BY).map(([folder, service]) => ({
+		service,
+		count: topology.filter((n) => n.services.split(",").includes(folder)).length,
+	}));
+	/** Ready is per node; every gateway also has to have discovered every node before tests go on. */
 	const waitForDiscovery = async () => {
 		const deadline = Date.now() + 60_000;
-		while (Date.now() < deadline) {
-			const metrics = await metricsOf("gateway-1");
+		const discoveredBy = async (gateway: string) => {
+			const metrics = await metricsOf(gateway);
 			const online = metricValue(metrics, "moleculer_registry_nodes_online_total");
-			// A node is online before its services are registered: wait for both instances' actions too.
-			const endpoints = (action: string) =>
-				metricValue(metrics, "moleculer_registry_action_endpoints_total", { action });
-			if (online >= TOPOLOGY.length && endpoints("bookings.create") >= 2 && endpoints("cleaners.me") >= 2)
-				return;
+			// A node is online before its services are registered: wait for every instance's services too.
+			return (
+				online >= topology.length &&
+				instances.every(
+					({ service, count }) =>
+						metricValue(metrics, "moleculer_registry_service_endpoints_total", { service }) >= count,
+				)
+			);
+		};
+		while (Date.now() < deadline) {
+			if ((await Promise.all(gateways.map(discoveredBy))).every(Boolean)) return;
 			await sleep(250);
 		}
-		throw new Error("the gateway did not discover every node within 60 s");
+		throw new Error("the gateways did not discover every node within 60 s");
 	};
 	await waitForDiscovery();
 
@@ -291,10 +355,11 @@ export async function startCluster(options: { env?: Record<string, string> } = {
 		},
 		restart: async (name: string) => {
 			const node = byName(name);
-			await stopNode(node.child, "SIGTERM");
+			const exitCode = await stopNode(node.child, "SIGTERM");
 			const fresh = await launch(node.name, node.services, node.opsPort, node.env);
 			node.child = fresh.child;
 			await waitForDiscovery();
+			return exitCode;
 		},
 		addNode: async (name: string, services: string, env: Record<string, string> = {}) => {
 			const node = await launch(name, services, undefined, env);

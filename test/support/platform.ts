@@ -124,7 +124,8 @@ export async function stopNode(
 	if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
 	const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 	child.kill(signal);
-	const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+	// Kubernetes' default terminationGracePeriodSeconds: a node drains (DRAIN_DELAY_MS) and finishes its work first.
+	const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
 	const code = await exited;
 	clearTimeout(timer);
 	return code;

@@ -63,6 +63,7 @@ describe("parseConfig: embedded mode defaults", () => {
 			logLevel: "info",
 			transporter: null,
 			requestTimeoutMs: 5000,
+			drainDelayMs: 100,
 			cacher: { kind: "memory" },
 			kafkaSecurity: { tls: null, sasl: null },
 			cacheTtlSeconds: 300,
@@ -166,6 +167,7 @@ describe("parseConfig: embedded mode defaults", () => {
 			NAMESPACE: "cleaning-staging",
 			LOG_LEVEL: "debug",
 			REQUEST_TIMEOUT_MS: "2500",
+			DRAIN_DELAY_MS: "8000",
 			CACHE_TTL_SECONDS: "30",
 			DB_MIGRATE_ON_START: "no",
 			SEED_DEMO_DATA: "off",
@@ -185,6 +187,7 @@ describe("parseConfig: embedded mode defaults", () => {
 		assert.equal(config.namespace, "cleaning-staging");
 		assert.equal(config.logLevel, "debug");
 		assert.equal(config.requestTimeoutMs, 2500);
+		assert.equal(config.drainDelayMs, 8000);
 		assert.equal(config.cacheTtlSeconds, 30);
 		assert.equal(config.migrateOnStart, false);
 		assert.equal(config.seedDemoData, false);
@@ -230,6 +233,7 @@ describe("parseConfig: cluster mode", () => {
 		assert.deepEqual(config.services, ["booking", "gateway"]);
 		assert.equal(config.nodeId, `${hostname()}-booking+gateway`);
 		assert.equal(config.transporter, "kafka://kafka:9092");
+		assert.equal(config.drainDelayMs, 5000, "a stopping node drains before it refuses calls");
 		assert.deepEqual(config.cacher, { kind: "redis", url: "redis://redis:6379" });
 		assert.deepEqual(config.databases.booking, {
 			dialect: "mysql",
