@@ -1,4 +1,13 @@
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useId, useRef, useState } from "react";
+import {
+	createContext,
+	type ReactNode,
+	useCallback,
+	useContext,
+	useEffect,
+	useId,
+	useRef,
+	useState,
+} from "react";
 import { type ApiClient, describeError, isRetryable } from "./api.ts";
 import type { Session } from "./auth.ts";
 
@@ -20,10 +29,10 @@ export function useApp(): AppContextValue {
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
 	const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
 	const key = JSON.stringify(deps);
-	// biome-ignore lint/correctness/useExhaustiveDependencies: the caller's `deps` (as `key`) decide when to load again.
 	// Only the latest load may set the state: an answer that arrives after a newer one (a reload right after a
 	// change) would show what the change replaced.
 	const latest = useRef(0);
+	// biome-ignore lint/correctness/useExhaustiveDependencies: the caller's `deps` (as `key`) decide when to load again.
 	const run = useCallback(() => {
 		const thisLoad = ++latest.current;
 		const current = () => thisLoad === latest.current;
