@@ -241,21 +241,23 @@ describe("the ops node: REPL commands against the running cluster", () => {
 			["cleaner-service", "Stable", "2", "0"],
 			["vehicle-service", "Stable", "1", "0"],
 			["notification-service", "Stable", "1", "0"],
+			["webhook-service", "Stable", "1", "0"],
 		]);
 		// Every partition of each group's topics is assigned to exactly one of its members.
 		const assigned = tableRows(printed, "group", "member").flatMap(([group, , , partitions]) =>
 			partitions.split(" ").map((partition) => `${group} ${partition}`),
 		);
-		assert.equal(assigned.length, 3 * 2 + 3 + 3, printed);
+		assert.equal(assigned.length, 3 * 2 + 3 + 3 + 3, printed);
 		assert.equal(new Set(assigned).size, assigned.length);
 
 		// The truth: what Kafka holds as the groups' committed offsets and log ends.
 		const positions = tableRows(printed, "group", "partition");
-		assert.equal(positions.length, 12, printed);
+		assert.equal(positions.length, 15, printed);
 		for (const [group, topics] of [
 			["cleaner-service", [TOPICS.bookingEvents, TOPICS.cleanerAvailability]],
 			["vehicle-service", [TOPICS.bookingEvents]],
 			["notification-service", [TOPICS.bookingEvents]],
+			["webhook-service", [TOPICS.bookingEvents]],
 		] as const) {
 			const committed = await admin.fetchOffsets({
 				groupId: `${EVENTS_PREFIX}${group}`,
@@ -361,10 +363,10 @@ describe("the ops node: REPL commands against the running cluster", () => {
 		});
 		await producer.disconnect();
 		const listed = await eventually(
-			"the three groups dead-lettered it",
+			"the four groups dead-lettered it",
 			async () => {
 				const output = await ops.run(`dlq list ${TOPICS.bookingEvents}`);
-				return (output.match(/garbage/g) ?? []).length === 3 ? output : undefined;
+				return (output.match(/garbage/g) ?? []).length === 4 ? output : undefined;
 			},
 			30_000,
 			500,
@@ -372,9 +374,10 @@ describe("the ops node: REPL commands against the running cluster", () => {
 		assert.match(listed, /cleaner-service/);
 		assert.match(listed, /vehicle-service/);
 		assert.match(listed, /notification-service/);
+		assert.match(listed, /webhook-service/);
 		assert.match(
 			await ops.run(`dlq purge ${TOPICS.bookingEvents}`),
-			/purged 3 records from booking-events\.dlq/,
+			/purged 4 records from booking-events\.dlq/,
 		);
 		assert.match(await ops.run(`dlq list ${TOPICS.bookingEvents}`), /booking-events\.dlq is empty/);
 	});
