@@ -160,6 +160,15 @@ describe("partner webhooks (cluster: two webhooks nodes on Kafka and MariaDB)", 
 		);
 		assert.equal(delivered.payload.data.bookingId, booking);
 		assert.equal(receiver.accepted("/restart").length, 1);
+		// A node delivers before every gateway has heard it is back (discovery crosses Kafka): wait for that.
+		await eventually(
+			"the gateway routes to the webhooks nodes again",
+			async () =>
+				(await cluster.api("GET", "/webhooks/endpoints", { as: "fleet-partner" })).status === 200 ||
+				undefined,
+			30_000,
+			200,
+		);
 		await partner.remove(hook);
 	});
 });
