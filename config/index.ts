@@ -24,17 +24,7 @@ export const DATABASE_OWNERS = [
 export type DatabaseOwner = (typeof DATABASE_OWNERS)[number];
 
 /** Every service folder under services/. `identity` is the development OIDC provider. */
-export const SERVICE_NAMES = [
-	"gateway",
-	"customer",
-	"vehicle",
-	"cleaner",
-	"booking",
-	"configuration",
-	"notification",
-	"webhook",
-	"identity",
-] as const;
+export const SERVICE_NAMES = ["gateway", ...DATABASE_OWNERS, "identity"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type DatabaseConfig =

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { createConnection } from "mysql2/promise";
+import { DATABASE_OWNERS, type DatabaseOwner } from "../../config/index.ts";
 import { eventually } from "./eventually.ts";
 import { grantKafkaAcls, KAFKA_URL, kafkaClient, kafkaEnv, kafkaPrincipalOf } from "./kafka.ts";
 import { ApiClient, freePort, metricValue, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
@@ -18,16 +19,8 @@ const run = promisify(execFile);
 export const NAMESPACE = process.env.CLUSTER_TEST_ID ?? "cpit";
 /** The run's domain-event topics and consumer groups are `<namespace>.booking-events` and so on. */
 export const EVENTS_PREFIX = `${NAMESPACE}.`;
-const DATABASES = [
-	"customer",
-	"vehicle",
-	"cleaner",
-	"booking",
-	"configuration",
-	"notification",
-	"webhook",
-] as const;
-type Owner = (typeof DATABASES)[number];
+const DATABASES = DATABASE_OWNERS;
+type Owner = DatabaseOwner;
 
 export interface ClusterNode {
 	name: string;
