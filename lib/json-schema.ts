@@ -3,45 +3,75 @@
  * shapes the contract modules declare, and the translation of the fastest-validator rules that actions
  * validate their params with, so that one rule both checks a request and documents it.
  */
+import type { Page } from "./input-rules.ts";
+
 export type JsonSchema = { [keyword: string]: unknown };
 
+declare const valueType: unique symbol;
+/**
+ * A JSON Schema that also carries, for TypeScript only, the type of the values it accepts: a contract writes
+ * each answer's shape once, as its schema, and takes the type from it (`Infer<typeof X_SCHEMA>`).
+ */
+export type Schema<T> = JsonSchema & { readonly [valueType]: T };
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+const typed = <T>(schema: JsonSchema) => schema as Schema<T>;
+
+type Properties = Record<string, Schema<unknown>>;
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
+type ObjectOf<P extends Properties, Optional extends keyof P> = Flatten<
+	{ [K in Exclude<keyof P, Optional>]: Infer<P[K]> } & { [K in Optional]?: Infer<P[K]> }
+>;
+
 /** An object whose listed properties are all present (mark the others with `optionalProps`), and no others. */
-export function object(properties: Record<string, JsonSchema>, optionalProps: string[] = []): JsonSchema {
-	return {
+export function object<P extends Properties, Optional extends keyof P & string = never>(
+	properties: P,
+	optionalProps?: readonly Optional[],
+): Schema<ObjectOf<P, Optional>> {
+	return typed({
 		type: "object",
 		properties,
-		required: Object.keys(properties).filter((name) => !optionalProps.includes(name)),
+		required: Object.keys(properties).filter((name) => !optionalProps?.includes(name as Optional)),
 		additionalProperties: false,
-	};
+	});
 }
 
-export const string = (extra: JsonSchema = {}): JsonSchema => ({ type: "string", ...extra });
-export const integer = (extra: JsonSchema = {}): JsonSchema => ({ type: "integer", ...extra });
-export const number = (extra: JsonSchema = {}): JsonSchema => ({ type: "number", ...extra });
-export const boolean: JsonSchema = { type: "boolean" };
-export const uuid: JsonSchema = { type: "string", format: "uuid" };
-export const instant: JsonSchema = { type: "string", format: "date-time" };
-export const arrayOf = (items: JsonSchema): JsonSchema => ({ type: "array", items });
-export const enumOf = (values: readonly string[]): JsonSchema => ({ type: "string", enum: [...values] });
+/** An object with exactly these keys, each holding a value of `value`'s schema. */
+export function keyed<K extends string, T>(keys: readonly K[], value: Schema<T>): Schema<Record<K, T>> {
+	return object(Object.fromEntries(keys.map((key) => [key, value]))) as Schema<Record<K, T>>;
+}
+
+export const string = (extra: JsonSchema = {}) => typed<string>({ type: "string", ...extra });
+export const integer = (extra: JsonSchema = {}) => typed<number>({ type: "integer", ...extra });
+export const number = (extra: JsonSchema = {}) => typed<number>({ type: "number", ...extra });
+export const boolean = typed<boolean>({ type: "boolean" });
+export const uuid = typed<string>({ type: "string", format: "uuid" });
+export const instant = typed<string>({ type: "string", format: "date-time" });
+export const arrayOf = <T>(items: Schema<T>) => typed<T[]>({ type: "array", items });
+export const constant = <V extends string | number | boolean>(value: V) => typed<V>({ const: value });
+/** An object this document does not describe further. */
+export const anyObject = typed<Record<string, unknown>>({ type: "object" });
+export const enumOf = <V extends string>(values: readonly V[]) =>
+	typed<V>({ type: "string", enum: [...values] });
 
 /** A shape with a name: the API document lists it once, under components, and refers to it. */
-export function named(name: string, schema: JsonSchema): JsonSchema {
+export function named<S extends JsonSchema>(name: string, schema: S): S {
 	return { title: name, ...schema };
 }
 
 /** The schema, or null. */
-export function nullable(schema: JsonSchema): JsonSchema {
-	return { anyOf: [schema, { type: "null" }] };
+export function nullable<S extends JsonSchema>(schema: S): Schema<Infer<S> | null> {
+	return typed({ anyOf: [schema, { type: "null" }] });
 }
 
 /** The page every list answers (lib/input-rules.ts `Page`). */
-export function pageOf(item: JsonSchema): JsonSchema {
-	return object({
+export function pageOf<T>(item: Schema<T>): Schema<Page<T>> {
+	const page = object({
 		items: arrayOf(item),
 		total: integer({ minimum: 0 }),
 		limit: integer({ minimum: 1 }),
 		offset: integer({ minimum: 0 }),
 	});
+	return page;
 }
 
 /** A fastest-validator rule as the validator config of this platform reads it (see moleculer.config.ts). */

@@ -3,7 +3,6 @@
  * params and results, the domain events booking publishes (docs/asyncapi.json is their published form) and
  * the booking statuses. The only file of services/booking/ that another service imports.
  */
-import type { Page } from "../../lib/input-rules.ts";
 import * as schema from "../../lib/json-schema.ts";
 import { SIZE_CLASSES, type SizeClass } from "../vehicle/contract.ts";
 
@@ -13,71 +12,112 @@ export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 /** Statuses in which a booking holds its cleaner's time and is the vehicle's upcoming cleaning. */
 export const OPEN_STATUSES = ["confirmed", "in_progress"] as const satisfies readonly BookingStatus[];
 
+const MONEY_SCHEMA = schema.object({
+	amountMinor: schema.integer({ minimum: 0 }),
+	currency: schema.string({ pattern: "^[A-Z]{3}$" }),
+});
+
 /** Where the vehicle is: a point, with the address when the customer gave one. */
-export interface Location {
-	latitude: number;
-	longitude: number;
-	label?: string | null;
-	street?: string;
-	postcode?: string;
-	city?: string;
-	country?: string;
-}
+export const LOCATION_SCHEMA = schema.named(
+	"Location",
+	schema.object(
+		{
+			latitude: schema.number(),
+			longitude: schema.number(),
+			label: schema.nullable(schema.string()),
+			street: schema.string(),
+			postcode: schema.string(),
+			city: schema.string(),
+			country: schema.string(),
+		},
+		["label", "street", "postcode", "city", "country"],
+	),
+);
+export type Location = schema.Infer<typeof LOCATION_SCHEMA>;
 
 /** A booking as clients and events see it (`bookings.get`, `bookings.list` and every lifecycle action). */
-export interface Booking {
-	id: string;
-	status: BookingStatus;
-	customerId: string;
-	vehicle: { id: string; plate: string; sizeClass: string };
-	cleanerId: string;
-	serviceType: string;
-	start: string;
-	end: string;
-	price: { amountMinor: number; currency: string };
-	location: Location;
-	notes: string | null;
-	cancellation: { by: string; late: boolean; feeMinor: number | null } | null;
-	rating: { score: number; comment: string | null; ratedAt: string } | null;
-	version: number;
-	createdAt: string;
-	updatedAt: string;
-}
-
-export type BookingPage = Page<Booking>;
+export const BOOKING_SCHEMA = schema.named(
+	"Booking",
+	schema.object({
+		id: schema.uuid,
+		status: schema.enumOf(BOOKING_STATUSES),
+		customerId: schema.string(),
+		vehicle: schema.object({ id: schema.uuid, plate: schema.string(), sizeClass: schema.string() }),
+		cleanerId: schema.uuid,
+		serviceType: schema.string(),
+		start: schema.instant,
+		end: schema.instant,
+		price: MONEY_SCHEMA,
+		location: LOCATION_SCHEMA,
+		notes: schema.nullable(schema.string()),
+		cancellation: schema.nullable(
+			schema.object({
+				by: schema.string(),
+				late: schema.boolean,
+				feeMinor: schema.nullable(schema.integer()),
+			}),
+		),
+		rating: schema.nullable(
+			schema.object({
+				score: schema.integer({ minimum: 1, maximum: 5 }),
+				comment: schema.nullable(schema.string()),
+				ratedAt: schema.instant,
+			}),
+		),
+		version: schema.integer({ minimum: 1 }),
+		createdAt: schema.instant,
+		updatedAt: schema.instant,
+	}),
+);
+export type Booking = schema.Infer<typeof BOOKING_SCHEMA>;
+export const BOOKING_PAGE_SCHEMA = schema.named("BookingPage", schema.pageOf(BOOKING_SCHEMA));
+export type BookingPage = schema.Infer<typeof BOOKING_PAGE_SCHEMA>;
 
 export type PerSizeClass<T> = Record<SizeClass, T>;
 
 /** A bookable service of the catalog (`catalog.get`, `catalog.list`). */
-export interface ServiceType {
-	code: string;
-	name: string;
-	description: string | null;
-	/** Money in minor units (cents) of `currency`; never floats. */
-	currency: string;
-	durationsMinutes: PerSizeClass<number>;
-	pricesMinor: PerSizeClass<number>;
-	active: boolean;
-	updatedAt: string;
-}
+export const SERVICE_TYPE_SCHEMA = schema.named(
+	"ServiceType",
+	schema.object({
+		code: schema.string(),
+		name: schema.string(),
+		description: schema.nullable(schema.string()),
+		// Money in minor units (cents) of `currency`; never floats.
+		currency: schema.string({ pattern: "^[A-Z]{3}$" }),
+		durationsMinutes: schema.keyed(SIZE_CLASSES, schema.integer({ minimum: 1 })),
+		pricesMinor: schema.keyed(SIZE_CLASSES, schema.integer({ minimum: 0 })),
+		active: schema.boolean,
+		updatedAt: schema.instant,
+	}),
+);
+export type ServiceType = schema.Infer<typeof SERVICE_TYPE_SCHEMA>;
+export const CATALOG_SCHEMA = schema.named(
+	"Catalog",
+	schema.object({ items: schema.arrayOf(SERVICE_TYPE_SCHEMA) }),
+);
 
 /** A free start time and the cleaners who can take the job then. */
-export interface Slot {
-	start: string;
-	end: string;
-	cleanerIds: string[];
-}
+const SLOT_SCHEMA = schema.object({
+	start: schema.instant,
+	end: schema.instant,
+	cleanerIds: schema.arrayOf(schema.uuid),
+});
+export type Slot = schema.Infer<typeof SLOT_SCHEMA>;
 
 /** The answer of `availability.search`. */
-export interface AvailabilityResult {
-	date: string;
-	timeZone: string;
-	serviceType: string;
-	sizeClass: SizeClass;
-	durationMinutes: number;
-	price: { amountMinor: number; currency: string };
-	slots: Slot[];
-}
+export const AVAILABILITY_SCHEMA = schema.named(
+	"Availability",
+	schema.object({
+		date: schema.string({ format: "date" }),
+		timeZone: schema.string(),
+		serviceType: schema.string(),
+		sizeClass: schema.enumOf(SIZE_CLASSES),
+		durationMinutes: schema.integer({ minimum: 1 }),
+		price: MONEY_SCHEMA,
+		slots: schema.arrayOf(SLOT_SCHEMA),
+	}),
+);
+export type AvailabilityResult = schema.Infer<typeof AVAILABILITY_SCHEMA>;
 
 /** The answer of the internal `bookings.outboxStatus` (ops): the backlog (shared database) and this node's relay. */
 export interface OutboxStatus {
@@ -145,91 +185,3 @@ export interface SlotEventData {
 	start: string;
 	end: string;
 }
-
-/** JSON Schemas of the answers above, for the API document and its contract test. */
-const MONEY_SCHEMA = schema.object({
-	amountMinor: schema.integer({ minimum: 0 }),
-	currency: schema.string({ pattern: "^[A-Z]{3}$" }),
-});
-export const LOCATION_SCHEMA = schema.named(
-	"Location",
-	schema.object(
-		{
-			latitude: schema.number(),
-			longitude: schema.number(),
-			label: schema.nullable(schema.string()),
-			street: schema.string(),
-			postcode: schema.string(),
-			city: schema.string(),
-			country: schema.string(),
-		},
-		["label", "street", "postcode", "city", "country"],
-	),
-);
-export const BOOKING_SCHEMA = schema.named(
-	"Booking",
-	schema.object({
-		id: schema.uuid,
-		status: schema.enumOf(BOOKING_STATUSES),
-		customerId: schema.string(),
-		vehicle: schema.object({ id: schema.uuid, plate: schema.string(), sizeClass: schema.string() }),
-		cleanerId: schema.uuid,
-		serviceType: schema.string(),
-		start: schema.instant,
-		end: schema.instant,
-		price: MONEY_SCHEMA,
-		location: LOCATION_SCHEMA,
-		notes: schema.nullable(schema.string()),
-		cancellation: schema.nullable(
-			schema.object({
-				by: schema.string(),
-				late: schema.boolean,
-				feeMinor: schema.nullable(schema.integer()),
-			}),
-		),
-		rating: schema.nullable(
-			schema.object({
-				score: schema.integer({ minimum: 1, maximum: 5 }),
-				comment: schema.nullable(schema.string()),
-				ratedAt: schema.instant,
-			}),
-		),
-		version: schema.integer({ minimum: 1 }),
-		createdAt: schema.instant,
-		updatedAt: schema.instant,
-	}),
-);
-export const BOOKING_PAGE_SCHEMA = schema.named("BookingPage", schema.pageOf(BOOKING_SCHEMA));
-const perSizeClass = (value: Record<string, unknown>) =>
-	schema.object(Object.fromEntries(SIZE_CLASSES.map((size) => [size, value])));
-export const SERVICE_TYPE_SCHEMA = schema.named(
-	"ServiceType",
-	schema.object({
-		code: schema.string(),
-		name: schema.string(),
-		description: schema.nullable(schema.string()),
-		currency: schema.string({ pattern: "^[A-Z]{3}$" }),
-		durationsMinutes: perSizeClass(schema.integer({ minimum: 1 })),
-		pricesMinor: perSizeClass(schema.integer({ minimum: 0 })),
-		active: schema.boolean,
-		updatedAt: schema.instant,
-	}),
-);
-export const CATALOG_SCHEMA = schema.named(
-	"Catalog",
-	schema.object({ items: schema.arrayOf(SERVICE_TYPE_SCHEMA) }),
-);
-export const AVAILABILITY_SCHEMA = schema.named(
-	"Availability",
-	schema.object({
-		date: schema.string({ format: "date" }),
-		timeZone: schema.string(),
-		serviceType: schema.string(),
-		sizeClass: schema.enumOf(SIZE_CLASSES),
-		durationMinutes: schema.integer({ minimum: 1 }),
-		price: MONEY_SCHEMA,
-		slots: schema.arrayOf(
-			schema.object({ start: schema.instant, end: schema.instant, cleanerIds: schema.arrayOf(schema.uuid) }),
-		),
-	}),
-);

@@ -5,53 +5,57 @@
  */
 
 import * as schema from "../../lib/json-schema.ts";
-import type { Weekday } from "../../lib/weekdays.ts";
 import { WEEKDAYS } from "../../lib/weekdays.ts";
+import { BOOKING_STATUSES } from "../booking/contract.ts";
 
 /** A working interval in the platform's time zone, "HH:MM" (00:00 to 23:59). */
-export interface WorkingInterval {
-	start: string;
-	end: string;
-}
+const WORKING_INTERVAL_SCHEMA = schema.object({ start: schema.string(), end: schema.string() });
+export type WorkingInterval = schema.Infer<typeof WORKING_INTERVAL_SCHEMA>;
 
 /** As stored and returned: every day present, intervals sorted. */
-export type WeeklyHours = Record<Weekday, WorkingInterval[]>;
+const WEEKLY_HOURS_SCHEMA = schema.keyed(WEEKDAYS, schema.arrayOf(WORKING_INTERVAL_SCHEMA));
+export type WeeklyHours = schema.Infer<typeof WEEKLY_HOURS_SCHEMA>;
 
-export interface TimeOffPeriod {
-	id: string;
-	/** ISO 8601 UTC. */
-	start: string;
-	end: string;
-	reason: string | null;
-}
+const TIME_OFF_PERIOD_SCHEMA = schema.object({
+	id: schema.uuid,
+	start: schema.instant,
+	end: schema.instant,
+	reason: schema.nullable(schema.string()),
+});
+export type TimeOffPeriod = schema.Infer<typeof TIME_OFF_PERIOD_SCHEMA>;
 
-export interface GeoPoint {
-	latitude: number;
-	longitude: number;
-}
+const GEO_POINT_SCHEMA = schema.object({ latitude: schema.number(), longitude: schema.number() });
+export type GeoPoint = schema.Infer<typeof GEO_POINT_SCHEMA>;
 
-export interface Cleaner {
-	id: string;
-	/** The OIDC subject of the cleaner's login. */
-	subject: string;
-	displayName: string;
-	email: string | null;
-	phone: string | null;
-	/** Service type codes of the catalog. */
-	skills: string[];
-	homeBase: GeoPoint;
-	radiusKm: number;
-	weeklyHours: WeeklyHours;
-	timeOff: TimeOffPeriod[];
-	active: boolean;
-	rating: { average: number | null; count: number };
-	jobsCompleted: number;
-	createdAt: string;
-	updatedAt: string;
-}
+const CLEANER_PROPERTIES = {
+	id: schema.uuid,
+	// The OIDC subject of the cleaner's login.
+	subject: schema.string(),
+	displayName: schema.string(),
+	email: schema.nullable(schema.string()),
+	phone: schema.nullable(schema.string()),
+	// Service type codes of the catalog.
+	skills: schema.arrayOf(schema.string()),
+	homeBase: GEO_POINT_SCHEMA,
+	radiusKm: schema.number(),
+	weeklyHours: WEEKLY_HOURS_SCHEMA,
+	timeOff: schema.arrayOf(TIME_OFF_PERIOD_SCHEMA),
+	active: schema.boolean,
+	rating: schema.object({ average: schema.nullable(schema.number()), count: schema.integer({ minimum: 0 }) }),
+	jobsCompleted: schema.integer({ minimum: 0 }),
+	createdAt: schema.instant,
+	updatedAt: schema.instant,
+};
+export const CLEANER_SCHEMA = schema.named("Cleaner", schema.object(CLEANER_PROPERTIES));
+export type Cleaner = schema.Infer<typeof CLEANER_SCHEMA>;
 
-/** What any signed-in user may see: no login, contact details, home location or time off (which may say why). */
-export type PublicCleaner = Omit<Cleaner, "subject" | "email" | "phone" | "homeBase" | "timeOff">;
+const { subject, email, phone, homeBase, timeOff, ...publicProperties } = CLEANER_PROPERTIES;
+/**
+ * What any signed-in user may see (`cleaners.get` answers it to anyone but an admin): no login, contact
+ * details, home location or time off (which may say why).
+ */
+export const PUBLIC_CLEANER_SCHEMA = schema.named("PublicCleaner", schema.object(publicProperties));
+export type PublicCleaner = schema.Infer<typeof PUBLIC_CLEANER_SCHEMA>;
 
 /** What the availability search needs of a cleaner who can take jobs at the point. */
 export interface CleanerCandidate {
@@ -80,39 +84,6 @@ export interface CleanerChanged {
 	id: string;
 }
 
-/** JSON Schemas of the answers above, for the API document and its contract test. */
-const WORKING_INTERVAL_SCHEMA = schema.object({ start: schema.string(), end: schema.string() });
-const GEO_POINT_SCHEMA = schema.object({ latitude: schema.number(), longitude: schema.number() });
-const CLEANER_PROPERTIES = {
-	id: schema.uuid,
-	subject: schema.string(),
-	displayName: schema.string(),
-	email: schema.nullable(schema.string()),
-	phone: schema.nullable(schema.string()),
-	skills: schema.arrayOf(schema.string()),
-	homeBase: GEO_POINT_SCHEMA,
-	radiusKm: schema.number(),
-	weeklyHours: schema.object(
-		Object.fromEntries(WEEKDAYS.map((day) => [day, schema.arrayOf(WORKING_INTERVAL_SCHEMA)])),
-	),
-	timeOff: schema.arrayOf(
-		schema.object({
-			id: schema.uuid,
-			start: schema.instant,
-			end: schema.instant,
-			reason: schema.nullable(schema.string()),
-		}),
-	),
-	active: schema.boolean,
-	rating: schema.object({ average: schema.nullable(schema.number()), count: schema.integer({ minimum: 0 }) }),
-	jobsCompleted: schema.integer({ minimum: 0 }),
-	createdAt: schema.instant,
-	updatedAt: schema.instant,
-};
-export const CLEANER_SCHEMA = schema.named("Cleaner", schema.object(CLEANER_PROPERTIES));
-const { subject, email, phone, homeBase, timeOff, ...publicProperties } = CLEANER_PROPERTIES;
-/** `cleaners.get` answers this to anyone but an admin. */
-export const PUBLIC_CLEANER_SCHEMA = schema.named("PublicCleaner", schema.object(publicProperties));
 export const CLEANER_PAGE_SCHEMA = schema.named("CleanerPage", schema.pageOf(CLEANER_SCHEMA));
 export const AGENDA_SCHEMA = schema.named(
 	"Agenda",
@@ -120,12 +91,12 @@ export const AGENDA_SCHEMA = schema.named(
 		items: schema.arrayOf(
 			schema.object({
 				bookingId: schema.uuid,
-				status: schema.enumOf(["confirmed", "in_progress", "completed", "cancelled"]),
+				status: schema.enumOf(BOOKING_STATUSES),
 				start: schema.instant,
 				end: schema.instant,
 				serviceType: schema.string(),
 				vehicle: schema.object({ id: schema.uuid, plate: schema.string(), sizeClass: schema.string() }),
-				location: { type: "object" },
+				location: schema.anyObject,
 				notes: schema.nullable(schema.string()),
 			}),
 		),

@@ -5,56 +5,43 @@
  */
 import * as schema from "../../lib/json-schema.ts";
 
-export interface BusinessSettings {
-	/** Distance between offered start times. */
-	slotGranularityMinutes: number;
-	/** Free time a cleaner needs between two jobs to travel. */
-	travelBufferMinutes: number;
-	/** Customers cancel free of charge until this many hours before the start. */
-	cancellationCutoffHours: number;
-	/** Share of the price charged for a cancellation after the cut-off. */
-	lateCancellationFeePercent: number;
-	/** IANA zone of working hours and of the days searched. */
-	timeZone: string;
-	availabilityCacheTtlSeconds: number;
-	/** How long before a job its customer gets the reminder e-mail. */
-	reminderLeadHours: number;
-}
-
-export type SettingKey = keyof BusinessSettings;
-
-/** The answer of `configuration.list` and `configuration.update`: the settings and who changed what, when. */
-export interface SettingsView {
-	settings: BusinessSettings;
-	changes: Array<{ key: SettingKey; updatedBy: string; updatedAt: string }>;
-}
-
-/** The reservation grid: every duration, buffer and start time is a multiple of it. */
-export const RESERVATION_UNIT_MINUTES = 5;
-
-/** JSON Schemas of the answers above, for the API document and its contract test. */
 export const BUSINESS_SETTINGS_SCHEMA = schema.named(
 	"BusinessSettings",
 	schema.object({
+		// Distance between offered start times.
 		slotGranularityMinutes: schema.integer(),
+		// Free time a cleaner needs between two jobs to travel.
 		travelBufferMinutes: schema.integer(),
+		// Customers cancel free of charge until this many hours before the start.
 		cancellationCutoffHours: schema.number(),
+		// Share of the price charged for a cancellation after the cut-off.
 		lateCancellationFeePercent: schema.number(),
+		// IANA zone of working hours and of the days searched.
 		timeZone: schema.string(),
 		availabilityCacheTtlSeconds: schema.integer(),
+		// How long before a job its customer gets the reminder e-mail.
 		reminderLeadHours: schema.integer(),
 	}),
 );
+export type BusinessSettings = schema.Infer<typeof BUSINESS_SETTINGS_SCHEMA>;
+export type SettingKey = keyof BusinessSettings;
+const SETTING_KEYS = Object.keys(BUSINESS_SETTINGS_SCHEMA.properties as object) as SettingKey[];
+
+/** The answer of `configuration.list` and `configuration.update`: the settings and who changed what, when. */
 export const SETTINGS_VIEW_SCHEMA = schema.named(
 	"SettingsView",
 	schema.object({
 		settings: BUSINESS_SETTINGS_SCHEMA,
 		changes: schema.arrayOf(
 			schema.object({
-				key: schema.enumOf(Object.keys(BUSINESS_SETTINGS_SCHEMA.properties as object)),
+				key: schema.enumOf(SETTING_KEYS),
 				updatedBy: schema.string(),
 				updatedAt: schema.instant,
 			}),
 		),
 	}),
 );
+export type SettingsView = schema.Infer<typeof SETTINGS_VIEW_SCHEMA>;
+
+/** The reservation grid: every duration, buffer and start time is a multiple of it. */
+export const RESERVATION_UNIT_MINUTES = 5;

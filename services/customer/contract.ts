@@ -5,35 +5,44 @@
 import * as schema from "../../lib/json-schema.ts";
 
 /** A saved address; `customers.defaultLocation` answers the caller's default one (or null). */
-export interface Address {
-	id: string;
-	label: string | null;
-	street: string;
-	postcode: string;
-	city: string;
-	/** ISO 3166-1 alpha-2, upper case. */
-	country: string;
-	latitude: number;
-	longitude: number;
-	isDefault: boolean;
-}
+export const ADDRESS_SCHEMA = schema.named(
+	"Address",
+	schema.object({
+		id: schema.uuid,
+		label: schema.nullable(schema.string()),
+		street: schema.string(),
+		postcode: schema.string(),
+		city: schema.string(),
+		// ISO 3166-1 alpha-2, upper case.
+		country: schema.string({ pattern: "^[A-Z]{2}$" }),
+		latitude: schema.number(),
+		longitude: schema.number(),
+		isDefault: schema.boolean,
+	}),
+);
+export type Address = schema.Infer<typeof ADDRESS_SCHEMA>;
 
 /** The answer of `customers.me`, `customers.getById` and the items of `customers.search`. */
-export interface Customer {
-	id: string;
-	/** The OIDC subject the profile belongs to. */
-	subject: string;
-	displayName: string;
-	email: string | null;
-	phone: string | null;
-	language: string;
-	addresses: Address[];
-	/** A deleted profile keeps its row (bookings refer to it) with the personal data erased. */
-	deleted: boolean;
-	deletedAt: string | null;
-	createdAt: string;
-	updatedAt: string;
-}
+export const CUSTOMER_SCHEMA = schema.named(
+	"Customer",
+	schema.object({
+		id: schema.uuid,
+		// The OIDC subject the profile belongs to.
+		subject: schema.string(),
+		displayName: schema.string(),
+		email: schema.nullable(schema.string()),
+		phone: schema.nullable(schema.string()),
+		language: schema.string(),
+		addresses: schema.arrayOf(ADDRESS_SCHEMA),
+		// A deleted profile keeps its row (bookings refer to it) with the personal data erased.
+		deleted: schema.boolean,
+		deletedAt: schema.nullable(schema.instant),
+		createdAt: schema.instant,
+		updatedAt: schema.instant,
+	}),
+);
+export type Customer = schema.Infer<typeof CUSTOMER_SCHEMA>;
+export const CUSTOMER_PAGE_SCHEMA = schema.named("CustomerPage", schema.pageOf(CUSTOMER_SCHEMA));
 
 /** The answer of the internal `customers.contact`: what the notification service needs to write to a customer. */
 export interface CustomerContact {
@@ -54,36 +63,3 @@ export interface CustomerDeleted {
 	id: string;
 	subject: string;
 }
-
-/** JSON Schemas of the answers above, for the API document and its contract test. */
-export const ADDRESS_SCHEMA = schema.named(
-	"Address",
-	schema.object({
-		id: schema.uuid,
-		label: schema.nullable(schema.string()),
-		street: schema.string(),
-		postcode: schema.string(),
-		city: schema.string(),
-		country: schema.string({ pattern: "^[A-Z]{2}$" }),
-		latitude: schema.number(),
-		longitude: schema.number(),
-		isDefault: schema.boolean,
-	}),
-);
-export const CUSTOMER_SCHEMA = schema.named(
-	"Customer",
-	schema.object({
-		id: schema.uuid,
-		subject: schema.string(),
-		displayName: schema.string(),
-		email: schema.nullable(schema.string()),
-		phone: schema.nullable(schema.string()),
-		language: schema.string(),
-		addresses: schema.arrayOf(ADDRESS_SCHEMA),
-		deleted: schema.boolean,
-		deletedAt: schema.nullable(schema.instant),
-		createdAt: schema.instant,
-		updatedAt: schema.instant,
-	}),
-);
-export const CUSTOMER_PAGE_SCHEMA = schema.named("CustomerPage", schema.pageOf(CUSTOMER_SCHEMA));

@@ -26,12 +26,16 @@ export const REQUIRED_MAIL_KINDS = [
 ] as const satisfies readonly CustomerMailKind[];
 
 /** The answer of `notifications.preferences` and `notifications.updatePreferences`. */
-export interface MailPreferences {
-	/** Whether the customer gets each kind of e-mail. */
-	email: Record<CustomerMailKind, boolean>;
-	/** The kinds that cannot be turned off. */
-	required: CustomerMailKind[];
-}
+export const MAIL_PREFERENCES_SCHEMA = schema.named(
+	"MailPreferences",
+	schema.object({
+		// Whether the customer gets each kind of e-mail.
+		email: schema.keyed(CUSTOMER_MAIL_KINDS, schema.boolean),
+		// The kinds that cannot be turned off.
+		required: schema.arrayOf(schema.enumOf(CUSTOMER_MAIL_KINDS)),
+	}),
+);
+export type MailPreferences = schema.Infer<typeof MAIL_PREFERENCES_SCHEMA>;
 
 /** Params of `notifications.updatePreferences`: the kinds to turn on (true) or off (false). */
 export type MailPreferencesChange = Partial<Record<CustomerMailKind, boolean>>;
@@ -69,12 +73,3 @@ export interface NotificationStatus {
 	reminders: { waiting: number; nextJobStart: string | null };
 	smtp: "configured" | "off";
 }
-
-/** JSON Schemas of the answers above, for the API document and its contract test. */
-export const MAIL_PREFERENCES_SCHEMA = schema.named(
-	"MailPreferences",
-	schema.object({
-		email: schema.object(Object.fromEntries(CUSTOMER_MAIL_KINDS.map((kind) => [kind, schema.boolean]))),
-		required: schema.arrayOf(schema.enumOf(CUSTOMER_MAIL_KINDS)),
-	}),
-);

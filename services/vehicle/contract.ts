@@ -9,26 +9,6 @@ export const SIZE_CLASSES = ["small", "medium", "large", "van"] as const;
 export type SizeClass = (typeof SIZE_CLASSES)[number];
 
 /** The answer of `vehicles.get` (to the owner or an admin), and the items of `vehicles.list`. */
-export interface Vehicle {
-	id: string;
-	ownerId: string;
-	plate: string;
-	make: string;
-	model: string;
-	year: number | null;
-	colour: string | null;
-	sizeClass: SizeClass;
-	history: { lastCleanedAt: string | null; cleanings: number; upcomingBookingId: string | null };
-	createdAt: string;
-	updatedAt: string;
-}
-
-/** Payload of `vehicles.changed`, broadcast after a vehicle changed or was removed. */
-export interface VehicleChanged {
-	id: string;
-}
-
-/** JSON Schemas of the answers above, for the API document and its contract test. */
 export const VEHICLE_SCHEMA = schema.named(
 	"Vehicle",
 	schema.object({
@@ -49,8 +29,14 @@ export const VEHICLE_SCHEMA = schema.named(
 		updatedAt: schema.instant,
 	}),
 );
+export type Vehicle = schema.Infer<typeof VEHICLE_SCHEMA>;
 export const VEHICLE_PAGE_SCHEMA = schema.named("VehiclePage", schema.pageOf(VEHICLE_SCHEMA));
 export const VEHICLE_REMOVED_SCHEMA = schema.named(
 	"VehicleRemoved",
-	schema.object({ id: schema.uuid, removed: { const: true } }),
+	schema.object({ id: schema.uuid, removed: schema.constant(true) }),
 );
+
+/** Payload of `vehicles.changed`, broadcast after a vehicle changed or was removed. */
+export interface VehicleChanged {
+	id: string;
+}
