@@ -10,7 +10,7 @@
  * A migration must create the same table forever: never change a migration's constant or what a builder
  * returns once a migration uses it; a new kind of column gets a new builder.
  */
-import { DataTypes, type ModelAttributeColumnOptions, Utils } from "sequelize";
+import { DataTypes, type ModelAttributeColumnOptions, type QueryInterface, Utils } from "sequelize";
 import type { Migration } from "./database.ts";
 
 export type Column = ModelAttributeColumnOptions;
@@ -69,18 +69,42 @@ export const personColumns = (): Columns => ({
 	phone: nullable(text(16)),
 });
 
-/** A migration that creates one table from its columns, with its indexes (fields in snake_case). */
+/** An index of a table; its fields as the database names them (snake_case). */
+export interface Index {
+	name: string;
+	fields: string[];
+	unique?: boolean;
+}
+
+/** A table as a migration creates it: its columns (in camelCase, as the models read them) and its indexes. */
+export interface TableDefinition {
+	table: string;
+	columns: Columns;
+	indexes?: Index[];
+}
+
+/** Creates the table and its indexes. */
+export async function createTable(qi: QueryInterface, { table, columns, indexes = [] }: TableDefinition) {
+	await qi.createTable(table, tableColumns(columns));
+	for (const { fields, ...index } of indexes) await qi.addIndex(table, fields, index);
+}
+
+/** A migration that creates one table, with its indexes. */
 export function tableMigration(
 	name: string,
 	table: string,
 	columns: Columns,
-	indexes: Array<{ name: string; fields: string[]; unique?: boolean }> = [],
+	indexes: Index[] = [],
 ): Migration {
+	return tablesMigration(name, [{ table, columns, indexes }]);
+}
+
+/** A migration that creates these tables, in this order. */
+export function tablesMigration(name: string, tables: TableDefinition[]): Migration {
 	return {
 		name,
 		async up(qi) {
-			await qi.createTable(table, tableColumns(columns));
-			for (const { fields, ...index } of indexes) await qi.addIndex(table, fields, index);
+			for (const table of tables) await createTable(qi, table);
 		},
 	};
 }

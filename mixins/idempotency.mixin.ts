@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Service } from "moleculer";
 import type { QueryInterface, Sequelize, Transaction } from "sequelize";
-import { instant, json, nullable, tableColumns, text, textKey } from "../lib/columns.ts";
+import { instant, json, nullable, type TableDefinition, text, textKey } from "../lib/columns.ts";
 import { type DatabaseHolder, inTransaction, isUniqueViolation, tableOf } from "../lib/database.ts";
 import { UnprocessableError } from "../lib/errors.ts";
 import { currentUser, type RequestContext } from "../lib/request-context.ts";
@@ -27,10 +27,11 @@ const IDEMPOTENCY_KEY_COLUMNS = {
 	createdAt: instant(),
 };
 
-/** The migration step that gives a service using this mixin its table. */
-export async function createIdempotencyKeysTable(qi: QueryInterface): Promise<void> {
-	await qi.createTable("idempotency_keys", tableColumns(IDEMPOTENCY_KEY_COLUMNS));
-}
+/** The table a service using this mixin needs (one of its migrations creates it). */
+export const IDEMPOTENCY_KEYS_TABLE: TableDefinition = {
+	table: "idempotency_keys",
+	columns: IDEMPOTENCY_KEY_COLUMNS,
+};
 
 function idempotencyKeys(sequelize: Sequelize) {
 	return tableOf<IdempotencyRow>(sequelize, "idempotency_keys", IDEMPOTENCY_KEY_COLUMNS, {

@@ -1,7 +1,7 @@
 import type { Logger, MetricRegistry, Service } from "moleculer";
 import { type QueryInterface, type Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
-import { instant, tableColumns, text, textKey } from "../columns.ts";
+import { instant, type TableDefinition, text, textKey } from "../columns.ts";
 import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
 import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, retry, sleep } from "../retry.ts";
@@ -27,10 +27,11 @@ const PROCESSED_EVENT_COLUMNS = {
 	processedAt: instant(),
 };
 
-/** The migration step that gives a consumer's database its record of applied events. */
-export async function createProcessedEventsTable(qi: QueryInterface): Promise<void> {
-	await qi.createTable("processed_events", tableColumns(PROCESSED_EVENT_COLUMNS));
-}
+/** The table that gives a consumer's database its record of applied events (its first migration creates it). */
+export const PROCESSED_EVENTS_TABLE: TableDefinition = {
+	table: "processed_events",
+	columns: PROCESSED_EVENT_COLUMNS,
+};
 
 interface ProcessedEventRow {
 	eventId: string;

@@ -6,9 +6,10 @@ import { join } from "node:path";
 import { after, before, describe, it, mock } from "node:test";
 import type { Logger, ServiceBroker } from "moleculer";
 import type { Sequelize } from "sequelize";
+import { createTable } from "../../lib/columns.ts";
 import { createSequelize } from "../../lib/database.ts";
 import { type BusRecord, eventBus } from "../../lib/events/bus.ts";
-import { consumeReliably, createProcessedEventsTable, DLQ_HEADERS } from "../../lib/events/consumer.ts";
+import { consumeReliably, DLQ_HEADERS, PROCESSED_EVENTS_TABLE } from "../../lib/events/consumer.ts";
 import { type CloudEvent, cloudEvent, TOPICS } from "../../lib/events/contract.ts";
 import { listDeadLetters } from "../../lib/events/dlq.ts";
 import { SqliteBus } from "../../lib/events/sqlite-bus.ts";
@@ -24,7 +25,7 @@ before(async () => {
 	// A file, not :memory: (one connection shared by every transaction): partitions are consumed side by side.
 	dir = await mkdtemp(join(tmpdir(), "events-consumer-"));
 	database = createSequelize({ dialect: "sqlite", storage: join(dir, "consumer.sqlite"), poolMax: 1 });
-	await createProcessedEventsTable(database.getQueryInterface());
+	await createTable(database.getQueryInterface(), PROCESSED_EVENTS_TABLE);
 });
 after(async () => {
 	await database.close();

@@ -1,58 +1,43 @@
-import {
-	counter,
-	flag,
-	instant,
-	instantKey,
-	integer,
-	json,
-	nullable,
-	tableColumns,
-	text,
-	textKey,
-	timestamps,
-	uuid,
-	uuidKey,
-} from "../../../lib/columns.ts";
-import type { Migration } from "../../../lib/database.ts";
-import { createIdempotencyKeysTable } from "../../../mixins/idempotency.mixin.ts";
+import * as column from "../../../lib/columns.ts";
+import { IDEMPOTENCY_KEYS_TABLE } from "../../../mixins/idempotency.mixin.ts";
 
 // The tables as this migration creates them; the models (../models.ts) read these columns.
 
 export const SERVICE_TYPE_COLUMNS = {
-	code: textKey(40),
-	name: text(80),
-	description: nullable(text(500)),
-	currency: text(3),
+	code: column.textKey(40),
+	name: column.text(80),
+	description: column.nullable(column.text(500)),
+	currency: column.text(3),
 	// Per size class: { small, medium, large, van }.
-	durationsMinutes: json(),
-	pricesMinor: json(),
-	active: flag(true),
-	...timestamps(),
+	durationsMinutes: column.json(),
+	pricesMinor: column.json(),
+	active: column.flag(true),
+	...column.timestamps(),
 };
 
 export const BOOKING_COLUMNS = {
-	id: uuidKey(),
-	customerId: text(255),
-	vehicleId: uuid(),
-	vehiclePlate: text(16),
-	vehicleSizeClass: text(10),
-	cleanerId: uuid(),
-	serviceType: text(40),
-	startAt: instant(),
-	endAt: instant(),
-	priceMinor: integer(),
-	currency: text(3),
-	status: text(12),
-	location: json(),
-	notes: nullable(text(500)),
-	lateCancellation: flag(false),
-	cancellationFeeMinor: nullable(integer()),
-	cancelledBy: nullable(text(255)),
-	ratingScore: nullable(integer()),
-	ratingComment: nullable(text(1000)),
-	ratedAt: nullable(instant()),
-	version: counter(1),
-	...timestamps(),
+	id: column.uuidKey(),
+	customerId: column.text(255),
+	vehicleId: column.uuid(),
+	vehiclePlate: column.text(16),
+	vehicleSizeClass: column.text(10),
+	cleanerId: column.uuid(),
+	serviceType: column.text(40),
+	startAt: column.instant(),
+	endAt: column.instant(),
+	priceMinor: column.integer(),
+	currency: column.text(3),
+	status: column.text(12),
+	location: column.json(),
+	notes: column.nullable(column.text(500)),
+	lateCancellation: column.flag(false),
+	cancellationFeeMinor: column.nullable(column.integer()),
+	cancelledBy: column.nullable(column.text(255)),
+	ratingScore: column.nullable(column.integer()),
+	ratingComment: column.nullable(column.text(1000)),
+	ratedAt: column.nullable(column.instant()),
+	version: column.counter(1),
+	...column.timestamps(),
 };
 
 /**
@@ -60,25 +45,34 @@ export const BOOKING_COLUMNS = {
  * travel buffer after it). The primary key refuses a second booking over any unit already held, in every
  * instance and on every retry, inside the transaction that writes the booking.
  */
-export const RESERVED_UNIT_COLUMNS = { cleanerId: textKey(36), unitStart: instantKey(), bookingId: uuid() };
+export const RESERVED_UNIT_COLUMNS = {
+	cleanerId: column.textKey(36),
+	unitStart: column.instantKey(),
+	bookingId: column.uuid(),
+};
 
 /**
  * Bumped in the same transaction as any change to a day's bookings; part of the availability cache key, so a
  * search computed before a booking can never be served after it.
  */
-export const GENERATION_COLUMNS = { day: textKey(10), generation: integer() };
+export const GENERATION_COLUMNS = { day: column.textKey(10), generation: column.integer() };
 
-export const bookingSchema: Migration = {
-	name: "0001-booking-schema",
-	async up(qi) {
-		await qi.createTable("service_types", tableColumns(SERVICE_TYPE_COLUMNS));
-		await qi.createTable("bookings", tableColumns(BOOKING_COLUMNS));
-		await qi.addIndex("bookings", ["cleaner_id", "start_at"], { name: "bookings_cleaner_start" });
-		await qi.addIndex("bookings", ["customer_id", "start_at"], { name: "bookings_customer_start" });
-		await qi.addIndex("bookings", ["start_at"], { name: "bookings_start" });
-		await qi.createTable("reserved_units", tableColumns(RESERVED_UNIT_COLUMNS));
-		await qi.addIndex("reserved_units", ["booking_id"], { name: "reserved_units_booking" });
-		await createIdempotencyKeysTable(qi);
-		await qi.createTable("availability_generations", tableColumns(GENERATION_COLUMNS));
+export const bookingSchema = column.tablesMigration("0001-booking-schema", [
+	{ table: "service_types", columns: SERVICE_TYPE_COLUMNS },
+	{
+		table: "bookings",
+		columns: BOOKING_COLUMNS,
+		indexes: [
+			{ name: "bookings_cleaner_start", fields: ["cleaner_id", "start_at"] },
+			{ name: "bookings_customer_start", fields: ["customer_id", "start_at"] },
+			{ name: "bookings_start", fields: ["start_at"] },
+		],
 	},
-};
+	{
+		table: "reserved_units",
+		columns: RESERVED_UNIT_COLUMNS,
+		indexes: [{ name: "reserved_units_booking", fields: ["booking_id"] }],
+	},
+	IDEMPOTENCY_KEYS_TABLE,
+	{ table: "availability_generations", columns: GENERATION_COLUMNS },
+]);

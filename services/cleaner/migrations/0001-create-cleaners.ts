@@ -1,34 +1,25 @@
-import {
-	counter,
-	decimal,
-	flag,
-	json,
-	personColumns,
-	tableMigration,
-	timestamps,
-	uuidKey,
-} from "../../../lib/columns.ts";
+import * as column from "../../../lib/columns.ts";
 
 /** The cleaners table as this migration creates it; the model reads these columns. */
 export const CLEANER_COLUMNS = {
-	id: uuidKey(),
-	...personColumns(),
+	id: column.uuidKey(),
+	...column.personColumns(),
 	// Lists read and written with the profile: service type codes, weekday → intervals, time off periods.
-	skills: json(),
-	weeklyHours: json(),
-	timeOff: json(),
-	homeLatitude: decimal(),
-	homeLongitude: decimal(),
-	radiusKm: decimal(),
-	active: flag(true),
+	skills: column.json(),
+	weeklyHours: column.json(),
+	timeOff: column.json(),
+	homeLatitude: column.decimal(),
+	homeLongitude: column.decimal(),
+	radiusKm: column.decimal(),
+	active: column.flag(true),
 	// The sum and count of ratings: the average is derived, and a new rating is one atomic increment.
-	ratingSum: counter(),
-	ratingCount: counter(),
-	jobsCompleted: counter(),
-	...timestamps(),
+	ratingSum: column.counter(),
+	ratingCount: column.counter(),
+	jobsCompleted: column.counter(),
+	...column.timestamps(),
 };
 
-export const createCleaners = tableMigration("0001-create-cleaners", "cleaners", CLEANER_COLUMNS, [
+export const createCleaners = column.tableMigration("0001-create-cleaners", "cleaners", CLEANER_COLUMNS, [
 	{ name: "cleaners_subject", fields: ["subject"], unique: true },
 	{ name: "cleaners_active", fields: ["active"] },
 ]);

@@ -1,6 +1,5 @@
-import { flag, instant, json, nullable, tableColumns, text, uuid, uuidKey } from "../../../lib/columns.ts";
-import type { Migration } from "../../../lib/database.ts";
-import { createProcessedEventsTable } from "../../../lib/events/consumer.ts";
+import * as column from "../../../lib/columns.ts";
+import { PROCESSED_EVENTS_TABLE } from "../../../lib/events/consumer.ts";
 
 /**
  * The cleaners' agendas, a read model of the booking service's events: the interval comes from
@@ -8,23 +7,23 @@ import { createProcessedEventsTable } from "../../../lib/events/consumer.ts";
  * own columns, so the two can arrive in any order relative to each other. The model reads these columns.
  */
 export const AGENDA_COLUMNS = {
-	bookingId: uuidKey(),
-	cleanerId: uuid(),
-	startAt: nullable(instant()),
-	endAt: nullable(instant()),
-	reserved: flag(false),
-	status: nullable(text(12)),
-	serviceType: nullable(text(40)),
-	vehicle: nullable(json()),
-	location: nullable(json()),
-	notes: nullable(text(500)),
+	bookingId: column.uuidKey(),
+	cleanerId: column.uuid(),
+	startAt: column.nullable(column.instant()),
+	endAt: column.nullable(column.instant()),
+	reserved: column.flag(false),
+	status: column.nullable(column.text(12)),
+	serviceType: column.nullable(column.text(40)),
+	vehicle: column.nullable(column.json()),
+	location: column.nullable(column.json()),
+	notes: column.nullable(column.text(500)),
 };
 
-export const createAgenda: Migration = {
-	name: "0002-agenda",
-	async up(qi) {
-		await createProcessedEventsTable(qi);
-		await qi.createTable("agenda", tableColumns(AGENDA_COLUMNS));
-		await qi.addIndex("agenda", ["cleaner_id", "start_at"], { name: "agenda_cleaner_start" });
+export const createAgenda = column.tablesMigration("0002-agenda", [
+	PROCESSED_EVENTS_TABLE,
+	{
+		table: "agenda",
+		columns: AGENDA_COLUMNS,
+		indexes: [{ name: "agenda_cleaner_start", fields: ["cleaner_id", "start_at"] }],
 	},
-};
+]);

@@ -1,6 +1,11 @@
-import { json, tableMigration, text, textKey, timestamps } from "../../../lib/columns.ts";
+import * as column from "../../../lib/columns.ts";
 
 /** The settings table as this migration creates it; the model reads these columns. */
-export const SETTING_COLUMNS = { key: textKey(64), value: json(), updatedBy: text(255), ...timestamps() };
+export const SETTING_COLUMNS = {
+	key: column.textKey(64),
+	value: column.json(),
+	updatedBy: column.text(255),
+	...column.timestamps(),
+};
 
-export const createSettings = tableMigration("0001-create-settings", "settings", SETTING_COLUMNS);
+export const createSettings = column.tableMigration("0001-create-settings", "settings", SETTING_COLUMNS);

@@ -1,26 +1,17 @@
-import {
-	instant,
-	json,
-	nullable,
-	personColumns,
-	tableMigration,
-	text,
-	timestamps,
-	uuidKey,
-} from "../../../lib/columns.ts";
+import * as column from "../../../lib/columns.ts";
 
 /** The customers table as this migration creates it; the model reads these columns. */
 export const CUSTOMER_COLUMNS = {
-	id: uuidKey(),
+	id: column.uuidKey(),
 	// Contact details are nullable: a deleted customer's are erased.
-	...personColumns(),
-	language: text(35),
+	...column.personColumns(),
+	language: column.text(35),
 	// At most 10 small objects, always read and written with the profile: no table of their own.
-	addresses: json(),
-	deletedAt: nullable(instant()),
-	...timestamps(),
+	addresses: column.json(),
+	deletedAt: column.nullable(column.instant()),
+	...column.timestamps(),
 };
 
-export const createCustomers = tableMigration("0001-create-customers", "customers", CUSTOMER_COLUMNS, [
+export const createCustomers = column.tableMigration("0001-create-customers", "customers", CUSTOMER_COLUMNS, [
 	{ name: "customers_subject", fields: ["subject"], unique: true },
 ]);

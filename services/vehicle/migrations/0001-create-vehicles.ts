@@ -1,31 +1,21 @@
-import {
-	counter,
-	instant,
-	integer,
-	nullable,
-	tableMigration,
-	text,
-	timestamps,
-	uuid,
-	uuidKey,
-} from "../../../lib/columns.ts";
+import * as column from "../../../lib/columns.ts";
 
 /** The vehicles table as this migration creates it; the model reads these columns. */
 export const VEHICLE_COLUMNS = {
-	id: uuidKey(),
-	ownerId: text(255),
-	plate: text(16),
-	make: text(60),
-	model: text(60),
-	year: nullable(integer()),
-	colour: nullable(text(30)),
-	sizeClass: text(10),
-	lastCleanedAt: nullable(instant()),
-	cleanings: counter(),
-	upcomingBookingId: nullable(uuid()),
-	...timestamps(),
+	id: column.uuidKey(),
+	ownerId: column.text(255),
+	plate: column.text(16),
+	make: column.text(60),
+	model: column.text(60),
+	year: column.nullable(column.integer()),
+	colour: column.nullable(column.text(30)),
+	sizeClass: column.text(10),
+	lastCleanedAt: column.nullable(column.instant()),
+	cleanings: column.counter(),
+	upcomingBookingId: column.nullable(column.uuid()),
+	...column.timestamps(),
 };
 
-export const createVehicles = tableMigration("0001-create-vehicles", "vehicles", VEHICLE_COLUMNS, [
+export const createVehicles = column.tableMigration("0001-create-vehicles", "vehicles", VEHICLE_COLUMNS, [
 	{ name: "vehicles_owner_plate", fields: ["owner_id", "plate"], unique: true },
 ]);

@@ -1,22 +1,19 @@
-import { instant, tableColumns, text, uuid, uuidKey } from "../../../lib/columns.ts";
-import type { Migration } from "../../../lib/database.ts";
-import { createProcessedEventsTable } from "../../../lib/events/consumer.ts";
+import * as column from "../../../lib/columns.ts";
+import { PROCESSED_EVENTS_TABLE } from "../../../lib/events/consumer.ts";
 
 /** Each vehicle's bookings as booking-events report them: the source of its upcoming booking. */
 export const VEHICLE_BOOKING_COLUMNS = {
-	bookingId: uuidKey(),
-	vehicleId: uuid(),
-	startAt: instant(),
-	status: text(12),
+	bookingId: column.uuidKey(),
+	vehicleId: column.uuid(),
+	startAt: column.instant(),
+	status: column.text(12),
 };
 
-export const createBookingHistory: Migration = {
-	name: "0002-booking-history",
-	async up(qi) {
-		await createProcessedEventsTable(qi);
-		await qi.createTable("vehicle_bookings", tableColumns(VEHICLE_BOOKING_COLUMNS));
-		await qi.addIndex("vehicle_bookings", ["vehicle_id", "start_at"], {
-			name: "vehicle_bookings_vehicle_start",
-		});
+export const createBookingHistory = column.tablesMigration("0002-booking-history", [
+	PROCESSED_EVENTS_TABLE,
+	{
+		table: "vehicle_bookings",
+		columns: VEHICLE_BOOKING_COLUMNS,
+		indexes: [{ name: "vehicle_bookings_vehicle_start", fields: ["vehicle_id", "start_at"] }],
 	},
-};
+]);
