@@ -2,6 +2,8 @@
  * The e-mails' words, in every language the platform writes (English and Dutch), each rendered as plain text
  * and as HTML with the times in the platform's time zone. Pure: the service hands in everything it shows.
  */
+import { readdirSync, readFileSync } from "node:fs";
+import { basename } from "node:path";
 import type { MailKind } from "./contract.ts";
 import type { MailDetails } from "./mail-rules.ts";
 
@@ -21,120 +23,48 @@ export interface RenderedMail {
 	html: string;
 }
 
-/** What the phrases of a language may show: the booking's facts formatted in that language. */
-interface Shown {
-	name: string;
-	service: string;
-	when: string;
-	previous: string;
-	price: string;
-	fee: string | null;
-	plate: string;
-	address: string;
-	rateUrl: string;
-}
+/** What the phrases of a language may show (`{name}` and so on): the booking's facts formatted in it. */
+type Shown = Record<
+	"name" | "service" | "when" | "previous" | "price" | "fee" | "plate" | "address" | "rateUrl",
+	string
+>;
 
 /** A paragraph, or a link (rendered as an anchor in HTML). */
 type Block = string | { link: string; text: string };
 
+/**
+ * A language's words: one file per language in messages/ (its name is the language), so a translator
+ * works in one file and adding a language adds one. Besides the facts, a body may show `{facts}` (the job
+ * in one sentence, with the address when there is one) and `{feeLine}` (the cancellation's cost).
+ */
 interface Language {
 	locale: string;
-	subjects: Record<MailKind, (s: Shown) => string>;
-	bodies: Record<MailKind, (s: Shown) => Block[]>;
-	greeting: (s: Shown) => string;
-	facts: (s: Shown) => string;
+	greeting: string;
+	facts: string;
+	factsWithAddress: string;
+	noFee: string;
+	lateFee: string;
 	signature: string;
+	mails: Record<MailKind, { subject: string; body: Block[] }>;
 }
 
-const en: Language = {
-	locale: "en-GB",
-	greeting: (s) => `Hello ${s.name},`,
-	facts: (s) => `${s.service} for ${s.plate}, ${s.when}${s.address ? `, at ${s.address}` : ""}.`,
-	signature: "The Cleaning Platform team",
-	subjects: {
-		booked: (s) => `Booking confirmed: ${s.service} on ${s.when}`,
-		rescheduled: (s) => `Booking moved to ${s.when}`,
-		cancelled: () => "Booking cancelled",
-		completed: () => "Your vehicle is clean: how did we do?",
-		reminder: (s) => `Reminder: ${s.service} on ${s.when}`,
-		"job-assigned": (s) => `New job: ${s.service} on ${s.when}`,
-		"job-moved": (s) => `Job moved to ${s.when}`,
-		"job-cancelled": (s) => `Job cancelled: ${s.service} on ${s.when}`,
-	},
-	bodies: {
-		booked: (s) => ["Your booking is confirmed:", en.facts(s), `Price: ${s.price}.`],
-		rescheduled: (s) => [`Your booking has moved from ${s.previous} to the new time:`, en.facts(s)],
-		cancelled: (s) => [
-			"Your booking is cancelled:",
-			en.facts(s),
-			s.fee === null ? "There is no charge." : `As it was cancelled late, a fee of ${s.fee} is charged.`,
-		],
-		completed: (s) => [
-			"Your cleaning is done:",
-			en.facts(s),
-			"Tell us how it went: it takes a few seconds.",
-			{ link: s.rateUrl, text: "Rate this cleaning" },
-		],
-		reminder: (s) => [
-			"A reminder of your cleaning:",
-			en.facts(s),
-			"Please make sure the vehicle can be reached.",
-		],
-		"job-assigned": (s) => ["You have a new job:", en.facts(s)],
-		"job-moved": (s) => [`A job of yours has moved from ${s.previous} to the new time:`, en.facts(s)],
-		"job-cancelled": (s) => ["This job is cancelled and off your agenda:", en.facts(s)],
-	},
-};
-
-const nl: Language = {
-	locale: "nl-NL",
-	greeting: (s) => `Beste ${s.name},`,
-	facts: (s) => `${s.service} voor ${s.plate}, ${s.when}${s.address ? `, op ${s.address}` : ""}.`,
-	signature: "Het team van Cleaning Platform",
-	subjects: {
-		booked: (s) => `Boeking bevestigd: ${s.service} op ${s.when}`,
-		rescheduled: (s) => `Boeking verplaatst naar ${s.when}`,
-		cancelled: () => "Boeking geannuleerd",
-		completed: () => "Uw voertuig is schoon: hoe hebben we het gedaan?",
-		reminder: (s) => `Herinnering: ${s.service} op ${s.when}`,
-		"job-assigned": (s) => `Nieuwe klus: ${s.service} op ${s.when}`,
-		"job-moved": (s) => `Klus verplaatst naar ${s.when}`,
-		"job-cancelled": (s) => `Klus geannuleerd: ${s.service} op ${s.when}`,
-	},
-	bodies: {
-		booked: (s) => ["Uw boeking is bevestigd:", nl.facts(s), `Prijs: ${s.price}.`],
-		rescheduled: (s) => [`Uw boeking is verplaatst van ${s.previous} naar het nieuwe tijdstip:`, nl.facts(s)],
-		cancelled: (s) => [
-			"Uw boeking is geannuleerd:",
-			nl.facts(s),
-			s.fee === null
-				? "Er worden geen kosten in rekening gebracht."
-				: `Omdat de annulering laat was, rekenen we ${s.fee} annuleringskosten.`,
-		],
-		completed: (s) => [
-			"Uw schoonmaak is klaar:",
-			nl.facts(s),
-			"Laat ons weten hoe het ging: het kost maar een paar seconden.",
-			{ link: s.rateUrl, text: "Beoordeel deze schoonmaak" },
-		],
-		reminder: (s) => [
-			"Een herinnering aan uw schoonmaak:",
-			nl.facts(s),
-			"Zorg ervoor dat het voertuig bereikbaar is.",
-		],
-		"job-assigned": (s) => ["U hebt een nieuwe klus:", nl.facts(s)],
-		"job-moved": (s) => [
-			`Een klus van u is verplaatst van ${s.previous} naar het nieuwe tijdstip:`,
-			nl.facts(s),
-		],
-		"job-cancelled": (s) => ["Deze klus is geannuleerd en van uw agenda gehaald:", nl.facts(s)],
-	},
-};
-
-const LANGUAGES: Record<string, Language> = { en, nl };
+const MESSAGES = new URL("./messages/", import.meta.url);
+const LANGUAGES: Record<string, Language> = Object.fromEntries(
+	readdirSync(MESSAGES)
+		.filter((file) => file.endsWith(".json"))
+		.map((file) => [basename(file, ".json"), JSON.parse(readFileSync(new URL(file, MESSAGES), "utf8"))]),
+);
 
 /** The languages e-mails are written in. */
 export const MAIL_LANGUAGES: readonly string[] = Object.keys(LANGUAGES);
+
+/** The phrase with each `{placeholder}` replaced by its value; a placeholder without one is a bug, not a blank. */
+function fill(phrase: string, values: Record<string, string>): string {
+	return phrase.replace(/\{(\w+)\}/g, (_, name: string) => {
+		if (values[name] === undefined) throw new Error(`the phrase "${phrase}" shows an unknown {${name}}`);
+		return values[name];
+	});
+}
 
 /** A time as the recipient reads it: date and time in the platform's zone, with the zone named. */
 export function formatTime(instant: string, locale: string, timeZone: string): string {
@@ -160,7 +90,7 @@ const escapeHtml = (text: string) =>
 
 /** The e-mail of this kind in this language (one of MAIL_LANGUAGES), as subject, plain text and HTML. */
 export function renderMail(kind: MailKind, language: string, context: MailContext): RenderedMail {
-	const words = LANGUAGES[language] ?? en;
+	const words = LANGUAGES[language] ?? LANGUAGES.en;
 	const { details, timeZone } = context;
 	const shown: Shown = {
 		name: context.name,
@@ -168,12 +98,26 @@ export function renderMail(kind: MailKind, language: string, context: MailContex
 		when: formatTime(details.start, words.locale, timeZone),
 		previous: details.previousStart === null ? "" : formatTime(details.previousStart, words.locale, timeZone),
 		price: formatMoney(details.price.amountMinor, details.price.currency, words.locale),
-		fee: details.feeMinor ? formatMoney(details.feeMinor, details.price.currency, words.locale) : null,
+		fee: details.feeMinor ? formatMoney(details.feeMinor, details.price.currency, words.locale) : "",
 		plate: details.plate,
 		address: details.address ?? "",
 		rateUrl: context.rateUrl,
 	};
-	const blocks: Block[] = [words.greeting(shown), ...words.bodies[kind](shown), words.signature];
+	const values = {
+		...shown,
+		facts: fill(shown.address ? words.factsWithAddress : words.facts, shown),
+		feeLine: fill(shown.fee ? words.lateFee : words.noFee, shown),
+	};
+	const mail = words.mails[kind];
+	const blocks: Block[] = [
+		fill(words.greeting, values),
+		...mail.body.map((block) =>
+			typeof block === "string"
+				? fill(block, values)
+				: { link: fill(block.link, values), text: fill(block.text, values) },
+		),
+		words.signature,
+	];
 	const text = blocks
 		.map((block) => (typeof block === "string" ? block : `${block.text}: ${block.link}`))
 		.join("\n\n");
@@ -183,5 +127,5 @@ export function renderMail(kind: MailKind, language: string, context: MailContex
 			: `<p><a href="${escapeHtml(block.link)}">${escapeHtml(block.text)}</a></p>`,
 	);
 	const html = `<!doctype html>\n<html lang="${language}"><body>\n${paragraphs.join("\n")}\n</body></html>\n`;
-	return { subject: words.subjects[kind](shown), text: `${text}\n`, html };
+	return { subject: fill(mail.subject, values), text: `${text}\n`, html };
 }
