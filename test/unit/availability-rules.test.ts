@@ -31,6 +31,13 @@ const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number): string => new Date(ms).toISOString();
 const isoAll = (list: number[]): string[] => list.map(iso);
 
+/** Asserts a span's instants and, given `hours`, its length in real hours. */
+function assertSpan(span: Interval, start: string, end: string, hours?: number): void {
+	assert.equal(iso(span.start), start);
+	assert.equal(iso(span.end), end);
+	if (hours !== undefined) assert.equal(span.end - span.start, hours * HOUR);
+}
+
 function cleaner(id: string, overrides: Partial<CleanerDay> = {}): CleanerDay {
 	return { id, weeklyHours: {}, timeOff: [], busy: [], ...overrides };
 }
@@ -59,31 +66,19 @@ function localStarts(slots: Array<{ start: string }>): string[] {
 
 describe("dayBounds", () => {
 	it("an ordinary summer day is 24 hours from local midnight (UTC+2)", () => {
-		const bounds = dayBounds(SUMMER_MONDAY, ZONE);
-		assert.equal(iso(bounds.start), "2026-06-14T22:00:00.000Z");
-		assert.equal(iso(bounds.end), "2026-06-15T22:00:00.000Z");
-		assert.equal(bounds.end - bounds.start, 24 * HOUR);
+		assertSpan(dayBounds(SUMMER_MONDAY, ZONE), "2026-06-14T22:00:00.000Z", "2026-06-15T22:00:00.000Z", 24);
 	});
 
 	it("an ordinary winter day is 24 hours from local midnight (UTC+1)", () => {
-		const bounds = dayBounds("2026-01-15", ZONE);
-		assert.equal(iso(bounds.start), "2026-01-14T23:00:00.000Z");
-		assert.equal(iso(bounds.end), "2026-01-15T23:00:00.000Z");
-		assert.equal(bounds.end - bounds.start, 24 * HOUR);
+		assertSpan(dayBounds("2026-01-15", ZONE), "2026-01-14T23:00:00.000Z", "2026-01-15T23:00:00.000Z", 24);
 	});
 
 	it("the spring-forward day is 23 hours long", () => {
-		const bounds = dayBounds(SPRING_FORWARD, ZONE);
-		assert.equal(iso(bounds.start), "2026-03-28T23:00:00.000Z");
-		assert.equal(iso(bounds.end), "2026-03-29T22:00:00.000Z");
-		assert.equal(bounds.end - bounds.start, 23 * HOUR);
+		assertSpan(dayBounds(SPRING_FORWARD, ZONE), "2026-03-28T23:00:00.000Z", "2026-03-29T22:00:00.000Z", 23);
 	});
 
 	it("the fall-back day is 25 hours long", () => {
-		const bounds = dayBounds(FALL_BACK, ZONE);
-		assert.equal(iso(bounds.start), "2026-10-24T22:00:00.000Z");
-		assert.equal(iso(bounds.end), "2026-10-25T23:00:00.000Z");
-		assert.equal(bounds.end - bounds.start, 25 * HOUR);
+		assertSpan(dayBounds(FALL_BACK, ZONE), "2026-10-24T22:00:00.000Z", "2026-10-25T23:00:00.000Z", 25);
 	});
 
 	it("consecutive days tile without gap or overlap across a DST change", () => {
@@ -203,23 +198,18 @@ describe("workingIntervals", () => {
 	it("08:00-17:00 on the spring-forward Sunday is 06:00Z-15:00Z (CEST), 9 hours", () => {
 		const intervals = workingIntervals(SPRING_FORWARD, ZONE, nineToFive);
 		assert.equal(intervals.length, 1);
-		assert.equal(iso(intervals[0].start), "2026-03-29T06:00:00.000Z");
-		assert.equal(iso(intervals[0].end), "2026-03-29T15:00:00.000Z");
-		assert.equal(intervals[0].end - intervals[0].start, 9 * HOUR);
+		assertSpan(intervals[0], "2026-03-29T06:00:00.000Z", "2026-03-29T15:00:00.000Z", 9);
 	});
 
 	it("08:00-17:00 on the fall-back Sunday is 07:00Z-16:00Z (CET), 9 hours", () => {
 		const intervals = workingIntervals(FALL_BACK, ZONE, nineToFive);
 		assert.equal(intervals.length, 1);
-		assert.equal(iso(intervals[0].start), "2026-10-25T07:00:00.000Z");
-		assert.equal(iso(intervals[0].end), "2026-10-25T16:00:00.000Z");
-		assert.equal(intervals[0].end - intervals[0].start, 9 * HOUR);
+		assertSpan(intervals[0], "2026-10-25T07:00:00.000Z", "2026-10-25T16:00:00.000Z", 9);
 	});
 
 	it("hours across the skipped hour are wall clock: 01:00-04:00 on spring-forward day is 2 real hours", () => {
 		const intervals = workingIntervals(SPRING_FORWARD, ZONE, { sunday: [{ start: "01:00", end: "04:00" }] });
-		assert.equal(iso(intervals[0].start), "2026-03-29T00:00:00.000Z");
-		assert.equal(iso(intervals[0].end), "2026-03-29T02:00:00.000Z");
+		assertSpan(intervals[0], "2026-03-29T00:00:00.000Z", "2026-03-29T02:00:00.000Z");
 	});
 
 	it("picks the weekday of the local day and keeps every interval in order", () => {
@@ -299,6 +289,19 @@ describe("freeSlots", () => {
 	// Busy 10:00-11:00 local = 08:00Z-09:00Z on the summer Monday.
 	const busy10to11: Interval = { start: at("2026-06-15T08:00:00Z"), end: at("2026-06-15T09:00:00Z") };
 	const mondayHours = (start: string, end: string): WeeklyHours => ({ monday: [{ start, end }] });
+	/** 60-minute jobs on an 08:00-13:00 day with 10:00-11:00 taken and no travel time around it. */
+	const STARTS_AROUND_10_TO_11 = [
+		"08:00",
+		"08:15",
+		"08:30",
+		"08:45",
+		"09:00",
+		"11:00",
+		"11:15",
+		"11:30",
+		"11:45",
+		"12:00",
+	];
 
 	it("a job must fit entirely inside working hours: 08:00-12:00 and 60 minutes gives 08:00 … 11:00", () => {
 		const slots = freeSlots(search([cleaner("c1", { weeklyHours: mondayHours("08:00", "12:00") })]));
@@ -342,18 +345,7 @@ describe("freeSlots", () => {
 	it("with no buffer, jobs may touch the existing job", () => {
 		const c = cleaner("c1", { weeklyHours: mondayHours("08:00", "13:00"), busy: [busy10to11] });
 		const starts = localStarts(freeSlots(search([c], { bufferMinutes: 0 })));
-		assert.deepEqual(starts, [
-			"08:00",
-			"08:15",
-			"08:30",
-			"08:45",
-			"09:00",
-			"11:00",
-			"11:15",
-			"11:30",
-			"11:45",
-			"12:00",
-		]);
+		assert.deepEqual(starts, STARTS_AROUND_10_TO_11);
 	});
 
 	it("a job just before working hours still blocks the first starts through the buffer", () => {
@@ -375,18 +367,7 @@ describe("freeSlots", () => {
 			// 10:00-11:00 local
 			timeOff: [{ start: "2026-06-15T08:00:00Z", end: "2026-06-15T09:00:00Z" }],
 		});
-		assert.deepEqual(localStarts(freeSlots(search([c]))), [
-			"08:00",
-			"08:15",
-			"08:30",
-			"08:45",
-			"09:00",
-			"11:00",
-			"11:15",
-			"11:30",
-			"11:45",
-			"12:00",
-		]);
+		assert.deepEqual(localStarts(freeSlots(search([c]))), STARTS_AROUND_10_TO_11);
 	});
 
 	it("lists every cleaner who can take each slot, in the order given", () => {

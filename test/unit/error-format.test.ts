@@ -14,6 +14,33 @@ import {
 import { formatError } from "../../services/gateway/error-format.ts";
 
 const REQUEST_ID = "req-123";
+const RETRY_AFTER_5 = { "Retry-After": "5" };
+
+/** The body formatError answers with: the error's status, type and message, details when given, the request id. */
+function errorBody(status: number, type: string, message: string, details?: unknown) {
+	return {
+		error: { status, type, message, ...(details === undefined ? {} : { details }), requestId: REQUEST_ID },
+	};
+}
+
+/** The whole answer: the body's status is the response's. */
+function errorResponse(
+	status: number,
+	type: string,
+	message: string,
+	headers: Record<string, string> = {},
+	details?: unknown,
+) {
+	return { status, headers, body: errorBody(status, type, message, details) };
+}
+
+const INTERNAL_ERROR = errorBody(500, "INTERNAL_ERROR", "internal error");
+const SERVICE_UNAVAILABLE = errorResponse(
+	503,
+	"SERVICE_UNAVAILABLE",
+	"service temporarily unavailable",
+	RETRY_AFTER_5,
+);
 
 function sqlError(): DatabaseError {
 	const parent = Object.assign(new Error("ER_NO_SUCH_TABLE: Table 'booking.bookings' doesn't exist"), {
@@ -30,13 +57,7 @@ describe("formatError: server errors never leak", () => {
 		assert.equal(error.name, "SequelizeDatabaseError");
 		assert.match(error.message, /bookings/);
 		const formatted = formatError(error, REQUEST_ID);
-		assert.deepEqual(formatted, {
-			status: 500,
-			headers: {},
-			body: {
-				error: { status: 500, type: "INTERNAL_ERROR", message: "internal error", requestId: REQUEST_ID },
-			},
-		});
+		assert.deepEqual(formatted, { status: 500, headers: {}, body: INTERNAL_ERROR });
 		const json = JSON.stringify(formatted);
 		for (const secret of ["SELECT", "bookings", "secret_column", "ER_NO_SUCH_TABLE", "1146", "cust-1"]) {
 			assert.equal(json.includes(secret), false, `leaked ${secret}`);
@@ -55,9 +76,7 @@ describe("formatError: server errors never leak", () => {
 			new Error("password=hunter2"),
 			new TypeError("Cannot read properties of undefined (reading 'x')"),
 		]) {
-			assert.deepEqual(formatError(error, REQUEST_ID).body, {
-				error: { status: 500, type: "INTERNAL_ERROR", message: "internal error", requestId: REQUEST_ID },
-			});
+			assert.deepEqual(formatError(error, REQUEST_ID).body, INTERNAL_ERROR);
 		}
 	});
 
@@ -65,38 +84,19 @@ describe("formatError: server errors never leak", () => {
 		const error = new Errors.MoleculerServerError("db host 10.0.0.5 down", 500, "DB_DOWN", {
 			host: "10.0.0.5",
 		});
-		assert.deepEqual(formatError(error, REQUEST_ID), {
-			status: 500,
-			headers: {},
-			body: {
-				error: { status: 500, type: "INTERNAL_ERROR", message: "internal error", requestId: REQUEST_ID },
-			},
-		});
+		assert.deepEqual(formatError(error, REQUEST_ID), { status: 500, headers: {}, body: INTERNAL_ERROR });
 	});
 
 	it("a 502 answers with the generic bad-gateway message", () => {
 		const error = new Errors.MoleculerError("upstream said: internal detail", 502, "UPSTREAM", {
 			url: "http://x",
 		});
-		assert.deepEqual(formatError(error, REQUEST_ID).body, {
-			error: { status: 502, type: "INTERNAL_ERROR", message: "bad gateway", requestId: REQUEST_ID },
-		});
+		assert.deepEqual(formatError(error, REQUEST_ID).body, errorBody(502, "INTERNAL_ERROR", "bad gateway"));
 	});
 
 	it("a retryable 503 from a service becomes SERVICE_UNAVAILABLE with Retry-After, without its data", () => {
 		const formatted = formatError(new DependencyUnavailableError("vehicle"), REQUEST_ID);
-		assert.deepEqual(formatted, {
-			status: 503,
-			headers: { "Retry-After": "5" },
-			body: {
-				error: {
-					status: 503,
-					type: "SERVICE_UNAVAILABLE",
-					message: "service temporarily unavailable",
-					requestId: REQUEST_ID,
-				},
-			},
-		});
+		assert.deepEqual(formatted, SERVICE_UNAVAILABLE);
 		assert.equal(JSON.stringify(formatted).includes("vehicle"), false);
 	});
 
@@ -109,9 +109,7 @@ describe("formatError: server errors never leak", () => {
 
 	it("something that is not an error at all is a 500", () => {
 		for (const thrown of [null, undefined, "a string", 42, {}]) {
-			assert.deepEqual(formatError(thrown, REQUEST_ID).body, {
-				error: { status: 500, type: "INTERNAL_ERROR", message: "internal error", requestId: REQUEST_ID },
-			});
+			assert.deepEqual(formatError(thrown, REQUEST_ID).body, INTERNAL_ERROR);
 		}
 	});
 });
@@ -121,18 +119,7 @@ describe("formatError: framework errors remapped", () => {
 		const error = new Errors.ServiceNotFoundError({ action: "booking.create", nodeID: "node-7" });
 		assert.equal(error.code, 404);
 		const formatted = formatError(error, REQUEST_ID);
-		assert.deepEqual(formatted, {
-			status: 503,
-			headers: { "Retry-After": "5" },
-			body: {
-				error: {
-					status: 503,
-					type: "SERVICE_UNAVAILABLE",
-					message: "service temporarily unavailable",
-					requestId: REQUEST_ID,
-				},
-			},
-		});
+		assert.deepEqual(formatted, SERVICE_UNAVAILABLE);
 		assert.equal(JSON.stringify(formatted).includes("node-7"), false);
 		assert.equal(JSON.stringify(formatted).includes("booking.create"), false);
 	});
@@ -145,13 +132,7 @@ describe("formatError: framework errors remapped", () => {
 
 	it("RequestTimeoutError is a 504 without Retry-After", () => {
 		const error = new Errors.RequestTimeoutError({ action: "booking.create", nodeID: "node-7" });
-		assert.deepEqual(formatError(error, REQUEST_ID), {
-			status: 504,
-			headers: {},
-			body: {
-				error: { status: 504, type: "TIMEOUT", message: "the request timed out", requestId: REQUEST_ID },
-			},
-		});
+		assert.deepEqual(formatError(error, REQUEST_ID), errorResponse(504, "TIMEOUT", "the request timed out"));
 	});
 
 	it("QueueIsFullError (Moleculer's 429) is a 503 overload", () => {
@@ -162,18 +143,10 @@ describe("formatError: framework errors remapped", () => {
 			limit: 10,
 		});
 		assert.equal(error.code, 429);
-		assert.deepEqual(formatError(error, REQUEST_ID), {
-			status: 503,
-			headers: { "Retry-After": "5" },
-			body: {
-				error: {
-					status: 503,
-					type: "OVERLOADED",
-					message: "service overloaded, try again shortly",
-					requestId: REQUEST_ID,
-				},
-			},
-		});
+		assert.deepEqual(
+			formatError(error, REQUEST_ID),
+			errorResponse(503, "OVERLOADED", "service overloaded, try again shortly", RETRY_AFTER_5),
+		);
 	});
 
 	it("an open circuit breaker is a 503", () => {
@@ -181,12 +154,7 @@ describe("formatError: framework errors remapped", () => {
 			name: "CircuitBreakerOpenError",
 			code: 503,
 		});
-		assert.deepEqual(formatError(error, REQUEST_ID).body.error, {
-			status: 503,
-			type: "SERVICE_UNAVAILABLE",
-			message: "service temporarily unavailable",
-			requestId: REQUEST_ID,
-		});
+		assert.deepEqual(formatError(error, REQUEST_ID).body.error, SERVICE_UNAVAILABLE.body.error);
 	});
 });
 
@@ -233,58 +201,31 @@ describe("formatError: client errors say what was wrong", () => {
 
 	it("a ValidationError whose data is not a list has no details", () => {
 		const error = new Errors.ValidationError("bad", "VALIDATION_ERROR", { field: "x" });
-		assert.deepEqual(formatError(error, REQUEST_ID).body, {
-			error: { status: 422, type: "VALIDATION_ERROR", message: "bad", requestId: REQUEST_ID },
-		});
+		assert.deepEqual(formatError(error, REQUEST_ID).body, errorBody(422, "VALIDATION_ERROR", "bad"));
 	});
 
 	it("the platform's own client errors keep their status, type, message and data", () => {
-		assert.deepEqual(formatError(new NotFoundError("booking", "b-1"), REQUEST_ID), {
-			status: 404,
-			headers: {},
-			body: {
-				error: {
-					status: 404,
-					type: "NOT_FOUND",
-					message: "booking b-1 not found",
-					details: { entity: "booking", id: "b-1" },
-					requestId: REQUEST_ID,
-				},
-			},
-		});
+		assert.deepEqual(
+			formatError(new NotFoundError("booking", "b-1"), REQUEST_ID),
+			errorResponse(404, "NOT_FOUND", "booking b-1 not found", {}, { entity: "booking", id: "b-1" }),
+		);
 		assert.deepEqual(
 			formatError(new ConflictError("slot taken", "SLOT_TAKEN", { start: "x" }), REQUEST_ID).body,
-			{
-				error: {
-					status: 409,
-					type: "SLOT_TAKEN",
-					message: "slot taken",
-					details: { start: "x" },
-					requestId: REQUEST_ID,
-				},
-			},
+			errorBody(409, "SLOT_TAKEN", "slot taken", { start: "x" }),
 		);
-		assert.deepEqual(formatError(new UnprocessableError("plate", "invalid"), REQUEST_ID).body, {
-			error: {
-				status: 422,
-				type: "VALIDATION_ERROR",
-				message: "plate: invalid",
-				details: [{ field: "plate", message: "invalid" }],
-				requestId: REQUEST_ID,
-			},
-		});
-		assert.deepEqual(formatError(new ForbiddenError(), REQUEST_ID), {
-			status: 403,
-			headers: {},
-			body: { error: { status: 403, type: "FORBIDDEN", message: "not allowed", requestId: REQUEST_ID } },
-		});
+		assert.deepEqual(
+			formatError(new UnprocessableError("plate", "invalid"), REQUEST_ID).body,
+			errorBody(422, "VALIDATION_ERROR", "plate: invalid", [{ field: "plate", message: "invalid" }]),
+		);
+		assert.deepEqual(
+			formatError(new ForbiddenError(), REQUEST_ID),
+			errorResponse(403, "FORBIDDEN", "not allowed"),
+		);
 	});
 
 	it("a 4xx without type or message gets BAD_REQUEST and a generic message", () => {
 		const error = { code: 400 };
-		assert.deepEqual(formatError(error, REQUEST_ID).body, {
-			error: { status: 400, type: "BAD_REQUEST", message: "bad request", requestId: REQUEST_ID },
-		});
+		assert.deepEqual(formatError(error, REQUEST_ID).body, errorBody(400, "BAD_REQUEST", "bad request"));
 	});
 
 	it("moleculer-web's own 404 stays a 404", () => {
@@ -302,18 +243,12 @@ describe("formatError: headers", () => {
 
 	it("401 for a bad token says invalid_token (RFC 6750)", () => {
 		const formatted = formatError(new UnauthorizedError("invalid token: expired"), REQUEST_ID);
-		assert.deepEqual(formatted, {
-			status: 401,
-			headers: { "WWW-Authenticate": 'Bearer realm="cleaning-platform", error="invalid_token"' },
-			body: {
-				error: {
-					status: 401,
-					type: "UNAUTHORIZED",
-					message: "invalid token: expired",
-					requestId: REQUEST_ID,
-				},
-			},
-		});
+		assert.deepEqual(
+			formatted,
+			errorResponse(401, "UNAUTHORIZED", "invalid token: expired", {
+				"WWW-Authenticate": 'Bearer realm="cleaning-platform", error="invalid_token"',
+			}),
+		);
 	});
 
 	it("moleculer-web's UnAuthorizedError gets the header too", () => {
@@ -327,13 +262,10 @@ describe("formatError: headers", () => {
 		const error = new Errors.MoleculerClientError("too many requests", 429, "RATE_LIMITED", {
 			retryAfterSeconds: 17,
 		});
-		assert.deepEqual(formatError(error, REQUEST_ID), {
-			status: 429,
-			headers: { "Retry-After": "17" },
-			body: {
-				error: { status: 429, type: "RATE_LIMITED", message: "too many requests", requestId: REQUEST_ID },
-			},
-		});
+		assert.deepEqual(
+			formatError(error, REQUEST_ID),
+			errorResponse(429, "RATE_LIMITED", "too many requests", { "Retry-After": "17" }),
+		);
 	});
 
 	it("429 without retryAfterSeconds defaults Retry-After to 60", () => {

@@ -67,6 +67,29 @@ async function consuming(
 	}
 }
 
+/**
+ * Publishes an event its handler cannot apply and a good one after it on the same key, and consumes until the
+ * good one is applied. `seen` is every event the handler was given, in order.
+ */
+async function poisonThenNext(bus: SqliteBus, maxAttempts = 3) {
+	const poison = event("k", { poison: true });
+	const next = event("k");
+	const seen: string[] = [];
+	await consuming(
+		bus,
+		async (payload) => {
+			seen.push(payload.id);
+			if ((payload.data as { poison?: boolean }).poison) throw new Error("cannot apply this");
+		},
+		async () => {
+			await bus.publish([record("k", poison), record("k", next)]);
+			await eventually("the next event", async () => (seen.includes(next.id) ? true : undefined));
+		},
+		maxAttempts,
+	);
+	return { poison, next, seen };
+}
+
 describe("consumeReliably", () => {
 	it("applies an event once, however often it is delivered", async () => {
 		const bus = newBus(3);
@@ -87,20 +110,7 @@ describe("consumeReliably", () => {
 
 	it("retries a failing event in place, then dead-letters it with the error, key and headers; later events of the key wait for it", async () => {
 		const bus = newBus(1);
-		const poison = event("k", { poison: true });
-		const next = event("k");
-		const seen: string[] = [];
-		await consuming(
-			bus,
-			async (payload) => {
-				seen.push(payload.id);
-				if ((payload.data as { poison?: boolean }).poison) throw new Error("cannot apply this");
-			},
-			async () => {
-				await bus.publish([record("k", poison), record("k", next)]);
-				await eventually("the next event", async () => (seen.includes(next.id) ? true : undefined));
-			},
-		);
+		const { poison, next, seen } = await poisonThenNext(bus);
 		assert.deepEqual(seen, [poison.id, poison.id, poison.id, next.id]);
 		const [letter] = await bus.readAll(`${topic}.dlq`);
 		assert.equal(letter.key, "k");
@@ -118,21 +128,7 @@ describe("consumeReliably", () => {
 			if (records[0].topic.endsWith(".dlq") && refusals-- > 0) throw new Error("Kafka unavailable");
 			await publish(records);
 		};
-		const poison = event("k", { poison: true });
-		const next = event("k");
-		const seen: string[] = [];
-		await consuming(
-			bus,
-			async (payload) => {
-				seen.push(payload.id);
-				if ((payload.data as { poison?: boolean }).poison) throw new Error("cannot apply this");
-			},
-			async () => {
-				await bus.publish([record("k", poison), record("k", next)]);
-				await eventually("the next event", async () => (seen.includes(next.id) ? true : undefined));
-			},
-			1,
-		);
+		await poisonThenNext(bus, 1);
 		assert.equal(refusals, -1, "two refused publishes, then the third went through");
 		assert.equal((await bus.readAll(`${topic}.dlq`)).length, 1);
 	});

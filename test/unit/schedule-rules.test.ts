@@ -20,6 +20,10 @@ const AMSTERDAM = { latitude: 52.3676, longitude: 4.9041 };
 const ROTTERDAM = { latitude: 51.9244, longitude: 4.4777 };
 
 describe("normaliseWeeklyHours", () => {
+	/** Asserts that the weekly hours are refused with a 422 naming `field`. */
+	const assertRefusedHours = (hours: Parameters<typeof normaliseWeeklyHours>[0], field: string) =>
+		assertUnprocessable(() => normaliseWeeklyHours(hours), field);
+
 	test("lists every weekday and sorts each day's intervals", () => {
 		const hours = normaliseWeeklyHours({
 			monday: [
@@ -40,39 +44,31 @@ describe("normaliseWeeklyHours", () => {
 	});
 
 	test("refuses an inverted or empty interval, naming it", () => {
-		assertUnprocessable(
-			() => normaliseWeeklyHours({ tuesday: [{ start: "12:00", end: "08:00" }] }),
-			"weeklyHours.tuesday[0]",
-		);
-		assertUnprocessable(
-			() => normaliseWeeklyHours({ tuesday: [{ start: "09:00", end: "09:00" }] }),
-			"weeklyHours.tuesday[0]",
-		);
+		assertRefusedHours({ tuesday: [{ start: "12:00", end: "08:00" }] }, "weeklyHours.tuesday[0]");
+		assertRefusedHours({ tuesday: [{ start: "09:00", end: "09:00" }] }, "weeklyHours.tuesday[0]");
 	});
 
 	test("refuses overlapping intervals, naming the later one by its position in the request", () => {
-		assertUnprocessable(
-			() =>
-				normaliseWeeklyHours({
-					friday: [
-						{ start: "13:00", end: "17:00" },
-						{ start: "08:00", end: "12:00" },
-						{ start: "11:00", end: "14:00" },
-					],
-				}),
+		assertRefusedHours(
+			{
+				friday: [
+					{ start: "13:00", end: "17:00" },
+					{ start: "08:00", end: "12:00" },
+					{ start: "11:00", end: "14:00" },
+				],
+			},
 			"weeklyHours.friday[2]",
 		);
 	});
 
 	test("refuses touching intervals (they must be sent as one)", () => {
-		assertUnprocessable(
-			() =>
-				normaliseWeeklyHours({
-					monday: [
-						{ start: "08:00", end: "12:00" },
-						{ start: "12:00", end: "16:00" },
-					],
-				}),
+		assertRefusedHours(
+			{
+				monday: [
+					{ start: "08:00", end: "12:00" },
+					{ start: "12:00", end: "16:00" },
+				],
+			},
 			"weeklyHours.monday[1]",
 		);
 	});
