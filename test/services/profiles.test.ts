@@ -1,7 +1,6 @@
 import "../support/isolated-data-dir.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Context } from "moleculer";
 import CleanerService from "../../services/cleaner/cleaner.service.ts";
 import type { Cleaner, PublicCleaner } from "../../services/cleaner/contract.ts";
 import ConfigurationService from "../../services/configuration/configuration.service.ts";
@@ -26,19 +25,15 @@ const PROFILE = {
 };
 
 describe("customers service (broker-level)", () => {
-	const { broker, withDatabase, stop } = testBroker();
-	const changed: string[] = [];
+	const { broker, withDatabase, listener, stop } = testBroker();
+	const changed = listener(
+		"availability",
+		"customers.changed",
+		(params: { subject: string }) => params.subject,
+	);
 
 	before(async () => {
 		broker.createService(withDatabase(CustomerService, "customer"));
-		broker.createService({
-			name: "availability",
-			events: {
-				"customers.changed"(ctx: Context<{ subject: string }>) {
-					changed.push(ctx.params.subject);
-				},
-			},
-		});
 		await broker.start();
 	});
 	after(stop);
@@ -115,19 +110,11 @@ describe("cleaners service (broker-level)", () => {
 });
 
 describe("configuration service (broker-level)", () => {
-	const { broker, withDatabase, stop } = testBroker();
-	const pushed: BusinessSettings[] = [];
+	const { broker, withDatabase, listener, stop } = testBroker();
+	const pushed = listener("bookings", "configuration.changed", (params: BusinessSettings) => params);
 
 	before(async () => {
 		broker.createService(withDatabase(ConfigurationService, "configuration"));
-		broker.createService({
-			name: "bookings",
-			events: {
-				"configuration.changed"(ctx: Context<BusinessSettings>) {
-					pushed.push(ctx.params);
-				},
-			},
-		});
 		await broker.start();
 	});
 	after(stop);

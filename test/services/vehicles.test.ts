@@ -1,26 +1,17 @@
 import "../support/isolated-data-dir.ts";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Context } from "moleculer";
 import type { Vehicle } from "../../services/vehicle/contract.ts";
 import VehicleService from "../../services/vehicle/vehicle.service.ts";
 import { as, testBroker } from "../support/service-broker.ts";
 
 describe("vehicles service (broker-level)", () => {
-	const { broker, withDatabase, stop } = testBroker();
-	const changed: string[] = [];
+	const { broker, withDatabase, listener, stop } = testBroker();
+	// A neighbour that caches what it reads of vehicles, as the availability search does.
+	const changed = listener("availability", "vehicles.changed", (params: { id: string }) => params.id);
 
 	before(async () => {
 		broker.createService(withDatabase(VehicleService, "vehicle"));
-		// A neighbour that caches what it reads of vehicles, as the availability search does.
-		broker.createService({
-			name: "availability",
-			events: {
-				"vehicles.changed"(ctx: Context<{ id: string }>) {
-					changed.push(ctx.params.id);
-				},
-			},
-		});
 		await broker.start();
 	});
 	after(stop);

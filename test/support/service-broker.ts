@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ServiceBroker, type ServiceSchema } from "moleculer";
+import { type Context, ServiceBroker, type ServiceSchema } from "moleculer";
 import type { DatabaseConfig } from "../../config/index.ts";
 import { closeEventBus } from "../../lib/events/bus.ts";
 
@@ -23,6 +23,22 @@ export function testBroker() {
 			};
 			const { settings } = schema as { settings?: object };
 			return { ...schema, settings: { ...settings, database } } as unknown as ServiceSchema;
+		},
+		/**
+		 * Stubs the neighbour `name` as a service that listens to `event`: the list returned fills with what
+		 * `pick` takes from each event's params.
+		 */
+		listener<P, T>(name: string, event: string, pick: (params: P) => T): T[] {
+			const heard: T[] = [];
+			broker.createService({
+				name,
+				events: {
+					[event]: (ctx: Context<P>) => {
+						heard.push(pick(ctx.params));
+					},
+				},
+			});
+			return heard;
 		},
 		async stop() {
 			await broker.stop();

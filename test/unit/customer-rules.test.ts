@@ -9,15 +9,18 @@ import {
 	MAX_ADDRESSES,
 	normaliseAddresses,
 } from "../../services/customer/customer-rules.ts";
+import { demoCustomers } from "../../services/customer/seed.ts";
 import { assertUnprocessable } from "../support/fixtures.ts";
 
+/** A valid address to vary: where the first demo customer lives, without the label, id and default mark. */
+const { street, postcode, city, country, latitude, longitude } = demoCustomers()[0].addresses[0];
 const address = (overrides: Partial<AddressInput> = {}): AddressInput => ({
-	street: "Prinsengracht 263",
-	postcode: "1016 GV",
-	city: "Amsterdam",
-	country: "NL",
-	latitude: 52.3676,
-	longitude: 4.9041,
+	street,
+	postcode,
+	city,
+	country,
+	latitude,
+	longitude,
 	...overrides,
 });
 
