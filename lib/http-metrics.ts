@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger, MetricRegistry } from "moleculer";
 import { traceIdOf } from "./log-context.ts";
+import { ensureMetrics } from "./metrics.ts";
 
 export const HTTP_METRIC = "http_server_requests_seconds";
 
@@ -25,16 +26,14 @@ export function observeHttpRequest(
 	req: RoutedRequest,
 	res: ServerResponse,
 ): void {
-	if (!metrics.getMetric(HTTP_METRIC)) {
-		metrics.register({
-			type: "histogram",
-			name: HTTP_METRIC,
-			labelNames: ["route", "method", "status_class"],
-			buckets: BUCKETS,
-			unit: "seconds",
-			description: "HTTP requests served by the gateway, by route template, method and status class",
-		});
-	}
+	ensureMetrics(metrics, {
+		type: "histogram",
+		name: HTTP_METRIC,
+		labelNames: ["route", "method", "status_class"],
+		buckets: BUCKETS,
+		unit: "seconds",
+		description: "HTTP requests served by the gateway, by route template, method and status class",
+	});
 	const started = process.hrtime.bigint();
 	res.once("finish", () => {
 		const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -3,6 +3,7 @@ import { type QueryInterface, type Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
 import { instant, type TableDefinition, text, textKey } from "../columns.ts";
 import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
+import { ensureMetrics } from "../metrics.ts";
 import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, retry, sleep } from "../retry.ts";
 import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
@@ -76,27 +77,31 @@ function isTransient(error: unknown): boolean {
  */
 export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscription {
 	const { group, database, apply, maxAttempts, logger, metrics } = options;
-	if (metrics && !metrics.getMetric(CONSUMED_METRIC)) {
-		metrics.register({
-			type: "counter",
-			name: CONSUMED_METRIC,
-			labelNames: ["group", "topic", "outcome"],
-			description: "Domain events handled by consumer groups: applied, duplicate or dead_lettered",
-		});
-		metrics.register({
-			type: "counter",
-			name: FAILED_METRIC,
-			labelNames: ["group", "topic", "transient"],
-			description: "Failed attempts to apply an event (transient: the database was away or lost a deadlock)",
-		});
-		metrics.register({
-			type: "histogram",
-			name: PROPAGATION_METRIC,
-			labelNames: ["group", "topic"],
-			buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-			unit: "seconds",
-			description: "From the change's commit (the event's time) until this group applied it",
-		});
+	if (metrics) {
+		ensureMetrics(
+			metrics,
+			{
+				type: "counter",
+				name: CONSUMED_METRIC,
+				labelNames: ["group", "topic", "outcome"],
+				description: "Domain events handled by consumer groups: applied, duplicate or dead_lettered",
+			},
+			{
+				type: "counter",
+				name: FAILED_METRIC,
+				labelNames: ["group", "topic", "transient"],
+				description:
+					"Failed attempts to apply an event (transient: the database was away or lost a deadlock)",
+			},
+			{
+				type: "histogram",
+				name: PROPAGATION_METRIC,
+				labelNames: ["group", "topic"],
+				buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+				unit: "seconds",
+				description: "From the change's commit (the event's time) until this group applied it",
+			},
+		);
 	}
 	const count = (record: DeliveredRecord, outcome: "applied" | "duplicate" | "dead_lettered") =>
 		metrics?.increment(CONSUMED_METRIC, { group, topic: record.topic, outcome });

@@ -1,4 +1,5 @@
 import type { Logger, MetricRegistry } from "moleculer";
+import { ensureMetrics } from "../metrics.ts";
 import type { EventBus } from "./bus.ts";
 import { deadLetterTopic } from "./contract.ts";
 
@@ -10,20 +11,22 @@ export const LAG_METRICS = {
 const SAMPLE_MS = 15_000;
 
 function register(metrics: MetricRegistry): void {
-	if (metrics.getMetric(LAG_METRICS.lag)) return;
-	metrics.register({
-		type: "gauge",
-		name: LAG_METRICS.lag,
-		labelNames: ["group", "topic", "partition"],
-		description: "Records of the topic partition the consumer group has not committed yet",
-	});
-	metrics.register({
-		type: "gauge",
-		name: LAG_METRICS.dlqDepth,
-		labelNames: ["topic"],
-		description:
-			"Records held in the topic's dead-letter topic (listed, re-driven and purged from the ops REPL)",
-	});
+	ensureMetrics(
+		metrics,
+		{
+			type: "gauge",
+			name: LAG_METRICS.lag,
+			labelNames: ["group", "topic", "partition"],
+			description: "Records of the topic partition the consumer group has not committed yet",
+		},
+		{
+			type: "gauge",
+			name: LAG_METRICS.dlqDepth,
+			labelNames: ["topic"],
+			description:
+				"Records held in the topic's dead-letter topic (listed, re-driven and purged from the ops REPL)",
+		},
+	);
 }
 
 /**

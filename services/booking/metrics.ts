@@ -1,4 +1,5 @@
 import type { MetricRegistry, Service } from "moleculer";
+import { ensureMetrics } from "../../lib/metrics.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import { defineMixin } from "../../lib/service-definition.ts";
 import type { Booking } from "./contract.ts";
@@ -14,22 +15,24 @@ export const BOOKING_METRICS = {
 } as const;
 
 function register(metrics: MetricRegistry): void {
-	if (metrics.getMetric(BOOKING_METRICS.created)) return;
 	const counter = (name: string, labelNames: string[], description: string) =>
-		metrics.register({ type: "counter", name, labelNames, description });
-	counter(BOOKING_METRICS.created, ["service_type"], "Bookings made");
-	counter(BOOKING_METRICS.rescheduled, ["service_type"], "Bookings moved to another time");
-	counter(
-		BOOKING_METRICS.cancelled,
-		["service_type", "late"],
-		"Bookings cancelled, late (fee charged) or not",
-	);
-	counter(BOOKING_METRICS.completed, ["service_type"], "Bookings completed by the cleaner");
-	counter(BOOKING_METRICS.conflicts, ["action", "reason"], "Booking changes refused with 409, by reason");
-	counter(
-		BOOKING_METRICS.revenue,
-		["currency"],
-		"Money earned in minor units: the price of completed bookings plus late cancellation fees",
+		({ type: "counter", name, labelNames, description }) as const;
+	ensureMetrics(
+		metrics,
+		counter(BOOKING_METRICS.created, ["service_type"], "Bookings made"),
+		counter(BOOKING_METRICS.rescheduled, ["service_type"], "Bookings moved to another time"),
+		counter(
+			BOOKING_METRICS.cancelled,
+			["service_type", "late"],
+			"Bookings cancelled, late (fee charged) or not",
+		),
+		counter(BOOKING_METRICS.completed, ["service_type"], "Bookings completed by the cleaner"),
+		counter(BOOKING_METRICS.conflicts, ["action", "reason"], "Booking changes refused with 409, by reason"),
+		counter(
+			BOOKING_METRICS.revenue,
+			["currency"],
+			"Money earned in minor units: the price of completed bookings plus late cancellation fees",
+		),
 	);
 }
 
@@ -97,13 +100,11 @@ const SEARCHES_METRIC = "availability_searches_total";
 
 /** One availability search, answered from the cache (`hit`) or computed (`miss`). */
 export function countSearch(metrics: MetricRegistry, cache: "hit" | "miss"): void {
-	if (!metrics.getMetric(SEARCHES_METRIC)) {
-		metrics.register({
-			type: "counter",
-			name: SEARCHES_METRIC,
-			labelNames: ["cache"],
-			description: "Availability searches by cache outcome",
-		});
-	}
+	ensureMetrics(metrics, {
+		type: "counter",
+		name: SEARCHES_METRIC,
+		labelNames: ["cache"],
+		description: "Availability searches by cache outcome",
+	});
 	metrics.increment(SEARCHES_METRIC, { cache });
 }

@@ -3,6 +3,7 @@ import type { Service } from "moleculer";
 import { col, fn, Op } from "sequelize";
 import { UnprocessableError } from "../../lib/errors.ts";
 import { TOPICS } from "../../lib/events/contract.ts";
+import { ensureMetrics } from "../../lib/metrics.ts";
 import { nodeHealth } from "../../lib/ops-endpoint.ts";
 import { type RequestContext, requireRole } from "../../lib/request-context.ts";
 import { defineMixin } from "../../lib/service-definition.ts";
@@ -123,22 +124,22 @@ export const bookingOperationsMixin = defineMixin<Self>({
 	},
 
 	created(this: Self) {
-		const metrics = this.broker.metrics;
-		if (!metrics.getMetric(BACKLOG_METRICS.waiting)) {
-			metrics.register({
+		ensureMetrics(
+			this.broker.metrics,
+			{
 				type: "gauge",
 				name: BACKLOG_METRICS.waiting,
 				labelNames: ["topic"],
 				description: "Domain events written to the outbox and not yet published",
-			});
-			metrics.register({
+			},
+			{
 				type: "gauge",
 				name: BACKLOG_METRICS.age,
 				labelNames: ["topic"],
 				unit: "seconds",
 				description: "Age of the oldest unpublished outbox event (0 when none waits)",
-			});
-		}
+			},
+		);
 	},
 
 	started(this: Self) {

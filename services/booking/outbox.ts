@@ -3,8 +3,8 @@ import { QueryTypes, type Sequelize, Transaction } from "sequelize";
 import { tableOf } from "../../lib/database.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
-import type { ComponentHealth } from "../../lib/ops-endpoint.ts";
-import { PollingLoop } from "../../lib/polling-loop.ts";
+import { ensureMetrics } from "../../lib/metrics.ts";
+import { type PollingSettings, PollingWorker } from "../../lib/polling-loop.ts";
 import { OUTBOX_COLUMNS } from "./migrations/0002-outbox.ts";
 
 interface OutboxRow {
@@ -43,10 +43,14 @@ export async function writeOutbox(
 	);
 }
 
-/** Rows claimed per round. */
-const BATCH_SIZE = 200;
-const MAX_BACKOFF_MS = 5_000;
-const PURGE_EVERY_MS = 60_000;
+/** Rows claimed per round (200), backoff while Kafka or the database fail, and the purge once a minute. */
+const RELAY: PollingSettings = {
+	name: "Outbox relay",
+	batchSize: 200,
+	maxBackoffMs: 5_000,
+	purgeEveryMs: 60_000,
+	waiting: "events wait in the outbox",
+};
 const PUBLISHED_METRIC = "domain_events_published_total";
 
 type Claimed = Pick<OutboxRow, "id" | "topic" | "messageKey" | "payload">;
@@ -68,54 +72,26 @@ export interface RelayOptions {
  * key's events keep their order. A failed publish rolls the round back: the rows wait, the relay backs off,
  * bookings go on. A crash between publish and commit publishes the rows again: consumers drop duplicates.
  */
-export class OutboxRelay {
+export class OutboxRelay extends PollingWorker {
 	private readonly options: RelayOptions;
-	private readonly loop: PollingLoop;
-	private purgedAt = 0;
 	/** Tells the bus when this producer is done. */
 	private readonly doneProducing: () => void;
 
 	constructor(options: RelayOptions) {
+		super(RELAY, options);
 		this.options = options;
-		this.loop = new PollingLoop({
-			name: "Outbox relay",
-			round: () => this.roundThenPurge(),
-			batchSize: BATCH_SIZE,
-			pollMs: options.pollMs,
-			maxBackoffMs: MAX_BACKOFF_MS,
-			logger: options.logger,
-		});
 		this.doneProducing = options.bus.producing();
-		if (!options.metrics.getMetric(PUBLISHED_METRIC)) {
-			options.metrics.register({
-				type: "counter",
-				name: PUBLISHED_METRIC,
-				labelNames: ["topic"],
-				description: "Domain events published from the outbox",
-			});
-		}
-	}
-
-	start(): void {
-		this.loop.start();
-	}
-
-	/** For /health/ready: failing rounds mean events wait in the outbox (they are not lost). */
-	health(): ComponentHealth {
-		const component = "outbox-relay";
-		const { failures, lastError } = this.loop;
-		if (failures === 0) return { component, ok: true };
-		return {
-			component,
-			ok: false,
-			degraded: true,
-			detail: `${failures} failed rounds, events wait in the outbox: ${lastError}`,
-		};
+		ensureMetrics(options.metrics, {
+			type: "counter",
+			name: PUBLISHED_METRIC,
+			labelNames: ["topic"],
+			description: "Domain events published from the outbox",
+		});
 	}
 
 	/** Publishes right after a local commit instead of at the next poll (ignored while Kafka is failing). */
 	nudge(): void {
-		if (this.loop.failures === 0) this.loop.nudge();
+		if (this.failures === 0) super.nudge();
 	}
 
 	/**
@@ -123,9 +99,9 @@ export class OutboxRelay {
 	 * consumers of this process apply it before they stop, so a SIGTERM leaves nothing waiting.
 	 */
 	async stop(): Promise<void> {
-		await this.loop.stop();
+		await super.stop();
 		try {
-			while (this.loop.failures === 0 && (await this.round()) === BATCH_SIZE);
+			while (this.failures === 0 && (await this.round()) === RELAY.batchSize);
 		} catch (error) {
 			this.options.logger.warn(`Outbox relay stopped with events waiting: ${(error as Error).message}`);
 		} finally {
@@ -133,18 +109,8 @@ export class OutboxRelay {
 		}
 	}
 
-	/** A round, and once a minute the deletion of rows sent long ago. */
-	private async roundThenPurge(): Promise<number> {
-		const published = await this.round();
-		if (Date.now() - this.purgedAt > PURGE_EVERY_MS) {
-			await this.purge();
-			this.purgedAt = Date.now();
-		}
-		return published;
-	}
-
 	/** One claim–publish–mark round; returns how many rows went out. */
-	private async round(): Promise<number> {
+	protected async round(): Promise<number> {
 		const { sequelize, bus, metrics } = this.options;
 		// The one place the dialects differ: SQLite has a single writer (embedded mode runs one relay).
 		const mysql = sequelize.getDialect() === "mysql";
@@ -152,7 +118,7 @@ export class OutboxRelay {
 		const options = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
 		return sequelize.transaction(options, async (transaction) => {
 			const claimed = await sequelize.query<Claimed>(
-				`SELECT id, topic, message_key AS messageKey, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ${BATCH_SIZE}${mysql ? " FOR UPDATE SKIP LOCKED" : ""}`,
+				`SELECT id, topic, message_key AS messageKey, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ${RELAY.batchSize}${mysql ? " FOR UPDATE SKIP LOCKED" : ""}`,
 				{ type: QueryTypes.SELECT, transaction },
 			);
 			if (claimed.length === 0) return 0;
@@ -182,7 +148,8 @@ export class OutboxRelay {
 		});
 	}
 
-	private async purge(): Promise<void> {
+	/** Deletes the rows sent long ago (once a minute). */
+	protected async purge(): Promise<void> {
 		const { sequelize, retentionMs } = this.options;
 		await sequelize.query("DELETE FROM outbox WHERE sent_at < :before", {
 			replacements: { before: new Date(Date.now() - retentionMs) },

@@ -5,6 +5,7 @@ import { UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
 import { type CloudEvent, CONSUMER_GROUPS } from "../../lib/events/contract.ts";
+import { ensureMetrics } from "../../lib/metrics.ts";
 import { reportHealth } from "../../lib/ops-endpoint.ts";
 import { currentUser, type RequestContext, requireRole } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
@@ -300,15 +301,13 @@ const NotificationService: ServiceDefinition<Self> = {
 		// Tests hand the SMTP settings in; a node takes them from its validated start-up configuration.
 		this.mail = (this.settings as { mail?: MailConfig }).mail ?? config.mail;
 		this.sender = { stopped: false, failedRounds: 0 };
-		if (!this.broker.metrics.getMetric(MAILS_METRIC)) {
-			this.broker.metrics.register({
-				type: "counter",
-				name: MAILS_METRIC,
-				labelNames: ["kind", "outcome"],
-				description:
-					"E-mail send attempts by kind and outcome: sent, skipped (no address, turned off) or failed",
-			});
-		}
+		ensureMetrics(this.broker.metrics, {
+			type: "counter",
+			name: MAILS_METRIC,
+			labelNames: ["kind", "outcome"],
+			description:
+				"E-mail send attempts by kind and outcome: sent, skipped (no address, turned off) or failed",
+		});
 	},
 
 	async started(this: Self) {

@@ -1,17 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type { Logger, MetricRegistry } from "moleculer";
 import { Op, type Sequelize, Transaction } from "sequelize";
-import type { ComponentHealth } from "../../lib/ops-endpoint.ts";
-import { PollingLoop } from "../../lib/polling-loop.ts";
+import { ensureMetrics } from "../../lib/metrics.ts";
+import { type PollingSettings, PollingWorker } from "../../lib/polling-loop.ts";
 import { disableReason, nextAttemptAt, type RetryPolicy } from "./delivery-rules.ts";
 import { type DeliveryRow, deliveriesTable, endpointsTable } from "./models.ts";
 import { type AttemptOutcome, type SendOptions, sendSigned } from "./sender.ts";
 
-/** Deliveries claimed (and sent side by side) per round. */
-const BATCH_SIZE = 20;
-const MAX_IDLE_BACKOFF_MS = 30_000;
+/** Deliveries claimed (and sent side by side) per round (20), and the purge once an hour. */
+const DISPATCHER: PollingSettings = {
+	name: "Webhook dispatcher",
+	batchSize: 20,
+	maxBackoffMs: 30_000,
+	purgeEveryMs: 3_600_000,
+	waiting: "deliveries wait",
+};
 const ATTEMPTS_METRIC = "webhook_delivery_attempts_total";
-const PURGE_EVERY_MS = 3_600_000;
 
 export interface DispatcherOptions {
 	sequelize: Sequelize;
@@ -33,67 +37,29 @@ type Claimed = Pick<DeliveryRow, "id" | "endpointId" | "messageId" | "payload" |
  * if its claim still holds. A sender that dies mid-round leaves rows whose lease lapses and another instance
  * sends them again, with the same `webhook-id`: at least once, and receivers drop the duplicate.
  */
-export class DeliveryDispatcher {
+export class DeliveryDispatcher extends PollingWorker {
 	private readonly options: DispatcherOptions;
-	private readonly loop: PollingLoop;
-	private purgedAt = 0;
 
 	constructor(options: DispatcherOptions) {
+		super(DISPATCHER, options);
 		this.options = options;
-		this.loop = new PollingLoop({
-			name: "Webhook dispatcher",
-			round: () => this.roundThenPurge(),
-			batchSize: BATCH_SIZE,
-			pollMs: options.pollMs,
-			maxBackoffMs: MAX_IDLE_BACKOFF_MS,
-			logger: options.logger,
+		ensureMetrics(options.metrics, {
+			type: "counter",
+			name: ATTEMPTS_METRIC,
+			labelNames: ["outcome"],
+			description:
+				"Webhook delivery attempts: succeeded, retrying, failed (given up) or refused (SSRF rules)",
 		});
-		if (!options.metrics.getMetric(ATTEMPTS_METRIC)) {
-			options.metrics.register({
-				type: "counter",
-				name: ATTEMPTS_METRIC,
-				labelNames: ["outcome"],
-				description:
-					"Webhook delivery attempts: succeeded, retrying, failed (given up) or refused (SSRF rules)",
-			});
-		}
 	}
 
-	start(): void {
-		this.loop.start();
-	}
-
-	/** A new or re-sent delivery: look now instead of at the next poll. */
-	nudge(): void {
-		this.loop.nudge();
-	}
-
-	/** Waits for the round under way; what it claimed is recorded before the node stops. */
-	stop(): Promise<void> {
-		return this.loop.stop();
-	}
-
-	/** For /health/ready: failing rounds mean the webhook database is away (deliveries wait, none is lost). */
-	health(): ComponentHealth {
-		const component = "webhook-dispatcher";
-		const { failures, lastError } = this.loop;
-		if (failures === 0) return { component, ok: true };
-		return { component, ok: false, degraded: true, detail: `${failures} failed rounds: ${lastError}` };
-	}
-
-	/** A round, and once an hour the deletion of deliveries finished long ago. */
-	private async roundThenPurge(): Promise<number> {
-		const sent = await this.round();
-		if (Date.now() - this.purgedAt > PURGE_EVERY_MS) {
-			const { sequelize, retentionMs } = this.options;
-			await purgeFinishedDeliveries(sequelize, new Date(Date.now() - retentionMs));
-			this.purgedAt = Date.now();
-		}
-		return sent;
+	/** Deletes the deliveries finished long ago (once an hour). */
+	protected purge(): Promise<number> {
+		const { sequelize, retentionMs } = this.options;
+		return purgeFinishedDeliveries(sequelize, new Date(Date.now() - retentionMs));
 	}
 
 	/** One claim–send–record round; answers how many deliveries it attempted. */
-	private async round(): Promise<number> {
+	protected async round(): Promise<number> {
 		const token = randomUUID();
 		const claimed = await this.claim(token);
 		if (claimed.length === 0) return 0;
@@ -130,7 +96,7 @@ export class DeliveryDispatcher {
 					[Op.or]: [{ claimedUntil: null }, { claimedUntil: { [Op.lt]: now } }],
 				},
 				order: [["nextAttemptAt", "ASC"]],
-				limit: BATCH_SIZE,
+				limit: DISPATCHER.batchSize,
 				// MySQL: rows another instance is claiming are skipped, not waited for. SQLite has one writer.
 				lock: transaction.LOCK.UPDATE,
 				skipLocked: true,
