@@ -238,10 +238,7 @@ const CleanerService: ServiceDefinition<Self> = {
 			owner: "cleaner",
 			migrations: CLEANER_MIGRATIONS,
 			seed: demoCleanerRows,
-			model: {
-				name: "cleaners",
-				define: CLEANER_COLUMNS,
-			},
+			model: { name: "cleaners", define: CLEANER_COLUMNS },
 		}),
 	],
 

@@ -34,10 +34,7 @@ const ConfigurationService: ServiceDefinition<Self> = {
 		databaseMixin({
 			owner: "configuration",
 			migrations: CONFIGURATION_MIGRATIONS,
-			model: {
-				name: "settings",
-				define: SETTING_COLUMNS,
-			},
+			model: { name: "settings", define: SETTING_COLUMNS },
 		}),
 	],
 

@@ -95,7 +95,6 @@ type Self = Service &
 	DatabaseService & {
 		findBySubject(subject: string): Promise<CustomerModel | null>;
 		findOwnProfile(ctx: RequestContext): Promise<CustomerModel>;
-		customerChanged(subject: string): Promise<void>;
 	};
 
 /**
@@ -109,10 +108,7 @@ const CustomerService: ServiceDefinition<Self> = {
 			owner: "customer",
 			migrations: CUSTOMER_MIGRATIONS,
 			seed: demoCustomers,
-			model: {
-				name: "customers",
-				define: CUSTOMER_COLUMNS,
-			},
+			model: { name: "customers", define: CUSTOMER_COLUMNS },
 		}),
 	],
 
@@ -167,7 +163,7 @@ const CustomerService: ServiceDefinition<Self> = {
 				const row = await this.findOwnProfile(ctx);
 				assertNotDeleted(rowOf(row));
 				await row.update(storedFields(ctx.params, row.addresses));
-				await this.customerChanged(row.subject);
+				await this.broker.broadcast("customers.changed", { subject: row.subject } satisfies CustomerChanged);
 				return toCustomer(rowOf(row));
 			},
 		},
@@ -190,7 +186,9 @@ const CustomerService: ServiceDefinition<Self> = {
 						id: row.id,
 						subject: row.subject,
 					} satisfies CustomerDeleted);
-					await this.customerChanged(row.subject);
+					await this.broker.broadcast("customers.changed", {
+						subject: row.subject,
+					} satisfies CustomerChanged);
 				}
 				return toCustomer(rowOf(row));
 			},
@@ -255,11 +253,6 @@ const CustomerService: ServiceDefinition<Self> = {
 	},
 
 	methods: {
-		/** Other services cache what they read of a customer (the availability search: the default address). */
-		async customerChanged(this: Self, subject: string) {
-			await this.broker.broadcast("customers.changed", { subject } satisfies CustomerChanged);
-		},
-
 		async findBySubject(this: Self, subject: string) {
 			return (await this.model.findOne({ where: { subject } })) as CustomerModel | null;
 		},

@@ -36,7 +36,10 @@ export const VEHICLE_REMOVED_SCHEMA = schema.named(
 	schema.object({ id: schema.uuid, removed: schema.constant(true) }),
 );
 
-/** Payload of `vehicles.changed`, broadcast after a vehicle changed or was removed. */
+/**
+ * Payload of `vehicles.changed`, broadcast after a vehicle changed or was removed: drop what you cache of it
+ * (the availability search caches its size class).
+ */
 export interface VehicleChanged {
 	id: string;
 }

@@ -69,7 +69,6 @@ type Self = Service &
 	DatabaseService & {
 		consumer: Subscription;
 		findOwned(ctx: RequestContext, id: string): Promise<Model & VehicleRow>;
-		vehicleChanged(id: string): Promise<void>;
 	};
 
 /** Customers' vehicles: plate, size class (drives booking price and duration) and cleaning history. */
@@ -79,10 +78,7 @@ const VehicleService: ServiceDefinition<Self> = {
 		databaseMixin({
 			owner: "vehicle",
 			migrations: VEHICLE_MIGRATIONS,
-			model: {
-				name: "vehicles",
-				define: VEHICLE_COLUMNS,
-			},
+			model: { name: "vehicles", define: VEHICLE_COLUMNS },
 		}),
 	],
 
@@ -162,7 +158,7 @@ const VehicleService: ServiceDefinition<Self> = {
 				const { id: _id, ...changes } = ctx.params;
 				if (changes.plate !== undefined) changes.plate = validPlate(changes.plate);
 				await conflictOnDuplicate(row.update(changes), duplicatePlate);
-				await this.vehicleChanged(row.id);
+				await this.broker.broadcast("vehicles.changed", { id: row.id } satisfies VehicleChanged);
 				return toVehicle(row.get() as VehicleRow);
 			},
 		},
@@ -172,18 +168,13 @@ const VehicleService: ServiceDefinition<Self> = {
 			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<{ id: string; removed: true }> {
 				const row = await this.findOwned(ctx, ctx.params.id);
 				await row.destroy();
-				await this.vehicleChanged(ctx.params.id);
+				await this.broker.broadcast("vehicles.changed", { id: ctx.params.id } satisfies VehicleChanged);
 				return { id: ctx.params.id, removed: true };
 			},
 		},
 	},
 
 	methods: {
-		/** Other services cache what they read of a vehicle (the availability search: its size class). */
-		async vehicleChanged(this: Self, id: string) {
-			await this.broker.broadcast("vehicles.changed", { id } satisfies VehicleChanged);
-		},
-
 		/** The vehicle if the caller owns it (or is an admin); another owner's vehicle is "not found". */
 		async findOwned(this: Self, ctx: RequestContext, id: string) {
 			const user = currentUser(ctx);
