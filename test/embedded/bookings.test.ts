@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
 import {
 	at,
+	bookable,
 	createCleaner,
 	createVehicle,
 	dayAhead,
@@ -10,6 +11,7 @@ import {
 	expectStatus,
 	freshArea,
 	nextWeekday,
+	washBooking,
 } from "../support/fixtures.ts";
 import { perFile } from "../support/per-file.ts";
 import { startPlatform } from "../support/platform.ts";
@@ -107,13 +109,10 @@ describe("availability", () => {
 	});
 
 	it("follows a vehicle's changes although the search caches its size class", async () => {
-		const area = freshArea();
-		await createCleaner(platform, {
-			homeBase: area,
+		const { area, vehicle } = await bookable(platform, "small", {
 			weeklyHours: { monday: [{ start: "09:00", end: "12:00" }] },
 		});
 		const day = nextWeekday(MONDAY);
-		const vehicle = await createVehicle(platform, "alice", "small");
 		assert.equal((await slotsOf(vehicle.id, "exterior-wash", day, area)).durationMinutes, 30);
 
 		// The owner's cached answer is not another customer's: ownership is checked per caller.
@@ -168,20 +167,12 @@ describe("availability", () => {
 	});
 
 	it("keeps the travel buffer around existing bookings and never offers a taken slot", async () => {
-		const area = freshArea();
-		await createCleaner(platform, {
-			homeBase: area,
+		const { area, vehicle } = await bookable(platform, "small", {
 			weeklyHours: { monday: [{ start: "09:00", end: "13:00" }] },
 		});
-		const vehicle = await createVehicle(platform, "alice", "small");
 		const day = nextWeekday(MONDAY);
 		await slotsOf(vehicle.id, "exterior-wash", day, area); // warm the cache
-		const booked = await book({
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, "10:30"),
-			location: area,
-		});
+		const booked = await book(washBooking(vehicle.id, at(day, "10:30"), area));
 		expectStatus(booked, 201, "book 10:30");
 
 		// 30-minute jobs, 15-minute buffer: 10:00 would end at 10:30 with no buffer, 11:00 starts right after.
@@ -193,10 +184,8 @@ describe("availability", () => {
 	});
 
 	it("is right on both daylight-saving days", async () => {
-		const area = freshArea();
 		const night = [{ start: "01:00", end: "05:00" }];
-		await createCleaner(platform, { homeBase: area, weeklyHours: { sunday: night } });
-		const vehicle = await createVehicle(platform, "alice", "medium");
+		const { area, vehicle } = await bookable(platform, "medium", { weeklyHours: { sunday: night } });
 		// 60-minute interior clean. Spring forward 2027-03-28: 02:00-03:00 does not exist.
 		const spring = await slotsOf(vehicle.id, "interior-clean", "2027-03-28", area);
 		assert.deepEqual(
@@ -238,9 +227,7 @@ describe("availability", () => {
 
 describe("booking", () => {
 	it("prices from the catalog and the size class, and ignores no client-sent server fields", async () => {
-		const area = freshArea();
-		await createCleaner(platform, { homeBase: area });
-		const vehicle = await createVehicle(platform, "alice", "large");
+		const { area, vehicle } = await bookable(platform, "large");
 		const day = nextWeekday(MONDAY);
 		const smuggled = await book({
 			vehicleId: vehicle.id,
@@ -267,27 +254,15 @@ describe("booking", () => {
 		const area = freshArea();
 		await createCleaner(platform, { homeBase: area });
 		const bobs = await createVehicle(platform, "bob", "small");
-		const response = await book({
-			vehicleId: bobs.id,
-			serviceType: "exterior-wash",
-			start: at(nextWeekday(MONDAY), "09:00"),
-			location: area,
-		});
+		const response = await book(washBooking(bobs.id, at(nextWeekday(MONDAY), "09:00"), area));
 		assert.equal(response.status, 404);
 	});
 
 	it("returns the same booking for a retried Idempotency-Key and 422 for the key reused with another body", async () => {
-		const area = freshArea();
-		await createCleaner(platform, { homeBase: area });
-		const vehicle = await createVehicle(platform, "alice", "small");
+		const { area, vehicle } = await bookable(platform, "small");
 		const day = nextWeekday(MONDAY);
 		const key = randomUUID();
-		const body = {
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, "09:00"),
-			location: area,
-		};
+		const body = washBooking(vehicle.id, at(day, "09:00"), area);
 		const [first, second] = await Promise.all([book(body, { key }), book(body, { key })]);
 		expectStatus(first, 201, "first");
 		expectStatus(second, 201, "retry");
@@ -309,24 +284,14 @@ describe("booking", () => {
 	});
 
 	it("never double-books: 50 simultaneous overlapping requests for one cleaner, exactly one wins", async () => {
-		const area = freshArea();
-		const cleaner = await createCleaner(platform, { homeBase: area });
-		const vehicle = await createVehicle(platform, "alice", "medium");
+		const { area, cleaner, vehicle } = await bookable(platform, "medium");
 		const day = nextWeekday(MONDAY);
 		// Starts spread over 09:00-10:00; every pair overlaps (45-minute jobs plus the 15-minute buffer).
 		const starts = Array.from({ length: 50 }, (_, i) =>
 			at(day, `09:${String((i % 12) * 5).padStart(2, "0")}`),
 		);
 		const responses = await Promise.all(
-			starts.map((start) =>
-				book({
-					vehicleId: vehicle.id,
-					serviceType: "exterior-wash",
-					start,
-					location: area,
-					cleanerId: cleaner.id,
-				}),
-			),
+			starts.map((start) => book(washBooking(vehicle.id, start, area, cleaner.id))),
 		);
 		const statuses = responses.map((r) => r.status);
 		assert.equal(statuses.filter((s) => s === 201).length, 1, `statuses: ${statuses.join(",")}`);
@@ -344,37 +309,17 @@ describe("booking", () => {
 		const second = await createCleaner(platform, { homeBase: area });
 		const vehicle = await createVehicle(platform, "alice", "small");
 		const day = nextWeekday(MONDAY);
-		const a = await book({
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, "09:00"),
-			location: area,
-		});
-		const b = await book({
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, "14:00"),
-			location: area,
-		});
+		const a = await book(washBooking(vehicle.id, at(day, "09:00"), area));
+		const b = await book(washBooking(vehicle.id, at(day, "14:00"), area));
 		expectStatus(a, 201, "a");
 		expectStatus(b, 201, "b");
 		assert.notEqual(a.body.cleanerId, b.body.cleanerId, "the second job goes to the less loaded cleaner");
 		assert.deepEqual(new Set([a.body.cleanerId, b.body.cleanerId]), new Set([first.id, second.id]));
 
-		const c = await book({
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, "09:00"),
-			location: area,
-		});
+		const c = await book(washBooking(vehicle.id, at(day, "09:00"), area));
 		expectStatus(c, 201, "c");
 		assert.equal(c.body.cleanerId, b.body.cleanerId, "09:00 is taken for the first cleaner");
-		const d = await book({
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, "09:00"),
-			location: area,
-		});
+		const d = await book(washBooking(vehicle.id, at(day, "09:00"), area));
 		assert.equal(d.status, 409);
 	});
 });
@@ -386,13 +331,7 @@ describe("lifecycle", () => {
 		const vehicle = await createVehicle(platform, "alice", "small");
 		const location = carla.body.homeBase;
 		const day0 = day;
-		const response = await book({
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day0, time),
-			location,
-			cleanerId: carla.body.id,
-		});
+		const response = await book(washBooking(vehicle.id, at(day0, time), location, carla.body.id));
 		expectStatus(response, 201, `carla's booking at ${time}`);
 		return response.body;
 	}
@@ -448,16 +387,8 @@ describe("lifecycle", () => {
 		assert.deepEqual(cancelled.body.cancellation, { by: "alice", late: false, feeMinor: null });
 
 		// Two days ahead is inside a one-week cut-off, whatever today is.
-		const area = freshArea();
-		const weeklyHours = everyDay("09:00", "17:00");
-		await createCleaner(platform, { homeBase: area, weeklyHours });
-		const vehicle = await createVehicle(platform, "alice", "small");
-		const soon = await book({
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(dayAhead(2), "13:00"),
-			location: area,
-		});
+		const { area, vehicle } = await bookable(platform, "small", { weeklyHours: everyDay("09:00", "17:00") });
+		const soon = await book(washBooking(vehicle.id, at(dayAhead(2), "13:00"), area));
 		expectStatus(soon, 201, "book two days ahead");
 		const cutoff = await platform.api("PATCH", "/settings", {
 			as: "olga",
@@ -490,31 +421,15 @@ describe("lifecycle", () => {
 				as: "alice",
 				body: { start: at(day, "14:00") },
 			}),
-			book(
-				{
-					vehicleId: other.id,
-					serviceType: "exterior-wash",
-					start: at(day, "14:00"),
-					location: carla.homeBase,
-					cleanerId: carla.id,
-				},
-				{ as: "bob" },
-			),
+			book(washBooking(other.id, at(day, "14:00"), carla.homeBase, carla.id), { as: "bob" }),
 		]);
 		const outcome = `${moved.status}/${competing.status}`;
 		assert.ok(outcome === "200/409" || outcome === "409/201", `exactly one may win, got ${outcome}`);
 
 		// Whatever happened, the 09:00 slot is free only if the reschedule won.
-		const retake = await book(
-			{
-				vehicleId: other.id,
-				serviceType: "exterior-wash",
-				start: at(day, "09:00"),
-				location: carla.homeBase,
-				cleanerId: carla.id,
-			},
-			{ as: "bob" },
-		);
+		const retake = await book(washBooking(other.id, at(day, "09:00"), carla.homeBase, carla.id), {
+			as: "bob",
+		});
 		assert.equal(retake.status, moved.status === 200 ? 201 : 409);
 	});
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { eventually } from "../support/eventually.ts";
-import { at, createVehicle, expectStatus, nextWeekday } from "../support/fixtures.ts";
+import { at, createVehicle, expectStatus, nextWeekday, washBooking } from "../support/fixtures.ts";
 import { perFile } from "../support/per-file.ts";
 import { startPlatform } from "../support/platform.ts";
 
@@ -40,23 +40,22 @@ async function history(vehicleId: string) {
 	};
 }
 
+/** A wash of a new vehicle of alice's, booked with carla at `time` on a Tuesday ahead. */
+async function bookedWithCarla(time: string) {
+	const cleaner = await carla();
+	const vehicle = await createVehicle(platform, "alice", "small");
+	const day = nextWeekday(TUESDAY);
+	const booked = await platform.api("POST", "/bookings", {
+		as: "alice",
+		body: washBooking(vehicle.id, at(day, time), cleaner.homeBase, cleaner.id),
+	});
+	expectStatus(booked, 201, "book");
+	return { cleaner, vehicle, day, id: booked.body.id as string };
+}
+
 describe("read models built from domain events (embedded log)", () => {
 	it("the agenda, the cleaner's counters and the vehicle's history follow every booking change", async () => {
-		const cleaner = await carla();
-		const vehicle = await createVehicle(platform, "alice", "small");
-		const day = nextWeekday(TUESDAY);
-		const booked = await platform.api("POST", "/bookings", {
-			as: "alice",
-			body: {
-				vehicleId: vehicle.id,
-				serviceType: "exterior-wash",
-				start: at(day, "09:00"),
-				location: cleaner.homeBase,
-				cleanerId: cleaner.id,
-			},
-		});
-		expectStatus(booked, 201, "book");
-		const id = booked.body.id as string;
+		const { cleaner, vehicle, day, id } = await bookedWithCarla("09:00");
 
 		const created = await eventually("created in the agenda", () => agendaItem(day, id));
 		assert.deepEqual(
@@ -107,21 +106,7 @@ describe("read models built from domain events (embedded log)", () => {
 	});
 
 	it("a cancelled booking leaves the agenda and is no longer the vehicle's upcoming one", async () => {
-		const cleaner = await carla();
-		const vehicle = await createVehicle(platform, "alice", "small");
-		const day = nextWeekday(TUESDAY);
-		const booked = await platform.api("POST", "/bookings", {
-			as: "alice",
-			body: {
-				vehicleId: vehicle.id,
-				serviceType: "exterior-wash",
-				start: at(day, "14:00"),
-				location: cleaner.homeBase,
-				cleanerId: cleaner.id,
-			},
-		});
-		expectStatus(booked, 201, "book");
-		const id = booked.body.id as string;
+		const { vehicle, day, id } = await bookedWithCarla("14:00");
 		await eventually("in the agenda", () => agendaItem(day, id));
 		expectStatus(await platform.api("POST", `/bookings/${id}/cancel`, { as: "alice" }), 200, "cancel");
 		await eventually("gone from the agenda", async () => ((await agendaItem(day, id)) ? undefined : true));

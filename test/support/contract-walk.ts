@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { at, freshArea, nextWeekday } from "./fixtures.ts";
+import { at, freshArea, nextWeekday, washBooking } from "./fixtures.ts";
 import { contractViolation, OPERATIONS, operationAt } from "./openapi.ts";
 import type { ApiClient, ApiOptions, ApiResponse } from "./platform.ts";
 
@@ -41,32 +41,22 @@ export async function walkEveryOperation(
 
 	const code = `wash-${randomUUID().slice(0, 8)}`;
 	await call("GET", "/services", 200);
-	await call("POST", "/services", 201, {
-		as: "olga",
-		body: {
-			code,
-			name: "Contract wash",
-			currency: "EUR",
-			durationsMinutes: { small: 30, medium: 30, large: 45, van: 60 },
-			pricesMinor: { small: 1000, medium: 1200, large: 1500, van: 2000 },
-		},
+	/** A new service type `code`, called `name`. */
+	const serviceType = (name: string) => ({
+		code,
+		name,
+		currency: "EUR",
+		durationsMinutes: { small: 30, medium: 30, large: 45, van: 60 },
+		pricesMinor: { small: 1000, medium: 1200, large: 1500, van: 2000 },
 	});
+	await call("POST", "/services", 201, { as: "olga", body: serviceType("Contract wash") });
 	await call("GET", "/services/{code}", 200, { as: "olga", path: { code } });
 	await call("PATCH", "/services/{code}", 200, {
 		as: "olga",
 		path: { code },
 		body: { name: "Contract wash 2" },
 	});
-	await call("POST", "/services", 409, {
-		as: "olga",
-		body: {
-			code,
-			name: "Again",
-			currency: "EUR",
-			durationsMinutes: { small: 30, medium: 30, large: 45, van: 60 },
-			pricesMinor: { small: 1000, medium: 1200, large: 1500, van: 2000 },
-		},
-	});
+	await call("POST", "/services", 409, { as: "olga", body: serviceType("Again") });
 
 	const alice = (await call("GET", "/customers/me", 200, { as: "alice" })).body;
 	await call("POST", "/customers/me", 200, {
@@ -161,24 +151,12 @@ export async function walkEveryOperation(
 		await call("POST", "/bookings", 201, {
 			as: "alice",
 			headers: { "Idempotency-Key": randomUUID() },
-			body: {
-				vehicleId: vehicle.id,
-				serviceType: "exterior-wash",
-				start: at(day, "09:00"),
-				location: area,
-				cleanerId: cleaner.id,
-			},
+			body: washBooking(vehicle.id, at(day, "09:00"), area, cleaner.id),
 		})
 	).body;
 	await call("POST", "/bookings", 409, {
 		as: "alice",
-		body: {
-			vehicleId: vehicle.id,
-			serviceType: "exterior-wash",
-			start: at(day, "09:00"),
-			location: area,
-			cleanerId: cleaner.id,
-		},
+		body: washBooking(vehicle.id, at(day, "09:00"), area, cleaner.id),
 	});
 	await call("GET", "/bookings", 200, { as: "alice" });
 	await call("GET", "/bookings/{id}", 200, { as: "alice", path: { id: booking.id } });
@@ -198,13 +176,7 @@ export async function walkEveryOperation(
 	const second = (
 		await call("POST", "/bookings", 201, {
 			as: "alice",
-			body: {
-				vehicleId: vehicle.id,
-				serviceType: "exterior-wash",
-				start: at(day, "14:00"),
-				location: area,
-				cleanerId: cleaner.id,
-			},
+			body: washBooking(vehicle.id, at(day, "14:00"), area, cleaner.id),
 		})
 	).body;
 	await call("POST", "/bookings/{id}/cancel", 200, { as: "alice", path: { id: second.id } });

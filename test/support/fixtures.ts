@@ -8,6 +8,9 @@ import type { ApiClient, ApiResponse, Caller } from "./platform.ts";
 
 export const ZONE = "Europe/Amsterdam";
 
+type Location = { latitude: number; longitude: number };
+type VehicleSize = "small" | "medium" | "large" | "van";
+
 /** A local day at least `minDaysAhead` days from now that falls on the given ISO weekday (1 = Monday). */
 export function nextWeekday(isoWeekday: number, minDaysAhead = 3): string {
 	let day = DateTime.now().setZone(ZONE).startOf("day").plus({ days: minDaysAhead });
@@ -64,17 +67,16 @@ export function assertUnprocessable(action: () => unknown, field: string): void 
 	});
 }
 
+interface CleanerOptions {
+	homeBase: Location;
+	skills?: string[];
+	weeklyHours?: Record<string, Array<{ start: string; end: string }>>;
+	radiusKm?: number;
+	subject?: string;
+}
+
 /** A cleaner created by the admin, in an area of its own so that tests do not see each other's cleaners. */
-export async function createCleaner(
-	platform: ApiClient,
-	options: {
-		homeBase: { latitude: number; longitude: number };
-		skills?: string[];
-		weeklyHours?: Record<string, Array<{ start: string; end: string }>>;
-		radiusKm?: number;
-		subject?: string;
-	},
-): Promise<{ id: string }> {
+export async function createCleaner(platform: ApiClient, options: CleanerOptions): Promise<{ id: string }> {
 	const response = await platform.api("POST", "/cleaners", {
 		as: "olga",
 		body: {
@@ -99,7 +101,7 @@ export async function createCleaner(
 export async function createVehicle(
 	platform: ApiClient,
 	owner: Caller,
-	sizeClass: "small" | "medium" | "large" | "van" = "medium",
+	sizeClass: VehicleSize = "medium",
 ): Promise<{ id: string; sizeClass: string }> {
 	const plate = `T${randomUUID().replace(/-/g, "").slice(0, 7).toUpperCase()}`;
 	const response = await platform.api("POST", "/vehicles", {
@@ -110,9 +112,31 @@ export async function createVehicle(
 	return response.body;
 }
 
+/** What POST /bookings takes to book an exterior wash of the vehicle, by the chosen cleaner if one is given. */
+export function washBooking(vehicleId: string, start: string, location: Location, cleanerId?: string) {
+	return { vehicleId, serviceType: "exterior-wash", start, location, ...(cleanerId ? { cleanerId } : {}) };
+}
+
+/**
+ * What a booking test starts from: a cleaner (with `cleaner`'s settings) whose area is the test's alone, and
+ * a vehicle of alice's.
+ */
+export async function bookable(
+	platform: ApiClient,
+	sizeClass: VehicleSize,
+	cleaner: Omit<CleanerOptions, "homeBase"> = {},
+): Promise<{ area: Location; cleaner: { id: string }; vehicle: { id: string; sizeClass: string } }> {
+	const area = freshArea();
+	return {
+		area,
+		cleaner: await createCleaner(platform, { homeBase: area, ...cleaner }),
+		vehicle: await createVehicle(platform, "alice", sizeClass),
+	};
+}
+
 /** Distinct test areas (well apart, so radii never overlap). */
 let areaIndex = 0;
-export function freshArea(): { latitude: number; longitude: number } {
+export function freshArea(): Location {
 	areaIndex += 1;
 	return { latitude: 50.5 + areaIndex * 0.5, longitude: 8 + (areaIndex % 7) * 0.3 };
 }
