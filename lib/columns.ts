@@ -2,10 +2,11 @@
  * The column vocabulary of every table: what a column holds, whether it may be empty and its default, written
  * once. Columns are NOT NULL unless wrapped in `nullable`.
  *
- * Each table's columns are written once, in the migration that creates it, as an exported constant in
- * camelCase (`VEHICLE_COLUMNS`); the migration creates the table from it through `tableColumns` (snake_case,
- * as the models' `underscored` option reads them) and the model is defined from the same constant, so the two
- * cannot drift. A later migration that adds columns exports those, and the model spreads both.
+ * Each table is written once, in the migration that creates it, as an exported `TableDefinition`
+ * (`VEHICLES_TABLE`: its name, its columns in camelCase, its indexes); the migration creates the table from it
+ * (`tableColumns` gives the snake_case names the models' `underscored` option reads) and the model is defined
+ * from the same constant (`tableOf`), so the two cannot drift. A later migration that adds columns exports
+ * those, and the model spreads both.
  *
  * A migration must create the same table forever: never change a migration's constant or what a builder
  * returns once a migration uses it; a new kind of column gets a new builder.
@@ -83,20 +84,15 @@ export interface TableDefinition {
 	indexes?: Index[];
 }
 
+/** A table's definition, named first: `table("vehicles", { columns: {…}, indexes: […] })`. */
+export function table(name: string, { columns, indexes }: Omit<TableDefinition, "table">): TableDefinition {
+	return { table: name, columns, ...(indexes ? { indexes } : {}) };
+}
+
 /** Creates the table and its indexes. */
 export async function createTable(qi: QueryInterface, { table, columns, indexes = [] }: TableDefinition) {
 	await qi.createTable(table, tableColumns(columns));
 	for (const { fields, ...index } of indexes) await qi.addIndex(table, fields, index);
-}
-
-/** A migration that creates one table, with its indexes. */
-export function tableMigration(
-	name: string,
-	table: string,
-	columns: Columns,
-	indexes: Index[] = [],
-): Migration {
-	return tablesMigration(name, [{ table, columns, indexes }]);
 }
 
 /** A migration that creates these tables, in this order. */

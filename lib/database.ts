@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
 	type Model,
-	type ModelAttributes,
 	type ModelOptions,
 	type ModelStatic,
 	type QueryInterface,
@@ -11,6 +10,7 @@ import {
 } from "sequelize";
 import { SequelizeStorage, Umzug } from "umzug";
 import type { DatabaseConfig } from "../config/index.ts";
+import type { TableDefinition } from "./columns.ts";
 import { ConflictError } from "./errors.ts";
 import { retry } from "./retry.ts";
 
@@ -271,12 +271,11 @@ export interface DatabaseHolder {
  */
 export function tableOf<TRow extends object>(
 	sequelize: Sequelize,
-	name: string,
-	attributes: ModelAttributes,
+	{ table, columns }: Pick<TableDefinition, "table" | "columns">,
 	options: ModelOptions = { timestamps: false },
 ): ModelStatic<Model<TRow, Partial<TRow>> & TRow> {
-	const existing = sequelize.models[name];
-	return (existing ?? sequelize.define(name, attributes, options)) as ModelStatic<
+	const existing = sequelize.models[table];
+	return (existing ?? sequelize.define(table, columns, options)) as ModelStatic<
 		Model<TRow, Partial<TRow>> & TRow
 	>;
 }

@@ -1,6 +1,7 @@
 import type { Service, ServiceSchema } from "moleculer";
-import type { Model, ModelAttributes, ModelOptions, ModelStatic, Sequelize } from "sequelize";
+import type { Model, ModelOptions, ModelStatic, Sequelize } from "sequelize";
 import { config, type DatabaseConfig, type DatabaseOwner } from "../config/index.ts";
+import type { TableDefinition } from "../lib/columns.ts";
 import { exitIfRefused } from "../lib/connection-refusal.ts";
 import {
 	type DatabaseHandle,
@@ -20,7 +21,7 @@ export interface DatabaseMixinOptions {
 	/** Whose database this is: picks the connection settings (e.g. BOOKING_DB_URL). */
 	owner: DatabaseOwner;
 	/** The service's main table, `this.model`. */
-	model: { name: string; define: ModelAttributes; options?: ModelOptions };
+	model: TableDefinition & { options?: ModelOptions };
 	migrations: readonly Migration[];
 	/** Demo rows for the main table, written at start-up when it is empty and SEED_DEMO_DATA is on. */
 	seed?: () => object[];
@@ -74,8 +75,7 @@ export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSch
 			const settings =
 				(this.settings as { database?: DatabaseConfig }).database ?? config.databases[options.owner];
 			this.databaseHandle = openDatabase(settings);
-			const { name, define, options: modelOptions = {} } = options.model;
-			this.model = tableOf(this.database(), name, define, modelOptions) as ModelStatic<Model>;
+			this.model = tableOf(this.database(), options.model, options.model.options ?? {}) as ModelStatic<Model>;
 		},
 
 		async started(this: Self) {
@@ -97,7 +97,7 @@ export function databaseMixin(options: DatabaseMixinOptions): Partial<ServiceSch
 				const rows = options.seed();
 				try {
 					await this.model.bulkCreate(rows as Array<Record<string, unknown>>);
-					this.logger.info(`Seeded ${rows.length} demo ${options.model.name}`);
+					this.logger.info(`Seeded ${rows.length} demo ${options.model.table}`);
 				} catch (error) {
 					// Another instance seeded the same table at the same moment.
 					if (!isUniqueViolation(error)) throw error;

@@ -16,25 +16,25 @@ interface IdempotencyRow {
 	createdAt: Date;
 }
 
-/** The service's `idempotency_keys` table: (owner, key) → the request's hash and its stored answer. */
-const IDEMPOTENCY_KEY_COLUMNS = {
-	ownerId: textKey(255),
-	idempotencyKey: textKey(100),
-	operation: text(40),
-	requestHash: text(64),
-	// Null only inside the transaction of the first request; committed together with its response.
-	response: nullable(json()),
-	createdAt: instant(),
-};
-
-/** The table a service using this mixin needs (one of its migrations creates it). */
+/**
+ * The service's `idempotency_keys` table: (owner, key) → the request's hash and its stored answer. A service
+ * using this mixin creates it in one of its migrations.
+ */
 export const IDEMPOTENCY_KEYS_TABLE: TableDefinition = {
 	table: "idempotency_keys",
-	columns: IDEMPOTENCY_KEY_COLUMNS,
+	columns: {
+		ownerId: textKey(255),
+		idempotencyKey: textKey(100),
+		operation: text(40),
+		requestHash: text(64),
+		// Null only inside the transaction of the first request; committed together with its response.
+		response: nullable(json()),
+		createdAt: instant(),
+	},
 };
 
 function idempotencyKeys(sequelize: Sequelize) {
-	return tableOf<IdempotencyRow>(sequelize, "idempotency_keys", IDEMPOTENCY_KEY_COLUMNS, {
+	return tableOf<IdempotencyRow>(sequelize, IDEMPOTENCY_KEYS_TABLE, {
 		timestamps: true,
 		updatedAt: false,
 	});

@@ -21,17 +21,10 @@ export const DLQ_HEADERS = {
 	failedAt: "dlq-failed-at",
 } as const;
 
-const PROCESSED_EVENT_COLUMNS = {
-	eventId: textKey(64),
-	eventType: text(100),
-	topic: text(249),
-	processedAt: instant(),
-};
-
 /** The table that gives a consumer's database its record of applied events (its first migration creates it). */
 export const PROCESSED_EVENTS_TABLE: TableDefinition = {
 	table: "processed_events",
-	columns: PROCESSED_EVENT_COLUMNS,
+	columns: { eventId: textKey(64), eventType: text(100), topic: text(249), processedAt: instant() },
 };
 
 interface ProcessedEventRow {
@@ -42,7 +35,7 @@ interface ProcessedEventRow {
 }
 
 function processedEvents(sequelize: Sequelize) {
-	return tableOf<ProcessedEventRow>(sequelize, "processed_events", PROCESSED_EVENT_COLUMNS);
+	return tableOf<ProcessedEventRow>(sequelize, PROCESSED_EVENTS_TABLE);
 }
 
 export interface ConsumerOptions {

@@ -10,8 +10,9 @@ import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin
 import { RESERVATION_UNIT_MINUTES } from "../configuration/contract.ts";
 import { SIZE_CLASSES } from "../vehicle/contract.ts";
 import type { PerSizeClass, ServiceType } from "./contract.ts";
+import { SERVICE_TYPES_TABLE } from "./migrations/0001-booking-schema.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
-import { SERVICE_TYPE_MODEL, type ServiceTypeRow } from "./models.ts";
+import type { ServiceTypeRow } from "./models.ts";
 
 const perSizeClass = (rule: object) => ({
 	type: "object",
@@ -60,7 +61,7 @@ const CatalogService: ServiceDefinition<Self> = {
 		databaseMixin({
 			owner: "booking",
 			migrations: BOOKING_MIGRATIONS,
-			model: SERVICE_TYPE_MODEL,
+			model: SERVICE_TYPES_TABLE,
 			seed: () => DEMO_CATALOG.map((item) => ({ ...item, active: true })),
 		}),
 	],

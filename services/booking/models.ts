@@ -2,12 +2,7 @@ import type { Model, ModelStatic, Sequelize } from "sequelize";
 import { tableOf } from "../../lib/database.ts";
 import type { SizeClass } from "../vehicle/contract.ts";
 import type { BookingStatus, Location, ServiceType } from "./contract.ts";
-import {
-	BOOKING_COLUMNS,
-	GENERATION_COLUMNS,
-	RESERVED_UNIT_COLUMNS,
-	SERVICE_TYPE_COLUMNS,
-} from "./migrations/0001-booking-schema.ts";
+import { BOOKINGS_TABLE, GENERATIONS_TABLE, RESERVED_UNITS_TABLE } from "./migrations/0001-booking-schema.ts";
 import { PARTNER_CLIENT_COLUMNS } from "./migrations/0003-partner-client.ts";
 
 export interface ServiceTypeRow extends Omit<ServiceType, "updatedAt"> {
@@ -50,14 +45,10 @@ export interface ReservedUnitRow {
 
 export type Row<T extends object> = Model<T, Partial<T>> & T;
 
-export const SERVICE_TYPE_MODEL = {
-	name: "service_types",
-	define: SERVICE_TYPE_COLUMNS,
-};
-
+/** The bookings table with the columns later migrations added. */
 export const BOOKING_MODEL = {
-	name: "bookings",
-	define: { ...BOOKING_COLUMNS, ...PARTNER_CLIENT_COLUMNS },
+	...BOOKINGS_TABLE,
+	columns: { ...BOOKINGS_TABLE.columns, ...PARTNER_CLIENT_COLUMNS },
 };
 
 export interface BookingTables {
@@ -68,11 +59,7 @@ export interface BookingTables {
 /** The booking database's side tables. */
 export function bookingTables(sequelize: Sequelize): BookingTables {
 	return {
-		reservedUnits: tableOf<ReservedUnitRow>(sequelize, "reserved_units", RESERVED_UNIT_COLUMNS),
-		generations: tableOf<{ day: string; generation: number }>(
-			sequelize,
-			"availability_generations",
-			GENERATION_COLUMNS,
-		),
+		reservedUnits: tableOf<ReservedUnitRow>(sequelize, RESERVED_UNITS_TABLE),
+		generations: tableOf<{ day: string; generation: number }>(sequelize, GENERATIONS_TABLE),
 	};
 }

@@ -5,7 +5,7 @@ import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
 import { ensureMetrics } from "../../lib/metrics.ts";
 import { type PollingSettings, PollingWorker } from "../../lib/polling-loop.ts";
-import { OUTBOX_COLUMNS } from "./migrations/0002-outbox.ts";
+import { OUTBOX_TABLE } from "./migrations/0002-outbox.ts";
 
 interface OutboxRow {
 	id: number;
@@ -19,7 +19,7 @@ interface OutboxRow {
 }
 
 function outboxModel(sequelize: Sequelize) {
-	return tableOf<OutboxRow>(sequelize, "outbox", OUTBOX_COLUMNS);
+	return tableOf<OutboxRow>(sequelize, OUTBOX_TABLE);
 }
 
 /** Stores the events in the transaction of the change they report: both are committed, or neither. */

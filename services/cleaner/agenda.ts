@@ -7,7 +7,7 @@ import {
 	SLOT_EVENT_TYPES,
 	type SlotEventData,
 } from "../booking/contract.ts";
-import { AGENDA_COLUMNS } from "./migrations/0002-agenda.ts";
+import { AGENDA_TABLE } from "./migrations/0002-agenda.ts";
 
 export interface AgendaItem {
 	bookingId: string;
@@ -36,7 +36,7 @@ interface AgendaRow {
 type AgendaModel = ModelStatic<Model<AgendaRow, Partial<AgendaRow>>>;
 
 function agendaModel(sequelize: Sequelize): AgendaModel {
-	return tableOf<AgendaRow>(sequelize, "agenda", AGENDA_COLUMNS);
+	return tableOf<AgendaRow>(sequelize, AGENDA_TABLE);
 }
 
 /** The counters on a cleaner's profile that booking-events drive. */

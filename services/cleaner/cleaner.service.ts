@@ -31,7 +31,7 @@ import type {
 	PublicCleaner,
 	TimeOffPeriod,
 } from "./contract.ts";
-import { CLEANER_COLUMNS } from "./migrations/0001-create-cleaners.ts";
+import { CLEANERS_TABLE } from "./migrations/0001-create-cleaners.ts";
 import { CLEANER_MIGRATIONS } from "./migrations/index.ts";
 import {
 	emptyWeeklyHours,
@@ -238,7 +238,7 @@ const CleanerService: ServiceDefinition<Self> = {
 			owner: "cleaner",
 			migrations: CLEANER_MIGRATIONS,
 			seed: demoCleanerRows,
-			model: { name: "cleaners", define: CLEANER_COLUMNS },
+			model: CLEANERS_TABLE,
 		}),
 	],
 

@@ -6,7 +6,7 @@ import { currentUser, type RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import type { BusinessSettings, SettingKey, SettingsView } from "./contract.ts";
-import { SETTING_COLUMNS } from "./migrations/0001-create-settings.ts";
+import { SETTINGS_TABLE } from "./migrations/0001-create-settings.ts";
 import { CONFIGURATION_MIGRATIONS } from "./migrations/index.ts";
 import { defaultSettings, SETTING_RULES, settingsProblem } from "./setting-rules.ts";
 
@@ -31,11 +31,7 @@ const optionalRules = Object.fromEntries(
 const ConfigurationService: ServiceDefinition<Self> = {
 	name: "configuration",
 	mixins: [
-		databaseMixin({
-			owner: "configuration",
-			migrations: CONFIGURATION_MIGRATIONS,
-			model: { name: "settings", define: SETTING_COLUMNS },
-		}),
+		databaseMixin({ owner: "configuration", migrations: CONFIGURATION_MIGRATIONS, model: SETTINGS_TABLE }),
 	],
 
 	actions: {

@@ -16,7 +16,7 @@ import {
 	MAX_ADDRESSES,
 	normaliseAddresses,
 } from "./customer-rules.ts";
-import { CUSTOMER_COLUMNS } from "./migrations/0001-create-customers.ts";
+import { CUSTOMERS_TABLE } from "./migrations/0001-create-customers.ts";
 import { CUSTOMER_MIGRATIONS } from "./migrations/index.ts";
 import { demoCustomers } from "./seed.ts";
 
@@ -108,7 +108,7 @@ const CustomerService: ServiceDefinition<Self> = {
 			owner: "customer",
 			migrations: CUSTOMER_MIGRATIONS,
 			seed: demoCustomers,
-			model: { name: "customers", define: CUSTOMER_COLUMNS },
+			model: CUSTOMERS_TABLE,
 		}),
 	],
 

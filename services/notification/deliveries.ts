@@ -11,9 +11,9 @@ import { backoff } from "../../lib/retry.ts";
 import type { DeliveryStatus, MailDelivery, MailKind } from "./contract.ts";
 import { type MailDetails, mailKey, type Recipient, reminderCause } from "./mail-rules.ts";
 import {
-	MAIL_DELIVERY_COLUMNS,
-	MAIL_PREFERENCE_COLUMNS,
-	MAIL_REMINDER_COLUMNS,
+	MAIL_DELIVERIES_TABLE,
+	MAIL_PREFERENCES_TABLE,
+	MAIL_REMINDERS_TABLE,
 } from "./migrations/0001-create-notifications.ts";
 
 export interface DeliveryRow {
@@ -49,15 +49,15 @@ interface PreferenceRow {
 }
 
 export function deliveriesTable(sequelize: Sequelize) {
-	return tableOf<DeliveryRow>(sequelize, "mail_deliveries", MAIL_DELIVERY_COLUMNS, { timestamps: true });
+	return tableOf<DeliveryRow>(sequelize, MAIL_DELIVERIES_TABLE, { timestamps: true });
 }
 
 function remindersTable(sequelize: Sequelize) {
-	return tableOf<ReminderRow>(sequelize, "mail_reminders", MAIL_REMINDER_COLUMNS);
+	return tableOf<ReminderRow>(sequelize, MAIL_REMINDERS_TABLE);
 }
 
 function preferencesTable(sequelize: Sequelize) {
-	return tableOf<PreferenceRow>(sequelize, "mail_preferences", MAIL_PREFERENCE_COLUMNS);
+	return tableOf<PreferenceRow>(sequelize, MAIL_PREFERENCES_TABLE);
 }
 
 /** Queues an e-mail unless the same one (same cause, kind and recipient) was queued before. */

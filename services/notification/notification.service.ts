@@ -51,7 +51,7 @@ import {
 	withoutAddresses,
 } from "./mail-rules.ts";
 import { type Mailer, smtpMailer } from "./mailer.ts";
-import { MAIL_DELIVERY_COLUMNS } from "./migrations/0001-create-notifications.ts";
+import { MAIL_DELIVERIES_TABLE } from "./migrations/0001-create-notifications.ts";
 import { NOTIFICATION_MIGRATIONS } from "./migrations/index.ts";
 import { MAIL_LANGUAGES, renderMail } from "./templates.ts";
 
@@ -94,7 +94,7 @@ const NotificationService: ServiceDefinition<Self> = {
 		databaseMixin({
 			owner: "notification",
 			migrations: NOTIFICATION_MIGRATIONS,
-			model: { name: "mail_deliveries", define: MAIL_DELIVERY_COLUMNS, options: { timestamps: true } },
+			model: { ...MAIL_DELIVERIES_TABLE, options: { timestamps: true } },
 		}),
 	],
 

@@ -2,7 +2,7 @@ import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } fr
 import { tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import { BOOKING_EVENT_TYPES, type BookingEventData, OPEN_STATUSES } from "../booking/contract.ts";
-import { VEHICLE_BOOKING_COLUMNS } from "./migrations/0002-booking-history.ts";
+import { VEHICLE_BOOKINGS_TABLE } from "./migrations/0002-booking-history.ts";
 
 interface VehicleBookingRow {
 	bookingId: string;
@@ -12,7 +12,7 @@ interface VehicleBookingRow {
 }
 
 function vehicleBookings(sequelize: Sequelize) {
-	return tableOf<VehicleBookingRow>(sequelize, "vehicle_bookings", VEHICLE_BOOKING_COLUMNS);
+	return tableOf<VehicleBookingRow>(sequelize, VEHICLE_BOOKINGS_TABLE);
 }
 
 /** The history fields of a vehicle that booking-events drive. */

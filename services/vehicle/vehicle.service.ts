@@ -12,7 +12,7 @@ import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { type DatabaseService, databaseMixin } from "../../mixins/database.mixin.ts";
 import { SIZE_CLASSES, type Vehicle, type VehicleChanged } from "./contract.ts";
 import { applyToHistory } from "./history.ts";
-import { VEHICLE_COLUMNS } from "./migrations/0001-create-vehicles.ts";
+import { VEHICLES_TABLE } from "./migrations/0001-create-vehicles.ts";
 import { VEHICLE_MIGRATIONS } from "./migrations/index.ts";
 import { normalisePlate, PLATE_PATTERN } from "./vehicle-rules.ts";
 
@@ -74,13 +74,7 @@ type Self = Service &
 /** Customers' vehicles: plate, size class (drives booking price and duration) and cleaning history. */
 const VehicleService: ServiceDefinition<Self> = {
 	name: "vehicles",
-	mixins: [
-		databaseMixin({
-			owner: "vehicle",
-			migrations: VEHICLE_MIGRATIONS,
-			model: { name: "vehicles", define: VEHICLE_COLUMNS },
-		}),
-	],
+	mixins: [databaseMixin({ owner: "vehicle", migrations: VEHICLE_MIGRATIONS, model: VEHICLES_TABLE })],
 
 	actions: {
 		create: {

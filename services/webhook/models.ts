@@ -7,7 +7,7 @@ import type {
 	WebhookEndpoint,
 	WebhookEventType,
 } from "./contract.ts";
-import { DELIVERY_COLUMNS, ENDPOINT_COLUMNS } from "./migrations/0001-webhooks.ts";
+import { DELIVERIES_TABLE, ENDPOINTS_TABLE } from "./migrations/0001-webhooks.ts";
 
 export interface EndpointRow {
 	id: string;
@@ -45,16 +45,14 @@ export interface DeliveryRow {
 	updatedAt: Date;
 }
 
-export const ENDPOINT_MODEL = { name: "webhook_endpoints", define: ENDPOINT_COLUMNS };
-
 /** The webhook database's main table: partners' endpoints. */
 export function endpointsTable(sequelize: Sequelize) {
-	return tableOf<EndpointRow>(sequelize, ENDPOINT_MODEL.name, ENDPOINT_COLUMNS, {});
+	return tableOf<EndpointRow>(sequelize, ENDPOINTS_TABLE, {});
 }
 
 /** Every event sent or to be sent to an endpoint. */
 export function deliveriesTable(sequelize: Sequelize) {
-	return tableOf<DeliveryRow>(sequelize, "webhook_deliveries", DELIVERY_COLUMNS, {});
+	return tableOf<DeliveryRow>(sequelize, DELIVERIES_TABLE, {});
 }
 
 const iso = (date: Date | null) => (date === null ? null : new Date(date).toISOString());

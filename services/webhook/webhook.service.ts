@@ -26,11 +26,11 @@ import {
 } from "./contract.ts";
 import { isWebhookEvent, messageIdOf, webhookBody } from "./delivery-rules.ts";
 import { DeliveryDispatcher } from "./dispatcher.ts";
+import { ENDPOINTS_TABLE } from "./migrations/0001-webhooks.ts";
 import { WEBHOOK_MIGRATIONS } from "./migrations/index.ts";
 import {
 	type DeliveryRow,
 	deliveriesTable,
-	ENDPOINT_MODEL,
 	type EndpointRow,
 	endpointsTable,
 	toDelivery,
@@ -79,7 +79,7 @@ function partnerOf(ctx: RequestContext): string {
  */
 const WebhookService: ServiceDefinition<Self> = {
 	name: "webhooks",
-	mixins: [databaseMixin({ owner: "webhook", migrations: WEBHOOK_MIGRATIONS, model: ENDPOINT_MODEL })],
+	mixins: [databaseMixin({ owner: "webhook", migrations: WEBHOOK_MIGRATIONS, model: ENDPOINTS_TABLE })],
 
 	actions: {
 		createEndpoint: {
