@@ -1,7 +1,8 @@
 import type { Service } from "moleculer";
 import type { Model } from "sequelize";
 import { config } from "../../config/index.ts";
-import { DEMO_CATALOG } from "../../demo/catalog.ts";
+// The catalog a fresh embedded platform starts with (prices in euro cents); the demo cleaners have these skills.
+import DEMO_CATALOG from "../../demo/catalog.json" with { type: "json" };
 import { conflictOnDuplicate } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { RequestContext } from "../../lib/request-context.ts";

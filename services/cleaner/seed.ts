@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { DEMO_CATALOG } from "../../demo/catalog.ts";
+import DEMO_CATALOG from "../../demo/catalog.json" with { type: "json" };
 import { findDemoUser } from "../../demo/people.ts";
 import type { WeeklyHours, WorkingInterval } from "./contract.ts";
 import { normaliseWeeklyHours, WEEKDAYS } from "./schedule-rules.ts";
