@@ -5,14 +5,7 @@ import { Admin } from "@platformatic/kafka";
 import { infra, NAMESPACE, startCluster } from "../support/cluster.ts";
 import { walkEveryOperation } from "../support/contract-walk.ts";
 import { eventually } from "../support/eventually.ts";
-import {
-	at,
-	createCleaner,
-	createVehicle,
-	expectStatus,
-	freshArea,
-	nextWeekday,
-} from "../support/fixtures.ts";
+import { at, bookable, expectStatus, nextWeekday, washBooking } from "../support/fixtures.ts";
 import { platformaticConfig } from "../support/kafka.ts";
 import { perFile } from "../support/per-file.ts";
 import { metricValue } from "../support/platform.ts";
@@ -22,9 +15,7 @@ const cluster = perFile(() => startCluster());
 const MONDAY = 1;
 
 async function bookingScenario(sizeClass: "small" | "medium" = "small") {
-	const area = freshArea();
-	const cleaner = await createCleaner(cluster, { homeBase: area });
-	const vehicle = await createVehicle(cluster, "alice", sizeClass);
+	const { area, cleaner, vehicle } = await bookable(cluster, sizeClass);
 	const day = nextWeekday(MONDAY);
 	const query = new URLSearchParams({
 		serviceType: "exterior-wash",
@@ -44,12 +35,7 @@ describe("cluster: services in separate processes over Kafka, Redis and MariaDB"
 		assert.ok(slots.body.slots.length > 0);
 		const booked = await cluster.api("POST", "/bookings", {
 			as: "alice",
-			body: {
-				vehicleId: vehicle.id,
-				serviceType: "exterior-wash",
-				start: slots.body.slots[0].start,
-				location: area,
-			},
+			body: washBooking(vehicle.id, slots.body.slots[0].start, area),
 		});
 		expectStatus(booked, 201, "book");
 		const again = await cluster.api("GET", searchPath, { as: "alice" });
@@ -96,13 +82,7 @@ describe("cluster: services in separate processes over Kafka, Redis and MariaDB"
 			starts.map((start) =>
 				cluster.api("POST", "/bookings", {
 					as: "alice",
-					body: {
-						vehicleId: vehicle.id,
-						serviceType: "exterior-wash",
-						start,
-						location: area,
-						cleanerId: cleaner.id,
-					},
+					body: washBooking(vehicle.id, start, area, cleaner.id),
 				}),
 			),
 		);

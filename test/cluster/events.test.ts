@@ -14,13 +14,13 @@ import { type Cluster, databaseName, EVENTS_PREFIX, infra, startCluster } from "
 import { eventually } from "../support/eventually.ts";
 import {
 	at,
-	createCleaner,
+	bookable,
 	createVehicle,
 	everyDay,
 	expectStatus,
-	freshArea,
 	hourlySlots,
 	nextWeekday,
+	washBooking,
 } from "../support/fixtures.ts";
 import { KAFKA_BROKER, KAFKA_CA_FILE, kafkaCredentials } from "../support/kafka.ts";
 import { ApiClient, freePort, metricValue } from "../support/platform.ts";
@@ -144,19 +144,11 @@ async function vehicleHistory(id: string) {
 }
 
 async function scenario() {
-	const area = freshArea();
-	const cleaner = await createCleaner(cluster, { homeBase: area });
-	const vehicle = await createVehicle(cluster, "alice", "small");
+	const { area, cleaner, vehicle } = await bookable(cluster, "small");
 	const book = async (start: string, client: ApiClient = cluster) => {
 		const response = await client.api("POST", "/bookings", {
 			as: "alice",
-			body: {
-				vehicleId: vehicle.id,
-				serviceType: "exterior-wash",
-				start,
-				location: area,
-				cleanerId: cleaner.id,
-			},
+			body: washBooking(vehicle.id, start, area, cleaner.id),
 		});
 		expectStatus(response, 201, `book ${start}`);
 		return response.body.id as string;
@@ -354,13 +346,10 @@ describe("domain events on Kafka: outbox, idempotent consumers, dead letters", (
 	});
 
 	it("a booking node killed while its relay publishes: every booking reaches both read models, with its status", async () => {
-		const area = freshArea();
-		const weeklyHours = everyDay("06:00", "22:00");
-		const cleaner = await createCleaner(cluster, { homeBase: area, weeklyHours });
-		const vehicles = [
-			await createVehicle(cluster, "alice", "small"),
-			await createVehicle(cluster, "alice", "small"),
-		];
+		const { area, cleaner, vehicle } = await bookable(cluster, "small", {
+			weeklyHours: everyDay("06:00", "22:00"),
+		});
+		const vehicles = [vehicle, await createVehicle(cluster, "alice", "small")];
 		const free = hourlySlots(555);
 		let loading = true;
 		let made = 0;
@@ -372,13 +361,7 @@ describe("domain events on Kafka: outbox, idempotent consumers, dead letters", (
 				const response = await cluster.api("POST", "/bookings", {
 					as: "alice",
 					headers: { "Idempotency-Key": randomUUID() },
-					body: {
-						vehicleId: vehicles[made % 2].id,
-						serviceType: "exterior-wash",
-						start,
-						location: area,
-						cleanerId: cleaner.id,
-					},
+					body: washBooking(vehicles[made % 2].id, start, area, cleaner.id),
 				});
 				if (response.status !== 201) continue;
 				if (++made % 3 === 0)

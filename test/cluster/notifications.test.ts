@@ -7,7 +7,6 @@ import { type Connection, createConnection, type RowDataPacket } from "mysql2/pr
 import { type Cluster, databaseName, startCluster } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import { expectStatus } from "../support/fixtures.ts";
-import { kafkaEnv } from "../support/kafka.ts";
 import { mailScenario } from "../support/mail-scenario.ts";
 import { type OpsRepl, startOpsRepl } from "../support/ops-repl.ts";
 
@@ -26,8 +25,7 @@ before(async () => {
 	// A second notification instance: both consume, both send, nothing goes out twice.
 	await cluster.addNode("notification-2", "notification");
 	db = await createConnection({ host: "127.0.0.1", port: 3306, user: "root", password: "" });
-	const { NODE_ID: _id, SERVICES: _services, OPS_PORT: _port, ...clusterEnv } = cluster.env;
-	ops = await startOpsRepl({ ...clusterEnv, ...kafkaEnv("ops") }, join(cluster.logDir, "ops.log"));
+	ops = await startOpsRepl(cluster);
 });
 after(async () => {
 	await ops?.close();

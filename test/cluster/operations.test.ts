@@ -12,16 +12,8 @@ import { TOPICS } from "../../lib/events/contract.ts";
 import { traceIdOf } from "../../lib/log-context.ts";
 import { type Cluster, databaseName, EVENTS_PREFIX, NAMESPACE, startCluster } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
-import {
-	at,
-	createCleaner,
-	createVehicle,
-	dayAhead,
-	everyDay,
-	expectStatus,
-	freshArea,
-} from "../support/fixtures.ts";
-import { kafkaClient, kafkaEnv } from "../support/kafka.ts";
+import { at, bookable, dayAhead, everyDay, expectStatus, washBooking } from "../support/fixtures.ts";
+import { kafkaClient } from "../support/kafka.ts";
 import { type OpsRepl, startOpsRepl } from "../support/ops-repl.ts";
 import { metricValue, ROOT } from "../support/platform.ts";
 import { type Prometheus, prometheusInstalled, startPrometheus } from "../support/prometheus.ts";
@@ -69,8 +61,7 @@ before(async () => {
 	});
 	db = await createConnection({ host: "127.0.0.1", port: 3306, user: "root", password: "" });
 	await admin.connect();
-	const { NODE_ID: _id, SERVICES: _services, OPS_PORT: _port, ...clusterEnv } = cluster.env;
-	ops = await startOpsRepl({ ...clusterEnv, ...kafkaEnv("ops") }, join(cluster.logDir, "ops.log"));
+	ops = await startOpsRepl(cluster);
 });
 after(async () => {
 	await ops?.close();
@@ -117,21 +108,13 @@ async function eventTopicsAccept(maxBytes: number): Promise<void> {
 const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 async function scenario() {
-	const area = freshArea();
-	const cleaner = await createCleaner(cluster, { homeBase: area, weeklyHours: EVERY_DAY });
-	const vehicle = await createVehicle(cluster, "alice", "small");
+	const { area, cleaner, vehicle } = await bookable(cluster, "small", { weeklyHours: EVERY_DAY });
 	// Three days ahead: inside the longest cancellation cut-off (168 h) the settings test sets.
 	const day = dayAhead(3);
 	const book = async (time: string) => {
 		const response = await cluster.api("POST", "/bookings", {
 			as: "alice",
-			body: {
-				vehicleId: vehicle.id,
-				serviceType: "exterior-wash",
-				start: at(day, time),
-				location: area,
-				cleanerId: cleaner.id,
-			},
+			body: washBooking(vehicle.id, at(day, time), area, cleaner.id),
 		});
 		return response;
 	};

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Connection, createConnection, type RowDataPacket } from "mysql2/promise";
 import { type Cluster, databaseName, startCluster, WEBHOOK_TEST_ENV } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
 import { createCleaner, everyDay, expectStatus, freshArea } from "../support/fixtures.ts";
-import { kafkaEnv } from "../support/kafka.ts";
 import { type OpsRepl, startOpsRepl } from "../support/ops-repl.ts";
 import { metricValue } from "../support/platform.ts";
 import { partnerWebhooks, WebhookReceiver } from "../support/webhook-receiver.ts";
@@ -29,8 +27,7 @@ before(async () => {
 	const area = freshArea();
 	await createCleaner(cluster, { homeBase: area, weeklyHours: everyDay("06:00", "21:00"), radiusKm: 10 });
 	partner = partnerWebhooks(cluster, receiver, area);
-	const { NODE_ID: _id, SERVICES: _services, OPS_PORT: _port, ...clusterEnv } = cluster.env;
-	ops = await startOpsRepl({ ...clusterEnv, ...kafkaEnv("ops") }, join(cluster.logDir, "ops.log"));
+	ops = await startOpsRepl(cluster);
 });
 after(async () => {
 	await ops?.close();

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
+import type { Cluster } from "./cluster.ts";
+import { kafkaEnv } from "./kafka.ts";
 import { ROOT } from "./platform.ts";
 
 const PROMPT = "ops $ ";
@@ -14,11 +16,16 @@ export interface OpsRepl {
 	close(): Promise<number | null>;
 }
 
-/** Starts `node scripts/ops.ts` as `npm run ops` does, joined to the cluster described by `env`. */
-export async function startOpsRepl(env: Record<string, string>, logFile: string): Promise<OpsRepl> {
+/**
+ * Starts `node scripts/ops.ts` as `npm run ops` does, joined to the test cluster with the ops principal's
+ * Kafka credentials; it logs beside the cluster's nodes.
+ */
+export async function startOpsRepl(cluster: Pick<Cluster, "env" | "logDir">): Promise<OpsRepl> {
+	const { NODE_ID: _id, SERVICES: _services, OPS_PORT: _port, ...clusterEnv } = cluster.env;
+	const logFile = join(cluster.logDir, "ops.log");
 	const child: ChildProcess = spawn(join(ROOT, "node_modules/.bin/node"), ["scripts/ops.ts"], {
 		cwd: ROOT,
-		env: { ...process.env, ...env, NODE_ROLE: "ops", LOG_LEVEL: "info" },
+		env: { ...process.env, ...clusterEnv, ...kafkaEnv("ops"), NODE_ROLE: "ops", LOG_LEVEL: "info" },
 		stdio: ["pipe", "pipe", "pipe"],
 	});
 	const log = createWriteStream(logFile, { flags: "a" });
