@@ -8,6 +8,7 @@ import type { SettingsView } from "../services/configuration/contract.ts";
 import type { MailDelivery, NotificationStatus, ResendResult } from "../services/notification/contract.ts";
 import type { FailedDelivery } from "../services/webhook/contract.ts";
 import {
+	limitParams,
 	nodesRunning,
 	printTable,
 	type ReplCommand,
@@ -90,14 +91,11 @@ const dlq = replCommand({
 		const parked = deadLetterTopic(mainTopic(topic));
 		if (action === "list") {
 			const letters = await listDeadLetters(bus, topic);
-			if (letters.length === 0) {
-				console.log(`${parked} is empty`);
-				return;
-			}
 			printTable(
 				h,
 				["event id", "type", "key", "group", "failed at", "origin", "error"],
 				letters.map((l) => [l.eventId, l.type, l.key, l.group, l.failedAt, l.origin, l.error]),
+				`${parked} is empty`,
 			);
 		} else if (action === "redrive") {
 			if (ids.length === 0) throw new UsageError("name the event ids to re-drive");
@@ -269,18 +267,11 @@ const mail = replCommand({
 			);
 		} else if (action === "failed") {
 			if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}"`);
-			const limit = rest[0] === undefined ? undefined : Number(rest[0]);
-			if (limit !== undefined && !Number.isInteger(limit))
-				throw new UsageError(`"${rest[0]}" is not a number`);
 			const failed = await broker.call<MailDelivery[], object>(
 				"notifications.failed",
-				limit === undefined ? {} : { limit },
+				limitParams(rest[0]),
 				asOps(),
 			);
-			if (failed.length === 0) {
-				console.log("no failed e-mails");
-				return;
-			}
 			printTable(
 				h,
 				["id", "kind", "recipient", "booking", "attempts", "last attempt", "error"],
@@ -293,6 +284,7 @@ const mail = replCommand({
 					m.updatedAt,
 					m.lastError,
 				]),
+				"no failed e-mails",
 			);
 		} else if (action === "resend") {
 			if (rest.length === 0) throw new UsageError("name the ids of the failed e-mails to send again");
@@ -313,16 +305,11 @@ const webhooks = replCommand({
 	async run(broker, [action, limit, ...rest], h) {
 		if (action !== "failed") throw new UsageError(`unknown action "${action}"`);
 		if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
-		if (limit !== undefined && !/^\d+$/.test(limit)) throw new UsageError(`"${limit}" is not a number`);
 		const failed = await broker.call<FailedDelivery[], object>(
 			"webhooks.failedDeliveries",
-			limit === undefined ? {} : { limit: Number(limit) },
+			limitParams(limit),
 			asOps(),
 		);
-		if (failed.length === 0) {
-			console.log("no failed webhook deliveries");
-			return;
-		}
 		printTable(
 			h,
 			["delivery", "partner", "url", "event", "attempts", "failed at", "last error"],
@@ -335,10 +322,12 @@ const webhooks = replCommand({
 				d.failedAt,
 				d.lastError ?? "",
 			]),
+			"no failed webhook deliveries",
 		);
-		console.log(
-			"the partner re-sends them (POST /api/webhooks/deliveries/:id/resend) once its endpoint works",
-		);
+		if (failed.length > 0)
+			console.log(
+				"the partner re-sends them (POST /api/webhooks/deliveries/:id/resend) once its endpoint works",
+			);
 	},
 });
 

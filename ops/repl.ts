@@ -19,14 +19,21 @@ export function wordsOf(args: unknown): string[] {
 /** Bad arguments: the message and the usage line are printed, nothing is called. */
 export class UsageError extends Error {}
 
-export function printTable(helpers: ReplHelpers, headers: string[], rows: unknown[][]): void {
+export function printTable(helpers: ReplHelpers, headers: string[], rows: unknown[][], empty?: string): void {
 	if (rows.length === 0) {
-		console.log(`(no rows: ${headers.join(", ")})`);
+		console.log(empty ?? `(no rows: ${headers.join(", ")})`);
 		return;
 	}
 	console.log(
 		helpers.table([headers, ...rows.map((row) => row.map((cell) => (cell == null ? "-" : String(cell))))]),
 	);
+}
+
+/** The optional `[limit]` of a listing command, as the params of the action it calls. */
+export function limitParams(limit: string | undefined): { limit?: number } {
+	if (limit === undefined) return {};
+	if (!/^\d+$/.test(limit)) throw new UsageError(`"${limit}" is not a number`);
+	return { limit: Number(limit) };
 }
 
 /** A moleculer error's field list (422) is worth showing: it names what was wrong. */
