@@ -15,22 +15,15 @@
 #   INFRA_CACHE ($HOME/.cache/cleaning-platform)   where the distribution is cached
 #   KEYCLOAK_ADMIN_PASSWORD (admin)                  bootstrap admin of the master realm (user "admin")
 #   FLEET_PARTNER_SECRET (fleet-partner-secret), FLEET_READONLY_SECRET (fleet-readonly-secret)
-set -euo pipefail
-
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/background-server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/background-server.sh" keycloak
 KEYCLOAK_VERSION=26.7.3
 KEYCLOAK_PORT="${KEYCLOAK_PORT:-8180}"
-INFRA_CACHE="${INFRA_CACHE:-$HOME/.cache/cleaning-platform}"
 START_TIMEOUT=240
-KEYCLOAK_HOME="$REPO_ROOT/.infra/keycloak"
-DIST="$KEYCLOAK_HOME/keycloak-$KEYCLOAK_VERSION"
-PID_FILE="$KEYCLOAK_HOME/keycloak.pid"
-LOG_FILE="$KEYCLOAK_HOME/keycloak.log"
+DIST="$SERVER_HOME/keycloak-$KEYCLOAK_VERSION"
 REALM_FILE="$REPO_ROOT/infra/keycloak/cleaning-platform-realm.json"
 REALM_URL="http://127.0.0.1:$KEYCLOAK_PORT/realms/cleaning-platform"
 
-log() { printf '[keycloak] %s\n' "$*"; }
-die() { printf '[keycloak] ERROR: %s\n' "$*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 elapsed() { local ms=$(($(now_ms) - $1)); printf '%d.%01ds' $((ms / 1000)) $((ms % 1000 / 100)); }
 
@@ -62,12 +55,10 @@ ensure_distribution() {
     mv "$tmp/keycloak-quarkus-dist-$KEYCLOAK_VERSION.zip" "$zip"
     rm -rf "$tmp"
   fi
-  mkdir -p "$KEYCLOAK_HOME"
-  (cd "$KEYCLOAK_HOME" && unzip -q -o "$zip")
+  mkdir -p "$SERVER_HOME"
+  (cd "$SERVER_HOME" && unzip -q -o "$zip")
 }
 
-# shellcheck source=lib/background-server.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/background-server.sh"
 
 cmd_up() {
   local t0 pid java_home
@@ -102,8 +93,8 @@ cmd_down() {
   # kc.sh execs java in the same process group, which stop_server signals.
   stop_server Keycloak 30
   if [[ "${1:-}" == --purge ]]; then
-    rm -rf "$KEYCLOAK_HOME"
-    log "deleted $KEYCLOAK_HOME"
+    rm -rf "$SERVER_HOME"
+    log "deleted $SERVER_HOME"
   fi
 }
 

@@ -9,20 +9,12 @@
 # executable server jar (io.zipkin:zipkin-server, classifier exec), which runs on Java 17.
 #
 # Environment (all optional): ZIPKIN_PORT (9411), INFRA_CACHE ($HOME/.cache/cleaning-platform)
-set -euo pipefail
-
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/background-server.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/background-server.sh" zipkin
 ZIPKIN_VERSION=3.5.1
 ZIPKIN_PORT="${ZIPKIN_PORT:-9411}"
-INFRA_CACHE="${INFRA_CACHE:-$HOME/.cache/cleaning-platform}"
 START_TIMEOUT=90
-ZIPKIN_HOME="$REPO_ROOT/.infra/zipkin"
 JAR="$INFRA_CACHE/zipkin-server-$ZIPKIN_VERSION-exec.jar"
-PID_FILE="$ZIPKIN_HOME/zipkin.pid"
-LOG_FILE="$ZIPKIN_HOME/zipkin.log"
-
-log() { printf '[zipkin] %s\n' "$*"; }
-die() { printf '[zipkin] ERROR: %s\n' "$*" >&2; exit 1; }
 
 answering() { curl -fs -o /dev/null --max-time 2 "http://127.0.0.1:$ZIPKIN_PORT/health"; }
 
@@ -39,8 +31,6 @@ ensure_jar() {
   rm -rf "$tmp"
 }
 
-# shellcheck source=lib/background-server.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/background-server.sh"
 
 cmd_up() {
   local pid
@@ -51,7 +41,7 @@ cmd_up() {
   if ! pid="$(running_pid)"; then
     command -v java >/dev/null 2>&1 || die "java not found: Zipkin needs Java 17 or newer"
     ensure_jar
-    mkdir -p "$ZIPKIN_HOME"
+    mkdir -p "$SERVER_HOME"
     STORAGE_TYPE=mem QUERY_PORT="$ZIPKIN_PORT" \
       setsid nohup java -Xms64m -Xmx256m -jar "$JAR" </dev/null >"$LOG_FILE" 2>&1 &
     pid=$!

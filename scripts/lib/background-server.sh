@@ -1,5 +1,17 @@
 # Shared by scripts/keycloak.sh and scripts/zipkin.sh: a server started in its own process group, its pid in
-# $PID_FILE, its output in $LOG_FILE, ready when the script's `answering` function succeeds.
+# $PID_FILE, its output in $LOG_FILE, ready when the script's `answering` function succeeds. The script sources
+# this file first, with the server's name: `source scripts/lib/background-server.sh zipkin`.
+set -euo pipefail
+
+SERVER_NAME="$1"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+SERVER_HOME="$REPO_ROOT/.infra/$SERVER_NAME"
+PID_FILE="$SERVER_HOME/$SERVER_NAME.pid"
+LOG_FILE="$SERVER_HOME/$SERVER_NAME.log"
+INFRA_CACHE="${INFRA_CACHE:-$HOME/.cache/cleaning-platform}"
+
+log() { printf '[%s] %s\n' "$SERVER_NAME" "$*"; }
+die() { printf '[%s] ERROR: %s\n' "$SERVER_NAME" "$*" >&2; exit 1; }
 
 # The pid of the server this script started, if it is still running.
 running_pid() {
