@@ -25,6 +25,7 @@ import {
 	freePort,
 	metricValue,
 	spawnNode,
+	startPlatform,
 	stopNode,
 	waitForReady,
 } from "../test/support/platform.ts";
@@ -79,48 +80,29 @@ function storesEnv(prefix: string): Record<string, string> {
 
 const databasesOf = (prefix: string) => OWNERS.map((owner) => `bench_${prefix}_${owner}_db`);
 
-/** Like startPlatform (test/support/platform.ts), which does not hand out its child process: its pid is needed. */
+/** startPlatform (test/support/platform.ts) in a data directory of its own, removed when it stops. */
 async function embedded(kind: PlatformKind, env: Record<string, string>): Promise<BenchPlatform> {
-	const [port, opsPort, idpPort] = [await freePort(), await freePort(), await freePort()];
 	const dataDir = await mkdtemp(join(tmpdir(), "bench-embedded-"));
-	const logFile = join(dataDir, "platform.log");
-	const child = spawnNode(
-		{
-			...COMMON_ENV,
-			PORT: String(port),
-			OPS_PORT: String(opsPort),
-			DEV_IDP_PORT: String(idpPort),
-			DATA_DIR: dataDir,
-			...env,
-		},
-		logFile,
-	);
-	try {
-		await waitForReady(`http://127.0.0.1:${port}/health/ready`, 90_000, child);
-	} catch (error) {
-		await stopNode(child, "SIGKILL");
-		throw new Error(`${(error as Error).message}; see ${logFile}`);
-	}
-	const client = new ApiClient(`http://127.0.0.1:${port}/api`, `http://127.0.0.1:${idpPort}`);
+	const platform = await startPlatform({ ...COMMON_ENV, ...env }, { dataDir, readyTimeoutMs: 90_000 });
 	return {
 		kind,
-		apiUrl: client.baseUrl,
-		client,
-		processes: [{ name: "embedded", services: "all", pid: child.pid, opsUrl: `http://127.0.0.1:${opsPort}` }],
+		apiUrl: platform.baseUrl,
+		client: platform,
+		processes: [{ name: "embedded", services: "all", pid: platform.pid, opsUrl: platform.opsUrl }],
 		logDir: dataDir,
 		stop: async () => {
-			await stopNode(child);
+			await platform.stop();
 			await rm(dataDir, { recursive: true, force: true });
 		},
 	};
 }
 
+/** A process per service, named after it; the identity provider runs beside the gateway. */
 const TOPOLOGY = [
-	{ name: "configuration", services: "configuration" },
-	{ name: "customer", services: "customer" },
-	{ name: "vehicle", services: "vehicle" },
-	{ name: "cleaner", services: "cleaner" },
-	{ name: "booking", services: "booking" },
+	...["configuration", "customer", "vehicle", "cleaner", "booking"].map((service) => ({
+		name: service,
+		services: service,
+	})),
 	{ name: "gateway", services: "gateway,identity" },
 ];
 

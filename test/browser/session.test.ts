@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { createApiClient } from "../../clients/api/client.ts";
-import { accessibilityProblems, launchBrowser, phone, screenshot, signIn } from "../support/browser.ts";
+import {
+	accessibilityProblems,
+	launchBrowser,
+	openSection,
+	phone,
+	screenshot,
+	signedInPhone,
+	signIn,
+} from "../support/browser.ts";
 import { dayAhead } from "../support/fixtures.ts";
 import { type Caller, type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
 
@@ -67,8 +75,7 @@ describe("the web app's session and failures, in Chromium", () => {
 	});
 
 	it("offers a retry on a 503, and the retry reaches the platform", async () => {
-		const { context, page } = await phone(browser);
-		await signIn(page, origin, "bob");
+		const { context, page } = await signedInPhone(browser, origin, "bob");
 		// The one fault the embedded platform cannot make on demand: the network answers the first vehicle
 		// list as the gateway does when a service is down. The retry goes to the real gateway.
 		let faults = 0;
@@ -95,9 +102,8 @@ describe("the web app's session and failures, in Chromium", () => {
 	});
 
 	it("lets an admin change a setting (the cancellation cut-off), and a late cancellation then shows its fee", async () => {
-		const admin = await phone(browser);
-		await signIn(admin.page, origin, "olga");
-		await admin.page.getByRole("navigation").getByRole("button", { name: "Settings" }).click();
+		const admin = await signedInPhone(browser, origin, "olga");
+		await openSection(admin.page, "Settings");
 		await admin.page.getByLabel("Cancellation cut-off (hours)").fill("999");
 		await admin.page.getByRole("button", { name: "Save settings" }).click();
 		const error = admin.page.locator(".field.invalid", {
@@ -136,8 +142,7 @@ describe("the web app's session and failures, in Chromium", () => {
 				headers: { "Idempotency-Key": "late-cancel" },
 			})
 		).data;
-		const customer = await phone(browser);
-		await signIn(customer.page, origin, "alice");
+		const customer = await signedInPhone(browser, origin, "alice");
 		await customer.page.getByRole("button", { name: "My bookings" }).click();
 		const card = customer.page.locator(`.card[data-booking="${booking.id}"]`);
 		await card.getByRole("button", { name: "Cancel" }).click();
@@ -147,9 +152,8 @@ describe("the web app's session and failures, in Chromium", () => {
 	});
 
 	it("keeps a customer's profile, addresses and vehicles", async () => {
-		const { context, page } = await phone(browser);
-		await signIn(page, origin, "bob");
-		await page.getByRole("navigation").getByRole("button", { name: "Profile" }).click();
+		const { context, page } = await signedInPhone(browser, origin, "bob");
+		await openSection(page, "Profile");
 		// A 422 shows beside its field.
 		await page.getByLabel("Phone").fill("020 555 0101");
 		await page.getByRole("button", { name: "Save details" }).click();
@@ -182,7 +186,7 @@ describe("the web app's session and failures, in Chromium", () => {
 			],
 		);
 
-		await page.getByRole("navigation").getByRole("button", { name: "Vehicles" }).click();
+		await openSection(page, "Vehicles");
 		await page.getByLabel("Plate").fill("VAN-42");
 		await page.getByLabel("Make").fill("Ford");
 		await page.getByLabel("Model").fill("Transit");
@@ -209,9 +213,8 @@ describe("the web app's session and failures, in Chromium", () => {
 	});
 
 	it("keeps a cleaner's working hours and time off, and lets an admin add and deactivate a cleaner", async () => {
-		const cleaner = await phone(browser);
-		await signIn(cleaner.page, origin, "dan");
-		await cleaner.page.getByRole("navigation").getByRole("button", { name: "Schedule" }).click();
+		const cleaner = await signedInPhone(browser, origin, "dan");
+		await openSection(cleaner.page, "Schedule");
 		await cleaner.page.getByLabel("saturday from").fill("09:00");
 		await cleaner.page.getByLabel("saturday until").fill("12:30");
 		await save(cleaner.page, "Save working hours", "cleaners/me");
@@ -238,9 +241,8 @@ describe("the web app's session and failures, in Chromium", () => {
 		);
 		await cleaner.context.close();
 
-		const admin = await phone(browser);
-		await signIn(admin.page, origin, "olga");
-		await admin.page.getByRole("navigation").getByRole("button", { name: "Cleaners" }).click();
+		const admin = await signedInPhone(browser, origin, "olga");
+		await openSection(admin.page, "Cleaners");
 		await admin.page.getByRole("button", { name: "New cleaner" }).click();
 		const form = admin.page.getByRole("form", { name: "New cleaner" });
 		await form.getByLabel("Name").fill("Eva Jansen");

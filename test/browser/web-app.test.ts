@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { createApiClient } from "../../clients/api/client.ts";
-import { accessibilityProblems, launchBrowser, phone, screenshot, signIn } from "../support/browser.ts";
+import {
+	accessibilityProblems,
+	launchBrowser,
+	openSection,
+	screenshot,
+	signedInPhone,
+} from "../support/browser.ts";
 import { dayAhead, nextWeekday, ZONE } from "../support/fixtures.ts";
 import { type Caller, type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
 
@@ -88,8 +94,7 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 	});
 
 	it("signs a customer in with PKCE, who adds a vehicle, books, sees it, reschedules it and cancels another", async () => {
-		const { context, page, cspErrors } = await phone(browser);
-		await signIn(page, origin, "alice");
+		const { context, page, cspErrors } = await signedInPhone(browser, origin, "alice");
 		await page.getByRole("heading", { name: "Book a cleaning" }).waitFor();
 		await page.getByText("Add your vehicle first.").waitFor();
 		assert.deepEqual(await accessibilityProblems(page), [], "book screen, empty");
@@ -196,8 +201,7 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 	});
 
 	it("shows a slot taken meanwhile as a conflict, with fresh free times", async () => {
-		const { context, page } = await phone(browser);
-		await signIn(page, origin, "alice");
+		const { context, page } = await signedInPhone(browser, origin, "alice");
 		const vehicle = await alicesVehicle("WEB001");
 		const wednesday = nextWeekday(WEDNESDAY);
 		await chooseServiceAndDay(page, "Exterior wash", wednesday);
@@ -277,8 +281,7 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 			})
 		).data;
 
-		const cleaner = await phone(browser);
-		await signIn(cleaner.page, origin, "carla");
+		const cleaner = await signedInPhone(browser, origin, "carla");
 		const card = cleaner.page.locator(`.card[data-booking="${job.id}"]`);
 		// The agenda is a read model fed by domain events: it has the job within a moment.
 		for (let attempt = 0; !(await card.isVisible()) && attempt < 50; attempt++) {
@@ -294,8 +297,7 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 		assert.equal((await apiAs("alice")("bookings.get", { path: { id: job.id } })).data.status, "completed");
 		await cleaner.context.close();
 
-		const customer = await phone(browser);
-		await signIn(customer.page, origin, "alice");
+		const customer = await signedInPhone(browser, origin, "alice");
 		await customer.page.getByRole("button", { name: "My bookings" }).click();
 		const done = customer.page.locator(`.card[data-booking="${job.id}"]`);
 		await done.getByLabel("Your rating").selectOption("4");
@@ -307,8 +309,7 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 	});
 
 	it("lets an admin change a price that the customer then sees", async () => {
-		const admin = await phone(browser);
-		await signIn(admin.page, origin, "olga");
+		const admin = await signedInPhone(browser, origin, "olga");
 		const form = admin.page.getByRole("form", { name: "Prices of Full valet" });
 		await form.getByLabel("medium (EUR)").fill("123.45");
 		await form.getByRole("button", { name: "Save prices" }).click();
@@ -320,15 +321,14 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 		assert.deepEqual(await accessibilityProblems(admin.page), [], "catalog");
 		await screenshot(admin.page, "admin-catalog");
 		for (const screen of ["Cleaners", "Settings", "Bookings"]) {
-			await admin.page.getByRole("navigation").getByRole("button", { name: screen }).click();
+			await openSection(admin.page, screen);
 			await admin.page.getByRole("heading", { name: screen }).waitFor();
 			await admin.page.locator(".loading").waitFor({ state: "detached" });
 			assert.deepEqual(await accessibilityProblems(admin.page), [], screen);
 		}
 		await admin.context.close();
 
-		const customer = await phone(browser);
-		await signIn(customer.page, origin, "alice");
+		const customer = await signedInPhone(browser, origin, "alice");
 		const price = customer.page
 			.getByRole("radio", { name: /Full valet/ })
 			.locator("xpath=..")
@@ -338,8 +338,7 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 	});
 
 	it("signs out, ending the provider's session too", async () => {
-		const { context, page } = await phone(browser);
-		await signIn(page, origin, "bob");
+		const { context, page } = await signedInPhone(browser, origin, "bob");
 		await page.getByRole("button", { name: "Sign out" }).click();
 		// The development provider asks to confirm; then it returns to the app, signed out.
 		await page

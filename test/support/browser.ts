@@ -68,6 +68,22 @@ export async function signIn(page: Page, appOrigin: string, username: string): P
 	await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
+/** A person's own browser (phone), signed in as `username`. */
+export async function signedInPhone(
+	browser: Browser,
+	appOrigin: string,
+	username: string,
+): Promise<{ context: BrowserContext; page: Page; cspErrors: string[] }> {
+	const person = await phone(browser);
+	await signIn(person.page, appOrigin, username);
+	return person;
+}
+
+/** Opens a section of the app from its navigation bar. */
+export async function openSection(page: Page, name: string): Promise<void> {
+	await page.getByRole("navigation").getByRole("button", { name }).click();
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
 	await mkdir(SCREENSHOTS, { recursive: true });
 	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });

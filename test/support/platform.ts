@@ -186,6 +186,8 @@ export class ApiClient {
 }
 
 export interface EmbeddedPlatform extends ApiClient {
+	/** The platform's process (the benchmarks read its memory). */
+	pid: number | undefined;
 	opsUrl: string;
 	dataDir: string;
 	logFile: string;
@@ -198,10 +200,11 @@ export interface EmbeddedPlatform extends ApiClient {
 /**
  * The whole platform in embedded mode (all services, SQLite, dev OIDC provider) as a separate process on free
  * ports, exactly as `npm start` runs it: with fresh data, or on the data a previous run left in `dataDir`.
+ * It has `readyTimeoutMs` (60 s unless given) to become ready.
  */
 export async function startPlatform(
 	env: Record<string, string> = {},
-	options: { dataDir?: string } = {},
+	options: { dataDir?: string; readyTimeoutMs?: number } = {},
 ): Promise<EmbeddedPlatform> {
 	const [port, opsPort, idpPort] = [await freePort(), await freePort(), await freePort()];
 	const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "cleaning-platform-")));
@@ -217,7 +220,7 @@ export async function startPlatform(
 		logFile,
 	);
 	try {
-		await waitForReady(`http://127.0.0.1:${port}/health/ready`, 60_000, child);
+		await waitForReady(`http://127.0.0.1:${port}/health/ready`, options.readyTimeoutMs ?? 60_000, child);
 	} catch (error) {
 		await stopNode(child, "SIGKILL");
 		throw new Error(`${(error as Error).message}; see ${logFile}`);
@@ -225,6 +228,7 @@ export async function startPlatform(
 	const client = new ApiClient(`http://127.0.0.1:${port}/api`, `http://127.0.0.1:${idpPort}`);
 	const opsUrl = `http://127.0.0.1:${opsPort}`;
 	return Object.assign(client, {
+		pid: child.pid,
 		opsUrl,
 		dataDir,
 		logFile,
