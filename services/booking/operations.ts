@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import type { Service } from "moleculer";
-import { col, fn, Op } from "sequelize";
+import { col, fn, type Model, type ModelStatic, Op } from "sequelize";
 import { UnprocessableError } from "../../lib/errors.ts";
 import { TOPICS } from "../../lib/events/contract.ts";
 import { ensureMetrics } from "../../lib/metrics.ts";
@@ -25,6 +25,50 @@ type Self = Service &
 
 const ageSeconds = (since: Date | null, now: number) =>
 	since === null ? null : Math.max(0, Math.round((now - since.getTime()) / 1000));
+
+/** Bookings of one day, counted per status, late cancellation and currency. */
+interface DayCount {
+	status: BookingStatus;
+	lateCancellation: boolean | number;
+	currency: string;
+	count: number | string;
+	fees: number | string | null;
+}
+
+/** Counts the bookings starting on the day (in the platform's zone) in one grouped query. */
+async function countDay(model: ModelStatic<Model>, day: DateTime): Promise<DayCount[]> {
+	return (await model.findAll({
+		attributes: [
+			"status",
+			"lateCancellation",
+			"currency",
+			[fn("COUNT", col("id")), "count"],
+			[fn("SUM", col("cancellation_fee_minor")), "fees"],
+		],
+		where: { startAt: { [Op.gte]: day.toJSDate(), [Op.lt]: day.plus({ days: 1 }).toJSDate() } },
+		group: ["status", "lateCancellation", "currency"],
+		raw: true,
+	})) as unknown as DayCount[];
+}
+
+/** The day's figures for ops: every status (0 when none), late cancellations and their fees per currency. */
+function summariseDay(date: string, timeZone: string, rows: DayCount[]): DayStats {
+	const stats: DayStats = {
+		date,
+		timeZone,
+		byStatus: Object.fromEntries(BOOKING_STATUSES.map((status) => [status, 0])) as DayStats["byStatus"],
+		lateCancellations: 0,
+		feesMinor: {},
+	};
+	for (const row of rows) {
+		stats.byStatus[row.status] += Number(row.count);
+		if (row.status === "cancelled" && row.lateCancellation) {
+			stats.lateCancellations += Number(row.count);
+			stats.feesMinor[row.currency] = (stats.feesMinor[row.currency] ?? 0) + Number(row.fees ?? 0);
+		}
+	}
+	return stats;
+}
 
 /**
  * What ops need from the booking service (the ops REPL's `outbox` and `bookings stats`), and the outbox
@@ -66,43 +110,8 @@ export const bookingOperationsMixin = defineMixin<Self>({
 						? DateTime.now().setZone(timeZone).startOf("day")
 						: DateTime.fromISO(ctx.params.date, { zone: timeZone });
 				if (!day.isValid) throw new UnprocessableError("date", `${ctx.params.date} is not a calendar day`);
-				const where = {
-					startAt: { [Op.gte]: day.toJSDate(), [Op.lt]: day.plus({ days: 1 }).toJSDate() },
-				};
-				const model = this.model;
-				const rows = (await model.findAll({
-					attributes: [
-						"status",
-						"lateCancellation",
-						"currency",
-						[fn("COUNT", col("id")), "count"],
-						[fn("SUM", col("cancellation_fee_minor")), "fees"],
-					],
-					where,
-					group: ["status", "lateCancellation", "currency"],
-					raw: true,
-				})) as unknown as Array<{
-					status: BookingStatus;
-					lateCancellation: boolean | number;
-					currency: string;
-					count: number | string;
-					fees: number | string | null;
-				}>;
-				const stats: DayStats = {
-					date: day.toISODate() as string,
-					timeZone,
-					byStatus: Object.fromEntries(BOOKING_STATUSES.map((status) => [status, 0])) as DayStats["byStatus"],
-					lateCancellations: 0,
-					feesMinor: {},
-				};
-				for (const row of rows) {
-					stats.byStatus[row.status] += Number(row.count);
-					if (row.status === "cancelled" && row.lateCancellation) {
-						stats.lateCancellations += Number(row.count);
-						stats.feesMinor[row.currency] = (stats.feesMinor[row.currency] ?? 0) + Number(row.fees ?? 0);
-					}
-				}
-				return stats;
+				const rows = await countDay(this.model, day);
+				return summariseDay(day.toISODate() as string, timeZone, rows);
 			},
 		},
 	},
