@@ -6,7 +6,7 @@ import type { Context } from "moleculer";
 import AvailabilityService from "../../services/booking/availability.service.ts";
 import BookingService from "../../services/booking/booking.service.ts";
 import CatalogService from "../../services/booking/catalog.service.ts";
-import type { AvailabilityResult, Booking, BookingPage } from "../../services/booking/contract.ts";
+import type { AvailabilityResult, Booking, BookingPage, DayStats } from "../../services/booking/contract.ts";
 import type { CleanerCandidate } from "../../services/cleaner/contract.ts";
 import { defaultSettings } from "../../services/configuration/setting-rules.ts";
 import type { Vehicle } from "../../services/vehicle/contract.ts";
@@ -134,5 +134,22 @@ describe("booking services (broker-level)", () => {
 		assert.ok(page.items.every((booking) => booking.customerId === "alice"));
 		const none = await broker.call<BookingPage, object>("bookings.list", {}, as("bob", "customer"));
 		assert.equal(none.total, 0);
+	});
+
+	it("counts the day's bookings by status for ops (admins only), every status present", async () => {
+		const stats = await broker.call<DayStats, object>("bookings.dayStats", { date: day }, as("ops", "admin"));
+		assert.deepEqual(stats, {
+			date: day,
+			timeZone: "Europe/Amsterdam",
+			byStatus: { confirmed: 2, in_progress: 0, completed: 1, cancelled: 0 },
+			lateCancellations: 0,
+			feesMinor: {},
+		});
+		await assert.rejects(broker.call("bookings.dayStats", { date: day }, as("alice", "customer")), {
+			code: 403,
+		});
+		await assert.rejects(broker.call("bookings.dayStats", { date: "2026-02-30" }, as("ops", "admin")), {
+			code: 422,
+		});
 	});
 });
