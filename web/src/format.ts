@@ -20,16 +20,27 @@ export function formatMoney(amountMinor: number, currency: string): string {
 	return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(amountMinor / 100);
 }
 
-/** Today's date (YYYY-MM-DD) in the time zone. */
-export function todayIn(timeZone: string, now = new Date()): string {
+/** The date (YYYY-MM-DD) and the 24-hour time (HH:MM) of an instant on the time zone's calendar and clock. */
+function wallClock(instant: Date, timeZone: string): { date: string; time: string } {
 	const parts = new Intl.DateTimeFormat("en-CA", {
 		timeZone,
 		year: "numeric",
 		month: "2-digit",
 		day: "2-digit",
-	}).formatToParts(now);
+		hour: "2-digit",
+		minute: "2-digit",
+		hourCycle: "h23",
+	}).formatToParts(instant);
 	const part = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-	return `${part("year")}-${part("month")}-${part("day")}`;
+	return {
+		date: `${part("year")}-${part("month")}-${part("day")}`,
+		time: `${part("hour")}:${part("minute")}`,
+	};
+}
+
+/** Today's date (YYYY-MM-DD) in the time zone. */
+export function todayIn(timeZone: string, now = new Date()): string {
+	return wallClock(now, timeZone).date;
 }
 
 /** The calendar day `count` days after `day` (both YYYY-MM-DD). */
@@ -59,12 +70,6 @@ export function zonedToInstant(local: string, timeZone: string): string {
 
 /** The wall-clock time (YYYY-MM-DDTHH:MM) of an instant in the time zone. */
 export function formatWall(instant: number | string, timeZone: string): string {
-	const date = new Date(instant);
-	const time = new Intl.DateTimeFormat("en-GB", {
-		timeZone,
-		hour: "2-digit",
-		minute: "2-digit",
-		hourCycle: "h23",
-	}).format(date);
-	return `${todayIn(timeZone, date)}T${time}`;
+	const { date, time } = wallClock(new Date(instant), timeZone);
+	return `${date}T${time}`;
 }
