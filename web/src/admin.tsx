@@ -1,7 +1,8 @@
 import { useState } from "react";
-import { fieldErrors, type Operations } from "./api.ts";
+import type { Operations } from "./api.ts";
+import { ActionForm, Field, TextField, useAction, useFields } from "./form.tsx";
 import { formatDateTime, formatMoney } from "./format.ts";
-import { Empty, ErrorNote, Field, Loading, useAction, useApp, useLoad } from "./ui.tsx";
+import { Editor, Empty, ErrorNote, Loading, Pending, useApp, useLoad } from "./ui.tsx";
 
 type Service = Operations["catalog.list"]["response"]["items"][number];
 type Prices = Service["pricesMinor"];
@@ -16,14 +17,13 @@ export function Catalog() {
 		[],
 	);
 	const [saved, setSaved] = useState<string>();
-	if (catalog.loading && !catalog.data) return <Loading what="the catalog" />;
-	if (catalog.error) return <ErrorNote error={catalog.error} onRetry={catalog.reload} />;
+	if (!catalog.data) return <Pending state={catalog} what="the catalog" />;
 	return (
 		<section>
 			<h1>Catalog</h1>
-			{catalog.data?.length === 0 && <Empty>No services yet.</Empty>}
+			{catalog.data.length === 0 && <Empty>No services yet.</Empty>}
 			<ul className="cards">
-				{catalog.data?.map((service) => (
+				{catalog.data.map((service) => (
 					<PriceEditor
 						key={`${service.code}-${service.updatedAt}`}
 						service={service}
@@ -42,16 +42,15 @@ export function Catalog() {
 /** Prices are edited in major units (12.50) and sent as integer minor units. */
 function PriceEditor({ service, saved, onSaved }: { service: Service; saved: boolean; onSaved: () => void }) {
 	const { api } = useApp();
-	const [prices, setPrices] = useState(() =>
+	const prices = useFields(() =>
 		Object.fromEntries(SIZE_CLASSES.map((size) => [size, (service.pricesMinor[size] / 100).toFixed(2)])),
 	);
 	const action = useAction();
-	const errors = fieldErrors(action.error);
 	const save = (event: React.FormEvent) => {
 		event.preventDefault();
 		action.run(async () => {
 			const pricesMinor = Object.fromEntries(
-				SIZE_CLASSES.map((size) => [size, Math.round(Number(prices[size]) * 100)]),
+				SIZE_CLASSES.map((size) => [size, Math.round(Number(prices.values[size]) * 100)]),
 			) as Prices;
 			await api("catalog.update", { path: { code: service.code }, body: { pricesMinor } });
 			onSaved();
@@ -64,17 +63,13 @@ function PriceEditor({ service, saved, onSaved }: { service: Service; saved: boo
 				{!service.active && <span className="status cancelled">inactive</span>}
 				<div className="grid">
 					{SIZE_CLASSES.map((size) => (
-						<Field key={size} label={`${size} (${service.currency})`} error={errors[`pricesMinor.${size}`]}>
-							{(id, describedBy) => (
-								<input
-									id={id}
-									inputMode="decimal"
-									aria-describedby={describedBy}
-									value={prices[size]}
-									onChange={(event) => setPrices({ ...prices, [size]: event.target.value })}
-								/>
-							)}
-						</Field>
+						<TextField
+							key={size}
+							label={`${size} (${service.currency})`}
+							error={action.errors[`pricesMinor.${size}`]}
+							inputMode="decimal"
+							{...prices.bind(size)}
+						/>
 					))}
 				</div>
 				<ErrorNote error={action.error} />
@@ -95,16 +90,15 @@ export function Cleaners() {
 	const { api } = useApp();
 	const cleaners = useLoad(async () => (await api("cleaners.find", {})).data.items, []);
 	const action = useAction();
-	if (cleaners.loading && !cleaners.data) return <Loading what="the cleaners" />;
-	if (cleaners.error) return <ErrorNote error={cleaners.error} onRetry={cleaners.reload} />;
+	if (!cleaners.data) return <Pending state={cleaners} what="the cleaners" />;
 	return (
 		<section>
 			<h1>Cleaners</h1>
 			<ErrorNote error={action.error} />
 			<AddCleaner onAdded={cleaners.reload} />
-			{cleaners.data?.length === 0 && <Empty>No cleaners yet.</Empty>}
+			{cleaners.data.length === 0 && <Empty>No cleaners yet.</Empty>}
 			<ul className="cards">
-				{cleaners.data?.map((cleaner) => (
+				{cleaners.data.map((cleaner) => (
 					<li className="card" key={cleaner.id}>
 						<strong>{cleaner.displayName}</strong> · {cleaner.skills.join(", ")}
 						<div>
@@ -135,12 +129,8 @@ export function Cleaners() {
 
 export function Settings() {
 	const { api } = useApp();
-	const settings = useLoad(async () => (await api("configuration.list", {})).data.settings, []);
-	if (settings.loading && !settings.data) return <Loading what="the settings" />;
-	if (settings.error || !settings.data) return <ErrorNote error={settings.error} onRetry={settings.reload} />;
-	return (
-		<SettingsForm key={JSON.stringify(settings.data)} current={settings.data} onSaved={settings.reload} />
-	);
+	const load = async () => (await api("configuration.list", {})).data.settings;
+	return <Editor what="the settings" load={load} form={SettingsForm} />;
 }
 
 const SETTING_LABELS: Record<keyof SettingsValues, string> = {
@@ -155,44 +145,27 @@ const SETTING_LABELS: Record<keyof SettingsValues, string> = {
 
 function SettingsForm({ current, onSaved }: { current: SettingsValues; onSaved: () => void }) {
 	const { api } = useApp();
-	const [values, setValues] = useState(() =>
+	const fields = useFields(() =>
 		Object.fromEntries(Object.entries(current).map(([key, value]) => [key, String(value)])),
 	);
 	const action = useAction();
-	const errors = fieldErrors(action.error);
-	const save = (event: React.FormEvent) => {
-		event.preventDefault();
-		action.run(async () => {
-			const changed = Object.fromEntries(
-				Object.entries(values)
-					.filter(([key, value]) => value !== String(current[key as keyof SettingsValues]))
-					.map(([key, value]) => [key, key === "timeZone" ? value : Number(value)]),
-			);
-			await api("configuration.update", { body: changed });
-			onSaved();
-		});
+	const save = async () => {
+		const changed = Object.fromEntries(
+			Object.entries(fields.values)
+				.filter(([key, value]) => value !== String(current[key as keyof SettingsValues]))
+				.map(([key, value]) => [key, key === "timeZone" ? value : Number(value)]),
+		);
+		await api("configuration.update", { body: changed });
+		onSaved();
 	};
 	return (
 		<section>
 			<h1>Settings</h1>
-			<form onSubmit={save} noValidate>
+			<ActionForm action={action} onSubmit={save} submit="Save settings">
 				{(Object.keys(SETTING_LABELS) as Array<keyof SettingsValues>).map((key) => (
-					<Field key={key} label={SETTING_LABELS[key]} error={errors[key]}>
-						{(id, describedBy) => (
-							<input
-								id={id}
-								aria-describedby={describedBy}
-								value={values[key]}
-								onChange={(event) => setValues({ ...values, [key]: event.target.value })}
-							/>
-						)}
-					</Field>
+					<TextField key={key} label={SETTING_LABELS[key]} error={action.errors[key]} {...fields.bind(key)} />
 				))}
-				<ErrorNote error={action.error} />
-				<button type="submit" className="primary" disabled={action.busy}>
-					Save settings
-				</button>
-			</form>
+			</ActionForm>
 		</section>
 	);
 }
@@ -252,10 +225,9 @@ const NEW_CLEANER = {
 /** A new cleaner works Monday to Friday, 09:00 to 17:00, until they change their own hours. */
 function AddCleaner({ onAdded }: { onAdded: () => void }) {
 	const { api } = useApp();
-	const [form, setForm] = useState(NEW_CLEANER);
+	const { values, setValues, bind } = useFields(NEW_CLEANER);
 	const [open, setOpen] = useState(false);
 	const action = useAction();
-	const errors = fieldErrors(action.error);
 	if (!open)
 		return (
 			<button type="button" onClick={() => setOpen(true)}>
@@ -270,62 +242,44 @@ function AddCleaner({ onAdded }: { onAdded: () => void }) {
 		["longitude", "Home base longitude"],
 		["radiusKm", "Radius (km)"],
 	] as const;
+	const create = async () => {
+		await api("cleaners.create", {
+			body: {
+				displayName: values.displayName,
+				subject: values.subject,
+				skills: values.skills
+					.split(",")
+					.map((skill) => skill.trim())
+					.filter(Boolean),
+				homeBase: { latitude: Number(values.latitude), longitude: Number(values.longitude) },
+				radiusKm: Number(values.radiusKm),
+				weeklyHours: {
+					monday: OFFICE_HOURS,
+					tuesday: OFFICE_HOURS,
+					wednesday: OFFICE_HOURS,
+					thursday: OFFICE_HOURS,
+					friday: OFFICE_HOURS,
+				},
+			},
+		});
+		setValues(NEW_CLEANER);
+		setOpen(false);
+		onAdded();
+	};
 	return (
-		<form
-			noValidate
-			aria-label="New cleaner"
-			onSubmit={(event) => {
-				event.preventDefault();
-				action.run(async () => {
-					await api("cleaners.create", {
-						body: {
-							displayName: form.displayName,
-							subject: form.subject,
-							skills: form.skills
-								.split(",")
-								.map((skill) => skill.trim())
-								.filter(Boolean),
-							homeBase: { latitude: Number(form.latitude), longitude: Number(form.longitude) },
-							radiusKm: Number(form.radiusKm),
-							weeklyHours: {
-								monday: OFFICE_HOURS,
-								tuesday: OFFICE_HOURS,
-								wednesday: OFFICE_HOURS,
-								thursday: OFFICE_HOURS,
-								friday: OFFICE_HOURS,
-							},
-						},
-					});
-					setForm(NEW_CLEANER);
-					setOpen(false);
-					onAdded();
-				});
-			}}
-		>
+		<ActionForm action={action} onSubmit={create} submit="Create cleaner" aria-label="New cleaner">
 			<h2>New cleaner</h2>
 			{fields.map(([field, label]) => (
-				<Field
+				<TextField
 					key={field}
 					label={label}
 					error={
-						errors[field] ??
-						(field === "latitude" || field === "longitude" ? errors[`homeBase.${field}`] : undefined)
+						action.errors[field] ??
+						(field === "latitude" || field === "longitude" ? action.errors[`homeBase.${field}`] : undefined)
 					}
-				>
-					{(id, describedBy) => (
-						<input
-							id={id}
-							aria-describedby={describedBy}
-							value={form[field]}
-							onChange={(event) => setForm({ ...form, [field]: event.target.value })}
-						/>
-					)}
-				</Field>
+					{...bind(field)}
+				/>
 			))}
-			<ErrorNote error={action.error} />
-			<button type="submit" className="primary" disabled={action.busy}>
-				Create cleaner
-			</button>
-		</form>
+		</ActionForm>
 	);
 }

@@ -1,50 +1,45 @@
 import { useState } from "react";
 import type { Operations } from "./api.ts";
+import { useAction } from "./form.tsx";
 import { formatDateTime, formatTime, todayIn } from "./format.ts";
-import { Empty, ErrorNote, Loading, useAction, useApp, useLoad } from "./ui.tsx";
+import { CardSection, ErrorNote, Pending, useApp, useLoad } from "./ui.tsx";
 
 type Job = Operations["cleaners.agenda"]["response"]["items"][number];
+interface Step {
+	operation: "bookings.start" | "bookings.complete";
+	label: string;
+}
+/** What a cleaner does next with a job in each status; a job in any other status is done with. */
+const NEXT_STEP: Partial<Record<Job["status"], Step>> = {
+	confirmed: { operation: "bookings.start", label: "Start" },
+	in_progress: { operation: "bookings.complete", label: "Complete" },
+};
 
 /** Today's jobs, then the week ahead (the agenda's default window), from the cleaner's read model. */
 export function Agenda() {
 	const { api, timeZone } = useApp();
 	const agenda = useLoad(async () => (await api("cleaners.agenda", {})).data.items, []);
-	if (agenda.loading && !agenda.data) return <Loading what="your agenda" />;
-	if (agenda.error) return <ErrorNote error={agenda.error} onRetry={agenda.reload} />;
+	if (!agenda.data) return <Pending state={agenda} what="your agenda" />;
 	const today = todayIn(timeZone);
-	const jobs = (agenda.data ?? []).filter((job) => job.status !== "cancelled");
+	const jobs = agenda.data.filter((job) => job.status !== "cancelled");
 	const todays = jobs.filter((job) => todayIn(timeZone, new Date(job.start)) === today);
 	const later = jobs.filter((job) => !todays.includes(job));
+	/** A job's card, its start shown by `when` (the time alone today, with the day later in the week). */
+	const card = (when: (iso: string, timeZone: string) => string) => (job: Job) => (
+		<JobCard key={job.bookingId} job={job} when={when(job.start, timeZone)} onChange={agenda.reload} />
+	);
 	return (
 		<section>
 			<h1>Agenda</h1>
 			<button type="button" onClick={agenda.reload}>
 				Refresh
 			</button>
-			<h2>Today</h2>
-			{todays.length === 0 && <Empty>No jobs today.</Empty>}
-			<ul className="cards">
-				{todays.map((job) => (
-					<JobCard
-						key={job.bookingId}
-						job={job}
-						when={formatTime(job.start, timeZone)}
-						onChange={agenda.reload}
-					/>
-				))}
-			</ul>
-			<h2>The week ahead</h2>
-			{later.length === 0 && <Empty>Nothing booked this week.</Empty>}
-			<ul className="cards">
-				{later.map((job) => (
-					<JobCard
-						key={job.bookingId}
-						job={job}
-						when={formatDateTime(job.start, timeZone)}
-						onChange={agenda.reload}
-					/>
-				))}
-			</ul>
+			<CardSection title="Today" empty="No jobs today." items={todays}>
+				{card(formatTime)}
+			</CardSection>
+			<CardSection title="The week ahead" empty="Nothing booked this week." items={later}>
+				{card(formatDateTime)}
+			</CardSection>
 		</section>
 	);
 }
@@ -53,7 +48,8 @@ function JobCard({ job, when, onChange }: { job: Job; when: string; onChange: ()
 	const { api } = useApp();
 	const action = useAction();
 	const [status, setStatus] = useState(job.status);
-	const step = (operation: "bookings.start" | "bookings.complete") =>
+	const next = NEXT_STEP[status];
+	const step = (operation: Step["operation"]) =>
 		action.run(async () => {
 			const result = await api(operation, { path: { id: job.bookingId } });
 			setStatus(result.data.status);
@@ -68,24 +64,9 @@ function JobCard({ job, when, onChange }: { job: Job; when: string; onChange: ()
 			</div>
 			{job.notes && <div className="note">{job.notes}</div>}
 			<ErrorNote error={action.error} />
-			{status === "confirmed" && (
-				<button
-					type="button"
-					className="primary"
-					disabled={action.busy}
-					onClick={() => step("bookings.start")}
-				>
-					Start
-				</button>
-			)}
-			{status === "in_progress" && (
-				<button
-					type="button"
-					className="primary"
-					disabled={action.busy}
-					onClick={() => step("bookings.complete")}
-				>
-					Complete
+			{next && (
+				<button type="button" className="primary" disabled={action.busy} onClick={() => step(next.operation)}>
+					{next.label}
 				</button>
 			)}
 		</li>

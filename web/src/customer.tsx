@@ -1,12 +1,14 @@
 import { useMemo, useState } from "react";
-import { fieldErrors, isTimeGone, type Operations } from "./api.ts";
+import { isTimeGone, type Operations } from "./api.ts";
+import { ActionForm, Field, TextField, useAction, useFields } from "./form.tsx";
 import { addDays, dayLabel, formatDateTime, formatMoney, formatTime, todayIn } from "./format.ts";
-import { Empty, ErrorNote, Field, Loading, useAction, useApp, useLoad } from "./ui.tsx";
+import { CardSection, Empty, ErrorNote, Loading, type LoadState, Pending, useApp, useLoad } from "./ui.tsx";
 
 type Vehicle = Operations["vehicles.list"]["response"]["items"][number];
 type Booking = Operations["bookings.list"]["response"]["items"][number];
 type SizeClass = Vehicle["sizeClass"];
 const SIZE_CLASSES: SizeClass[] = ["small", "medium", "large", "van"];
+const NEW_VEHICLE = { plate: "", make: "", model: "", year: "", sizeClass: "medium" as SizeClass };
 /** How many days ahead a customer can pick from. */
 const BOOKABLE_DAYS = 14;
 
@@ -18,12 +20,15 @@ function useDays(): string[] {
 	}, [timeZone]);
 }
 
+/** The customer's vehicles: all of them, as a customer has far fewer than the page limit. */
+function useVehicles() {
+	const { api } = useApp();
+	return useLoad(async () => (await api("vehicles.list", { query: { limit: 100 } })).data.items, []);
+}
+
 export function Book() {
 	const { api, timeZone } = useApp();
-	const vehicles = useLoad(
-		async () => (await api("vehicles.list", { query: { limit: 100 } })).data.items,
-		[],
-	);
+	const vehicles = useVehicles();
 	const catalog = useLoad(async () => (await api("catalog.list", {})).data.items, []);
 	const days = useDays();
 	const [vehicleId, setVehicleId] = useState("");
@@ -163,12 +168,7 @@ export function Book() {
 }
 
 function FreeTimes(props: {
-	state: {
-		data?: { date: string; slots: Array<{ start: string }> };
-		error?: unknown;
-		loading: boolean;
-		reload: () => void;
-	};
+	state: LoadState<{ date: string; slots: Array<{ start: string }> } | undefined>;
 	timeZone: string;
 	selected: string;
 	onSelect: (start: string) => void;
@@ -202,28 +202,20 @@ export function MyBookings() {
 		async () => (await api("bookings.list", { query: { limit: 100 } })).data.items,
 		[],
 	);
-	if (bookings.loading && !bookings.data) return <Loading what="your bookings" />;
-	if (bookings.error) return <ErrorNote error={bookings.error} onRetry={bookings.reload} />;
-	const items = [...(bookings.data ?? [])].sort((a, b) => a.start.localeCompare(b.start));
+	if (!bookings.data) return <Pending state={bookings} what="your bookings" />;
+	const items = [...bookings.data].sort((a, b) => a.start.localeCompare(b.start));
 	const upcoming = items.filter((item) => item.status === "confirmed" || item.status === "in_progress");
 	const past = items.filter((item) => !upcoming.includes(item)).reverse();
+	const card = (item: Booking) => <BookingCard key={item.id} booking={item} onChange={bookings.reload} />;
 	return (
 		<section>
 			<h1>My bookings</h1>
-			<h2>Upcoming</h2>
-			{upcoming.length === 0 && <Empty>Nothing booked yet.</Empty>}
-			<ul className="cards">
-				{upcoming.map((item) => (
-					<BookingCard key={item.id} booking={item} onChange={bookings.reload} />
-				))}
-			</ul>
-			<h2>Past</h2>
-			{past.length === 0 && <Empty>No past bookings.</Empty>}
-			<ul className="cards">
-				{past.map((item) => (
-					<BookingCard key={item.id} booking={item} onChange={bookings.reload} />
-				))}
-			</ul>
+			<CardSection title="Upcoming" empty="Nothing booked yet." items={upcoming}>
+				{card}
+			</CardSection>
+			<CardSection title="Past" empty="No past bookings." items={past}>
+				{card}
+			</CardSection>
 		</section>
 	);
 }
@@ -331,7 +323,6 @@ function Rate({ booking, onDone }: { booking: Booking; onDone: () => void }) {
 	const [score, setScore] = useState(5);
 	const [comment, setComment] = useState("");
 	const action = useAction();
-	const errors = fieldErrors(action.error);
 	const rate = () =>
 		action.run(async () => {
 			await api("bookings.rate", {
@@ -342,7 +333,7 @@ function Rate({ booking, onDone }: { booking: Booking; onDone: () => void }) {
 		});
 	return (
 		<div className="rate">
-			<Field label="Your rating" error={errors.score}>
+			<Field label="Your rating" error={action.errors.score}>
 				{(id, describedBy) => (
 					<select
 						id={id}
@@ -358,16 +349,7 @@ function Rate({ booking, onDone }: { booking: Booking; onDone: () => void }) {
 					</select>
 				)}
 			</Field>
-			<Field label="Comment" error={errors.comment}>
-				{(id, describedBy) => (
-					<input
-						id={id}
-						aria-describedby={describedBy}
-						value={comment}
-						onChange={(e) => setComment(e.target.value)}
-					/>
-				)}
-			</Field>
+			<TextField label="Comment" error={action.errors.comment} value={comment} onChange={setComment} />
 			<ErrorNote error={action.error} onRetry={rate} />
 			<button type="button" className="primary" disabled={action.busy} onClick={rate}>
 				Rate
@@ -377,11 +359,7 @@ function Rate({ booking, onDone }: { booking: Booking; onDone: () => void }) {
 }
 
 export function Vehicles() {
-	const { api } = useApp();
-	const vehicles = useLoad(
-		async () => (await api("vehicles.list", { query: { limit: 100 } })).data.items,
-		[],
-	);
+	const vehicles = useVehicles();
 	return (
 		<section>
 			<h1>Vehicles</h1>
@@ -446,50 +424,34 @@ function VehicleCard({ vehicle, onChange }: { vehicle: Vehicle; onChange: () => 
 
 function AddVehicle({ onAdded }: { onAdded: () => void }) {
 	const { api } = useApp();
-	const [form, setForm] = useState({
-		plate: "",
-		make: "",
-		model: "",
-		year: "",
-		sizeClass: "medium" as SizeClass,
-	});
+	const { values, setValues, bind } = useFields(NEW_VEHICLE);
 	const action = useAction();
-	const errors = fieldErrors(action.error);
-	const set = (name: keyof typeof form) => (event: { target: { value: string } }) =>
-		setForm({ ...form, [name]: event.target.value });
-	const submit = (event: React.FormEvent) => {
-		event.preventDefault();
-		action.run(async () => {
-			await api("vehicles.create", {
-				body: {
-					plate: form.plate,
-					make: form.make,
-					model: form.model,
-					sizeClass: form.sizeClass,
-					...(form.year !== "" && { year: Number(form.year) }),
-				},
-			});
-			setForm({ plate: "", make: "", model: "", year: "", sizeClass: "medium" });
-			onAdded();
+	const { errors } = action;
+	const add = async () => {
+		await api("vehicles.create", {
+			body: {
+				plate: values.plate,
+				make: values.make,
+				model: values.model,
+				sizeClass: values.sizeClass,
+				...(values.year !== "" && { year: Number(values.year) }),
+			},
 		});
+		setValues(NEW_VEHICLE);
+		onAdded();
 	};
 	const text = (name: "plate" | "make" | "model" | "year", label: string) => (
-		<Field label={label} error={errors[name]}>
-			{(id, describedBy) => (
-				<input
-					id={id}
-					name={name}
-					inputMode={name === "year" ? "numeric" : undefined}
-					aria-invalid={errors[name] ? true : undefined}
-					aria-describedby={describedBy}
-					value={form[name]}
-					onChange={set(name)}
-				/>
-			)}
-		</Field>
+		<TextField
+			label={label}
+			error={errors[name]}
+			name={name}
+			inputMode={name === "year" ? "numeric" : undefined}
+			aria-invalid={errors[name] ? true : undefined}
+			{...bind(name)}
+		/>
 	);
 	return (
-		<form className="add-vehicle" onSubmit={submit} noValidate>
+		<ActionForm action={action} onSubmit={add} submit="Add vehicle" className="add-vehicle">
 			<h2>Add a vehicle</h2>
 			{text("plate", "Plate")}
 			{text("make", "Make")}
@@ -497,17 +459,17 @@ function AddVehicle({ onAdded }: { onAdded: () => void }) {
 			{text("year", "Year")}
 			<Field label="Size class" error={errors.sizeClass}>
 				{(id) => (
-					<select id={id} value={form.sizeClass} onChange={set("sizeClass")}>
+					<select
+						id={id}
+						value={values.sizeClass}
+						onChange={(event) => setValues({ ...values, sizeClass: event.target.value as SizeClass })}
+					>
 						{SIZE_CLASSES.map((size) => (
 							<option key={size}>{size}</option>
 						))}
 					</select>
 				)}
 			</Field>
-			<ErrorNote error={action.error} />
-			<button type="submit" className="primary" disabled={action.busy}>
-				Add vehicle
-			</button>
-		</form>
+		</ActionForm>
 	);
 }

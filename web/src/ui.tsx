@@ -1,10 +1,10 @@
 import {
+	type ComponentType,
 	createContext,
 	type ReactNode,
 	useCallback,
 	useContext,
 	useEffect,
-	useId,
 	useRef,
 	useState,
 } from "react";
@@ -25,8 +25,15 @@ export function useApp(): AppContextValue {
 	return value;
 }
 
+export interface LoadState<T> {
+	data?: T;
+	error?: unknown;
+	loading: boolean;
+	reload: () => void;
+}
+
 /** Loads on mount and whenever `deps` change; `reload` loads again (after a change, or a retry). */
-export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
+export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): LoadState<T> {
 	const [state, setState] = useState<{ data?: T; error?: unknown; loading: boolean }>({ loading: true });
 	const key = JSON.stringify(deps);
 	// Only the latest load may set the state: an answer that arrives after a newer one (a reload right after a
@@ -57,6 +64,25 @@ export function Loading({ what }: { what: string }) {
 	);
 }
 
+/** What a load shows while it has no data: its loading line, or its error with a retry. */
+export function Pending({ state, what }: { state: LoadState<unknown>; what: string }) {
+	return state.loading ? <Loading what={what} /> : <ErrorNote error={state.error} onRetry={state.reload} />;
+}
+
+/**
+ * Loads what `form` edits, then shows it in the form. A save reloads it, and each new version starts a fresh
+ * form, so the fields show what the platform stored.
+ */
+export function Editor<T>(props: {
+	what: string;
+	load: () => Promise<T>;
+	form: ComponentType<{ current: T; onSaved: () => void }>;
+}) {
+	const state = useLoad(props.load, []);
+	if (!state.data) return <Pending state={state} what={props.what} />;
+	return <props.form key={JSON.stringify(state.data)} current={state.data} onSaved={state.reload} />;
+}
+
 export function Empty({ children }: { children: ReactNode }) {
 	return <p className="empty">{children}</p>;
 }
@@ -76,41 +102,18 @@ export function ErrorNote({ error, onRetry }: { error: unknown; onRetry?: () => 
 	);
 }
 
-/** A labelled input with its 422 message beside it. */
-export function Field(props: {
-	label: string;
-	error?: string;
-	children: (id: string, describedBy: string | undefined) => ReactNode;
+/** A list of cards under its heading, or a line saying it is empty. */
+export function CardSection<T>(props: {
+	title: string;
+	empty: string;
+	items: T[];
+	children: (item: T) => ReactNode;
 }) {
-	const id = useId();
-	const errorId = `${id}-error`;
 	return (
-		<div className={props.error ? "field invalid" : "field"}>
-			<label htmlFor={id}>{props.label}</label>
-			{props.children(id, props.error ? errorId : undefined)}
-			{props.error && (
-				<span className="field-error" id={errorId}>
-					{props.error}
-				</span>
-			)}
-		</div>
+		<>
+			<h2>{props.title}</h2>
+			{props.items.length === 0 && <Empty>{props.empty}</Empty>}
+			<ul className="cards">{props.items.map((item) => props.children(item))}</ul>
+		</>
 	);
-}
-
-/** Runs one action at a time: a second tap while it runs does nothing. */
-export function useAction() {
-	const [busy, setBusy] = useState(false);
-	const [error, setError] = useState<unknown>();
-	const run = useCallback(async (action: () => Promise<void>) => {
-		setBusy(true);
-		setError(undefined);
-		try {
-			await action();
-		} catch (failure) {
-			setError(failure);
-		} finally {
-			setBusy(false);
-		}
-	}, []);
-	return { busy, error, setError, run };
 }
