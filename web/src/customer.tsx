@@ -52,9 +52,8 @@ export function Book() {
 	// biome-ignore lint/correctness/useExhaustiveDependencies: a new choice is a new booking.
 	const idempotencyKey = useMemo(() => crypto.randomUUID(), [vehicle?.id, service?.code, start]);
 
-	if (vehicles.loading && !vehicles.data) return <Loading what="your vehicles" />;
-	if (vehicles.error) return <ErrorNote error={vehicles.error} onRetry={vehicles.reload} />;
-	if (vehicles.data?.length === 0)
+	if (!vehicles.data) return <Pending state={vehicles} what="your vehicles" />;
+	if (vehicles.data.length === 0)
 		return (
 			<section>
 				<h1>Book a cleaning</h1>
