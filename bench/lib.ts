@@ -143,6 +143,19 @@ export function processMemory(pid: number | undefined): { rssMiB: number; peakRs
 	}
 }
 
+/** CPU time (user + system) a process has used so far, in ms; from /proc, 10 ms resolution. */
+export function processCpuMs(pid: number | undefined): number {
+	if (pid === undefined) return 0;
+	try {
+		// The fields after the command name, which is in parentheses and may hold spaces.
+		const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+		const ticksPerSecond = 100;
+		return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+	} catch {
+		return 0;
+	}
+}
+
 export interface MachineInfo {
 	cpus: number;
 	cpuModel: string;

@@ -7,9 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { createConnection } from "mysql2/promise";
 import { DATABASE_OWNERS, type DatabaseOwner } from "../../config/index.ts";
-import { eventually } from "./eventually.ts";
-import { grantKafkaAcls, KAFKA_URL, kafkaClient, kafkaEnv, kafkaPrincipalOf } from "./kafka.ts";
-import { ApiClient, freePort, metricValue, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
+import { deleteEventTopics, grantKafkaAcls, KAFKA_URL, kafkaEnv, kafkaPrincipalOf } from "./kafka.ts";
+import { ApiClient, discoveredAll, freePort, ROOT, spawnNode, stopNode, waitForReady } from "./platform.ts";
 import { type SmtpServer, startSmtpServer } from "./smtp.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 
@@ -81,17 +80,6 @@ export const EVERY_SERVICE_TWICE: NodeSpec[] = [
 	].flatMap((service) => [1, 2].map((instance) => ({ name: `${service}-${instance}`, services: service }))),
 ];
 
-/** A Moleculer service of each folder, whose endpoints tell that the folder's instances are discovered. */
-const DISCOVERED_BY: Record<string, string> = {
-	configuration: "configuration",
-	customer: "customers",
-	vehicle: "vehicles",
-	cleaner: "cleaners",
-	booking: "bookings",
-	notification: "notifications",
-	webhook: "webhooks",
-};
-
 export const databaseName = (owner: Owner) => `${NAMESPACE}_${owner}_db`;
 
 function databaseUrl(owner: Owner, port: number): string {
@@ -117,55 +105,7 @@ async function resetState(): Promise<void> {
 	const { stdout } = await run("redis-cli", ["-n", "1", "--scan", "--pattern", `${NAMESPACE}-*`]);
 	const keys = stdout.split("\n").filter(Boolean);
 	if (keys.length > 0) await run("redis-cli", ["-n", "1", "DEL", ...keys]);
-	await deleteEventTopics();
-}
-
-/**
- * The domain-event topics and groups of an earlier run with this namespace hold events about databases that
- * no longer exist: gone before the nodes create them afresh.
- */
-async function deleteEventTopics(): Promise<void> {
-	const admin = kafkaClient().admin();
-	await admin.connect();
-	try {
-		const ours = (names: string[]) => names.filter((name) => name.startsWith(EVENTS_PREFIX));
-		// Right after the broker started, its group coordinator may still be loading (GROUP_LOAD_IN_PROGRESS).
-		const listed = await eventually(
-			"the broker lists its consumer groups",
-			() =>
-				admin.listGroups().catch((error: { retriable?: boolean }) => {
-					if (error.retriable) return undefined;
-					throw error;
-				}),
-			60_000,
-			500,
-		);
-		const groups = ours(listed.groups.map((group) => group.groupId));
-		// A group still holding members of a previous run's killed processes cannot be deleted until their
-		// sessions expire (error 68, NON_EMPTY_GROUP): wait for that rather than reuse its offsets.
-		const groupsDeadline = Date.now() + 60_000;
-		for (let left = groups; left.length > 0; ) {
-			try {
-				await admin.deleteGroups(left);
-				left = [];
-			} catch (error) {
-				const failed = (error as { groups?: Array<{ groupId: string; errorCode: number }> }).groups ?? [];
-				left = failed.filter((group) => group.errorCode === 68).map((group) => group.groupId);
-				if (left.length < failed.length || Date.now() > groupsDeadline) throw error;
-				await sleep(1000);
-			}
-		}
-		const topics = ours(await admin.listTopics());
-		if (topics.length === 0) return;
-		await admin.deleteTopics({ topics });
-		const deadline = Date.now() + 60_000;
-		while (ours(await admin.listTopics()).length > 0) {
-			if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} still there after 30 s`);
-			await sleep(250);
-		}
-	} finally {
-		await admin.disconnect();
-	}
+	await deleteEventTopics(EVENTS_PREFIX);
 }
 
 export async function infra(command: "kafka-stop" | "kafka-start"): Promise<void> {
@@ -296,25 +236,10 @@ export async function startCluster(
 		return (await fetch(`http://127.0.0.1:${node?.opsPort}/actuator/prometheus`)).text();
 	};
 	const gateways = topology.filter((n) => n.services.includes("gateway")).map((n) => n.name);
-	const instances = Object.entries(DISCOVERED_BY).map(([folder, service]) => ({
-		service,
-		count: topology.filter((n) => n.services.split(",").includes(folder)).length,
-	}));
 	/** Ready is per node; every gateway also has to have discovered every node before tests go on. */
 	const waitForDiscovery = async () => {
 		const deadline = Date.now() + 60_000;
-		const discoveredBy = async (gateway: string) => {
-			const metrics = await metricsOf(gateway);
-			const online = metricValue(metrics, "moleculer_registry_nodes_online_total");
-			// A node is online before its services are registered: wait for every instance's services too.
-			return (
-				online >= topology.length &&
-				instances.every(
-					({ service, count }) =>
-						metricValue(metrics, "moleculer_registry_service_endpoints_total", { service }) >= count,
-				)
-			);
-		};
+		const discoveredBy = async (gateway: string) => discoveredAll(await metricsOf(gateway), topology);
 		while (Date.now() < deadline) {
 			if ((await Promise.all(gateways.map(discoveredBy))).every(Boolean)) return;
 			await sleep(250);

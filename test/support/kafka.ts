@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import { type AclScope, aclEntries, applyAcls, readAclRules } from "../../lib/kafka-acls.ts";
+import { eventually } from "./eventually.ts";
 import { ROOT } from "./platform.ts";
 
 /**
@@ -69,6 +71,55 @@ export async function grantKafkaAcls(scope: AclScope): Promise<void> {
 	await admin.connect();
 	try {
 		await applyAcls(admin, aclEntries(readAclRules(), scope));
+	} finally {
+		await admin.disconnect();
+	}
+}
+
+/**
+ * The domain-event topics and groups of an earlier run with this prefix hold events about databases that no
+ * longer exist (a consumer would retry each and dead-letter it, holding back its partition meanwhile): gone
+ * before the nodes create them afresh.
+ */
+export async function deleteEventTopics(prefix: string): Promise<void> {
+	const admin = kafkaClient().admin();
+	await admin.connect();
+	try {
+		const ours = (names: string[]) => names.filter((name) => name.startsWith(prefix));
+		// Right after the broker started, its group coordinator may still be loading (GROUP_LOAD_IN_PROGRESS).
+		const listed = await eventually(
+			"the broker lists its consumer groups",
+			() =>
+				admin.listGroups().catch((error: { retriable?: boolean }) => {
+					if (error.retriable) return undefined;
+					throw error;
+				}),
+			60_000,
+			500,
+		);
+		const groups = ours(listed.groups.map((group) => group.groupId));
+		// A group still holding members of a previous run's killed processes cannot be deleted until their
+		// sessions expire (error 68, NON_EMPTY_GROUP): wait for that rather than reuse its offsets.
+		const groupsDeadline = Date.now() + 60_000;
+		for (let left = groups; left.length > 0; ) {
+			try {
+				await admin.deleteGroups(left);
+				left = [];
+			} catch (error) {
+				const failed = (error as { groups?: Array<{ groupId: string; errorCode: number }> }).groups ?? [];
+				left = failed.filter((group) => group.errorCode === 68).map((group) => group.groupId);
+				if (left.length < failed.length || Date.now() > groupsDeadline) throw error;
+				await sleep(1000);
+			}
+		}
+		const topics = ours(await admin.listTopics());
+		if (topics.length === 0) return;
+		await admin.deleteTopics({ topics });
+		const deadline = Date.now() + 60_000;
+		while (ours(await admin.listTopics()).length > 0) {
+			if (Date.now() > deadline) throw new Error(`topics ${topics.join(", ")} still there after 30 s`);
+			await sleep(250);
+		}
 	} finally {
 		await admin.disconnect();
 	}

@@ -248,3 +248,31 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 	}
 	return total;
 }
+
+/** A Moleculer service of each folder, whose endpoints tell that the folder's instances are discovered. */
+const DISCOVERED_BY: Record<string, string> = {
+	configuration: "configuration",
+	customer: "customers",
+	vehicle: "vehicles",
+	cleaner: "cleaners",
+	booking: "bookings",
+	notification: "notifications",
+	webhook: "webhooks",
+};
+
+/**
+ * Whether a gateway's metrics show every node of the topology online and every instance's services
+ * registered: a node is online before its services are (one waiting for another's service registers its own
+ * later), and a request sent meanwhile gets a 503.
+ */
+export function discoveredAll(metrics: string, topology: ReadonlyArray<{ services: string }>): boolean {
+	const online = metricValue(metrics, "moleculer_registry_nodes_online_total");
+	return (
+		online >= topology.length &&
+		Object.entries(DISCOVERED_BY).every(
+			([folder, service]) =>
+				metricValue(metrics, "moleculer_registry_service_endpoints_total", { service }) >=
+				topology.filter((node) => node.services.split(",").includes(folder)).length,
+		)
+	);
+}
