@@ -62,22 +62,27 @@ export const WEBHOOK_TEST_ENV = {
 	WEBHOOK_POLL_MS: "200",
 };
 
+/** The service folders a deployment runs as processes of their own, the gateway last. */
+export const DEPLOYED_SERVICES = [
+	"configuration",
+	"customer",
+	"vehicle",
+	"cleaner",
+	"booking",
+	"notification",
+	"webhook",
+	"gateway",
+];
+
 /**
  * Two instances of every service, as a rollout needs, each gateway on its own HTTP port; the development
  * identity provider in a process of its own, since a restarted provider signs with new keys.
  */
 export const EVERY_SERVICE_TWICE: NodeSpec[] = [
 	{ name: "identity-1", services: "identity" },
-	...[
-		"configuration",
-		"customer",
-		"vehicle",
-		"cleaner",
-		"booking",
-		"notification",
-		"webhook",
-		"gateway",
-	].flatMap((service) => [1, 2].map((instance) => ({ name: `${service}-${instance}`, services: service }))),
+	...DEPLOYED_SERVICES.flatMap((service) =>
+		[1, 2].map((instance) => ({ name: `${service}-${instance}`, services: service })),
+	),
 ];
 
 export const databaseName = (owner: Owner) => `${NAMESPACE}_${owner}_db`;
