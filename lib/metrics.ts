@@ -1,6 +1,6 @@
 import type { MetricRegistry } from "moleculer";
 
-export type MetricDefinition =
+type MetricDefinition =
 	| MetricRegistry.CounterMetricOptions
 	| MetricRegistry.GaugeMetricOptions
 	| MetricRegistry.HistogramMetricOptions;

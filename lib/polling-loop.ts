@@ -22,6 +22,8 @@ export interface PollingSettings {
  * clean stop after the round under way. The booking outbox relay and the webhook dispatcher are ones.
  */
 export abstract class PollingWorker {
+	/** Its /health/ready component: the name in kebab case ("outbox-relay"). */
+	readonly component: string;
 	/** Failed rounds in a row; 0 once a round succeeds. */
 	protected failures = 0;
 	private lastError = "";
@@ -37,6 +39,7 @@ export abstract class PollingWorker {
 	constructor(settings: PollingSettings, node: { pollMs: number; logger: Logger }) {
 		this.settings = settings;
 		this.node = node;
+		this.component = settings.name.toLowerCase().replaceAll(" ", "-");
 	}
 
 	/** One round of work; answers how many items it handled. Throws when the round failed as a whole. */
@@ -64,7 +67,7 @@ export abstract class PollingWorker {
 
 	/** For /health/ready: failing rounds mean the work waits (nothing is lost). */
 	health(): ComponentHealth {
-		const component = this.settings.name.toLowerCase().replaceAll(" ", "-");
+		const { component } = this;
 		if (this.failures === 0) return { component, ok: true };
 		const detail = `${this.failures} failed rounds, ${this.settings.waiting}: ${this.lastError}`;
 		return { component, ok: false, degraded: true, detail };

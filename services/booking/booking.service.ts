@@ -297,7 +297,7 @@ const BookingService: ServiceDefinition<Self> = {
 			metrics: this.broker.metrics,
 		});
 		this.relay.start();
-		this.unreportRelay = reportHealth(this.broker, "outbox-relay", () => this.relay.health());
+		this.unreportRelay = reportHealth(this.broker, this.relay.component, () => this.relay.health());
 	},
 
 	async stopped(this: Self) {

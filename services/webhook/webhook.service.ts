@@ -313,7 +313,9 @@ const WebhookService: ServiceDefinition<Self> = {
 			metrics: this.broker.metrics,
 		});
 		this.dispatcher.start();
-		this.unreportDispatcher = reportHealth(this.broker, "webhook-dispatcher", () => this.dispatcher.health());
+		this.unreportDispatcher = reportHealth(this.broker, this.dispatcher.component, () =>
+			this.dispatcher.health(),
+		);
 		this.consumer = consumeForService(
 			this,
 			CONSUMER_GROUPS.webhook.group,
