@@ -15,6 +15,7 @@ import { apiDocs } from "./api-docs.ts";
 import { type Access, API_ROUTES, type ApiRoute } from "./api-routes.ts";
 import { checkIfMatch, entityTag, originRevalidates, readActions } from "./conditional.ts";
 import { formatError } from "./error-format.ts";
+import { gracefulClose } from "./graceful-close.ts";
 import { refuseUnsafeInput } from "./input-guard.ts";
 import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "./rate-limiter.ts";
 import {
@@ -76,6 +77,8 @@ type Self = Service & {
 	settings: { oidc: TokenVerifierOptions; subjectRateLimit: RateLimitSettings };
 	/** moleculer-web's HTTP server (none when its `server` setting is false). */
 	server?: Server;
+	/** Closes `server` once the requests under way are answered (moleculer-web's own close then has nothing to do). */
+	closeServer: () => Promise<void>;
 	verifier: TokenVerifier;
 	rateLimiter: RateLimiter;
 };
@@ -289,12 +292,15 @@ const GatewayService: ServiceDefinition<Self> = {
 			this.server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 			this.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
 		}
+		this.closeServer = this.server ? gracefulClose(this.server) : () => Promise.resolve();
 		this.verifier = createTokenVerifier(this.settings.oidc);
 		const { perMinute, redis, namespace } = this.settings.subjectRateLimit;
 		this.rateLimiter = redis ? redisRateLimiter(redis, perMinute, namespace) : memoryRateLimiter(perMinute);
 	},
 
+	// Runs before moleculer-web's `stopped`: the last requests still pass the rate limiter.
 	async stopped(this: Self) {
+		await this.closeServer();
 		await this.rateLimiter.close();
 	},
 };
