@@ -185,7 +185,13 @@ function parseDatabase(
 }
 
 /** Services that produce or consume the domain-event topics. */
-const EVENT_SERVICES: readonly ServiceName[] = ["booking", "cleaner", "vehicle", "notification", "webhook"];
+export const EVENT_SERVICES: readonly ServiceName[] = [
+	"booking",
+	"cleaner",
+	"vehicle",
+	"notification",
+	"webhook",
+];
 
 function parseEvents(env: Env, mode: AppConfig["mode"], services: ServiceName[]): EventsConfig {
 	const value = optionalStr(env, "EVENTS_KAFKA_URL");

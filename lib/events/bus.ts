@@ -1,8 +1,12 @@
+import { createRequire } from "node:module";
 import type { Logger } from "moleculer";
-import { config } from "../../config/index.ts";
+import { config, EVENT_SERVICES } from "../../config/index.ts";
 import { exitIfRefused } from "../connection-refusal.ts";
-import { KafkaBus } from "./kafka-bus.ts";
-import { SqliteBus } from "./sqlite-bus.ts";
+
+// Each bus is loaded when first used, and only the one a node uses: a node without event services (the
+// gateway, configuration, customer) loads neither kafkajs nor the SQLite log's Sequelize. require() of an ES
+// module (Node 24) keeps `eventBus` synchronous.
+const load = createRequire(import.meta.url);
 
 /** One record as written to a topic. */
 export interface BusRecord {
@@ -79,18 +83,22 @@ let shared: EventBus | undefined;
 /** The process's bus: one Kafka client (or one embedded log) for every service of the node. */
 export function eventBus(logger: Logger): EventBus {
 	const { kafkaBrokers, topicPrefix, topicPartitions, retentionMs, embeddedLogFile } = config.events;
-	shared ??=
-		kafkaBrokers === null
-			? new SqliteBus({ storage: embeddedLogFile, partitions: topicPartitions, retentionMs })
-			: new KafkaBus({
-					brokers: kafkaBrokers,
-					prefix: topicPrefix,
-					clientId: config.nodeId,
-					partitions: topicPartitions,
-					retentionMs,
-					logger,
-					security: config.kafkaSecurity,
-				});
+	if (shared) return shared;
+	if (kafkaBrokers === null) {
+		const { SqliteBus } = load("./sqlite-bus.ts") as typeof import("./sqlite-bus.ts");
+		shared = new SqliteBus({ storage: embeddedLogFile, partitions: topicPartitions, retentionMs });
+	} else {
+		const { KafkaBus } = load("./kafka-bus.ts") as typeof import("./kafka-bus.ts");
+		shared = new KafkaBus({
+			brokers: kafkaBrokers,
+			prefix: topicPrefix,
+			clientId: config.nodeId,
+			partitions: topicPartitions,
+			retentionMs,
+			logger,
+			security: config.kafkaSecurity,
+		});
+	}
 	return shared;
 }
 
@@ -100,7 +108,8 @@ export function eventBus(logger: Logger): EventBus {
  */
 export async function checkEventBusAccess(logger: Logger): Promise<void> {
 	const { kafkaBrokers } = config.events;
-	if (kafkaBrokers === null) return;
+	// The ops REPL and nodes without event services open the bus only if a command needs it.
+	if (kafkaBrokers === null || !config.services.some((name) => EVENT_SERVICES.includes(name))) return;
 	const { sasl } = config.kafkaSecurity;
 	await eventBus(logger)
 		.checkAccess?.()

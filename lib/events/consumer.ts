@@ -7,19 +7,8 @@ import { ensureMetrics } from "../metrics.ts";
 import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, retry, sleep } from "../retry.ts";
 import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
-import { type CloudEvent, deadLetterTopic, parseCloudEvent } from "./contract.ts";
+import { type CloudEvent, DLQ_HEADERS, deadLetterTopic, parseCloudEvent } from "./contract.ts";
 import { monitorGroup } from "./lag-monitor.ts";
-
-/** Headers a dead-lettered record carries besides its original ones. */
-export const DLQ_HEADERS = {
-	error: "dlq-error",
-	group: "dlq-group",
-	topic: "dlq-topic",
-	partition: "dlq-partition",
-	offset: "dlq-offset",
-	attempts: "dlq-attempts",
-	failedAt: "dlq-failed-at",
-} as const;
 
 /** The table that gives a consumer's database its record of applied events (its first migration creates it). */
 export const PROCESSED_EVENTS_TABLE: TableDefinition = {

@@ -14,6 +14,17 @@ export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
 /** Where a consumer parks an event it could not apply after its last retry. */
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+/** Headers a dead-lettered record carries besides its original ones. */
+export const DLQ_HEADERS = {
+	error: "dlq-error",
+	group: "dlq-group",
+	topic: "dlq-topic",
+	partition: "dlq-partition",
+	offset: "dlq-offset",
+	attempts: "dlq-attempts",
+	failedAt: "dlq-failed-at",
+} as const;
+
 /** Every domain-event topic: the two main topics and their dead-letter topics (each process creates the ones it uses). */
 export const ALL_TOPICS: readonly string[] = Object.values(TOPICS).flatMap((topic) => [
 	topic,

@@ -1,6 +1,5 @@
 import type { DeliveredRecord, EventBus } from "./bus.ts";
-import { DLQ_HEADERS } from "./consumer.ts";
-import { deadLetterTopic, parseCloudEvent, TOPICS } from "./contract.ts";
+import { DLQ_HEADERS, deadLetterTopic, parseCloudEvent, TOPICS } from "./contract.ts";
 
 /** One parked event as ops see it. */
 export interface DeadLetter {
