@@ -46,10 +46,15 @@ export interface Subscription {
  */
 export interface EventBus {
 	publish(records: readonly BusRecord[]): Promise<void>;
+	/**
+	 * `handleMany`, when given, may be handed several records of one partition at once, in log order: the group
+	 * advances past them once it resolves; when it throws, the same records go to `handle` one at a time.
+	 */
 	consume(
 		group: string,
 		topics: readonly string[],
 		handle: (delivery: Delivery) => Promise<void>,
+		handleMany?: (deliveries: readonly Delivery[]) => Promise<void>,
 	): Subscription;
 	/**
 	 * Declares a producer until the returned function is called. Embedded mode's consumers, stopping in the same

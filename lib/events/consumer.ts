@@ -89,26 +89,72 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 		metrics?.increment(CONSUMED_METRIC, { group, topic: record.topic, outcome });
 	const where = (record: DeliveredRecord) => `${record.topic}[${record.partition}]@${record.offset}`;
 
+	const observePropagation = (event: CloudEvent, record: DeliveredRecord) =>
+		metrics?.observe(PROPAGATION_METRIC, Math.max(0, Date.now() - Date.parse(event.time)) / 1000, {
+			group,
+			topic: record.topic,
+		});
+	// Read committed: a handler that locks a row first then sees what the previous holder of the lock wrote
+	// (MySQL's repeatable read would show it the snapshot of its first read, taken before the lock). SQLite
+	// has one writer at a time: there the setting would only cost a statement per transaction.
+	const transactionOptions =
+		database.getDialect() === "mysql" ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : {};
+
 	const applyOnce = async (record: DeliveredRecord): Promise<boolean> => {
 		const event = parseCloudEvent(record.value);
 		const processed = processedEvents(database);
-		const observePropagation = () =>
-			metrics?.observe(PROPAGATION_METRIC, Math.max(0, Date.now() - Date.parse(event.time)) / 1000, {
-				group,
-				topic: record.topic,
-			});
-		// Read committed: a handler that locks a row first then sees what the previous holder of the lock wrote
-		// (MySQL's repeatable read would show it the snapshot of its first read, taken before the lock).
-		const options = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
-		return database.transaction(options, async (transaction) => {
+		return database.transaction(transactionOptions, async (transaction) => {
 			if (await processed.findByPk(event.id, { transaction })) return false;
 			await apply(event, transaction);
 			await processed.create(
 				{ eventId: event.id, eventType: event.type, topic: record.topic, processedAt: new Date() },
 				{ transaction },
 			);
-			transaction.afterCommit(observePropagation);
+			transaction.afterCommit(() => observePropagation(event, record));
 			return true;
+		});
+	};
+
+	/**
+	 * Applies the records in one transaction, in order, each event once; answers which were applied (the others
+	 * were duplicates). Any failure rolls all of them back; `failing.index` then names the record whose event
+	 * threw, or is -1 when the failure was no one event's (the database, a record that is no event).
+	 */
+	const applyTogether = async (
+		records: readonly DeliveredRecord[],
+		failing: { index: number },
+	): Promise<boolean[]> => {
+		const events = records.map((record) => parseCloudEvent(record.value));
+		const processed = processedEvents(database);
+		return database.transaction(transactionOptions, async (transaction) => {
+			const seen = await processed.findAll({
+				attributes: ["eventId"],
+				where: { eventId: events.map((event) => event.id) },
+				transaction,
+			});
+			const done = new Set(seen.map((row) => row.eventId));
+			const applied: boolean[] = [];
+			const rows: ProcessedEventRow[] = [];
+			for (const [index, event] of events.entries()) {
+				applied.push(!done.has(event.id));
+				if (done.has(event.id)) continue;
+				done.add(event.id);
+				failing.index = index;
+				await apply(event, transaction);
+				failing.index = -1;
+				rows.push({
+					eventId: event.id,
+					eventType: event.type,
+					topic: records[index].topic,
+					processedAt: new Date(),
+				});
+			}
+			await processed.bulkCreate(rows, { transaction });
+			transaction.afterCommit(() => {
+				for (const [index, event] of events.entries())
+					if (applied[index]) observePropagation(event, records[index]);
+			});
+			return applied;
 		});
 	};
 
@@ -141,11 +187,40 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 		count(record, "dead_lettered");
 	};
 
-	return bus.consume(group, options.topics, async (delivery) => {
+	/**
+	 * Several records of a partition in one transaction. When one event fails, those before it are applied
+	 * together again, it goes the one-at-a-time way with that failure as its first attempt, and the rest follow.
+	 */
+	const handleMany = async (deliveries: readonly Delivery[]): Promise<void> => {
+		if (deliveries.length === 0) return;
+		const records = deliveries.map((delivery) => delivery.record);
+		const failing = { index: -1 };
+		try {
+			const applied = await applyTogether(records, failing);
+			for (const [index, record] of records.entries())
+				count(record, applied[index] ? "applied" : "duplicate");
+		} catch (error) {
+			// Not one event's failure: the bus hands the records over one at a time.
+			if (failing.index < 0 || deliveries[0].stopping()) throw error;
+			await handleMany(deliveries.slice(0, failing.index));
+			await handleOne(deliveries[failing.index], error);
+			await handleMany(deliveries.slice(failing.index + 1));
+		}
+	};
+
+	/** One record, retried in place; `failedBefore` is a failed first attempt already made (in a batch). */
+	const handleOne = async (delivery: Delivery, failedBefore?: unknown): Promise<void> => {
 		const { record } = delivery;
 		let failures = 0;
+		let earlier = failedBefore;
+		const attempt = async () => {
+			if (earlier === undefined) return applyOnce(record);
+			const error = earlier;
+			earlier = undefined;
+			throw error;
+		};
 		try {
-			const applied = await retry(() => applyOnce(record), {
+			const applied = await retry(attempt, {
 				retryable: (error) => {
 					if (delivery.stopping()) return false;
 					const transient = isTransient(error);
@@ -164,7 +239,9 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 			if (delivery.stopping() || failures < maxAttempts) throw error;
 			await deadLetter(delivery, error as Error, failures);
 		}
-	});
+	};
+
+	return bus.consume(group, options.topics, (delivery) => handleOne(delivery), handleMany);
 }
 
 /** Backs off before the next attempt, then tells the bus the record is still being worked on. */

@@ -66,6 +66,7 @@ const PURGE_EVERY_MS = 3_600_000;
 interface Member {
 	topics: readonly string[];
 	handle: (delivery: Delivery) => Promise<void>;
+	handleMany?: (deliveries: readonly Delivery[]) => Promise<void>;
 	/** Stop reading now (the handler in hand gives up). */
 	stopped: boolean;
 	/** Stop once caught up with the log and no producer is left. */
@@ -167,6 +168,7 @@ export class SqliteBus implements EventBus {
 		group: string,
 		topics: readonly string[],
 		handle: (delivery: Delivery) => Promise<void>,
+		handleMany?: (deliveries: readonly Delivery[]) => Promise<void>,
 	): Subscription {
 		let state = this.groups.get(group);
 		if (!state) {
@@ -174,7 +176,7 @@ export class SqliteBus implements EventBus {
 			this.groups.set(group, state);
 		}
 		const joined = state;
-		const member: Member = { topics, handle, stopped: false, draining: false, readers: [] };
+		const member: Member = { topics, handle, handleMany, stopped: false, draining: false, readers: [] };
 		joined.members.push(member);
 		if (joined.members.length === 1) this.activate(group, member);
 		return {
@@ -221,28 +223,56 @@ export class SqliteBus implements EventBus {
 				if (this.appends === seen) await new Promise<void>((resolve) => this.waiting.push(resolve));
 				return false;
 			}
-			for (const row of rows) {
-				// A throwing handler means "deliver it again": the position stays, the same record comes back.
-				await member.handle({
-					record: delivered(row),
-					heartbeat: async () => {},
-					stopping: () => member.stopped,
-				});
-				next = row.id + 1;
-				await sequelize.query(
-					"INSERT INTO group_positions (group_name, topic, partition, next_id) VALUES (?, ?, ?, ?) " +
-						"ON CONFLICT (group_name, topic, partition) DO UPDATE SET next_id = excluded.next_id",
-					{ replacements: [group, topic, partition, next] },
-				);
-				if (member.stopped) return true;
+			const from = next;
+			const deliveries = rows.map((row) => ({
+				record: delivered(row),
+				heartbeat: async () => {},
+				stopping: () => member.stopped,
+			}));
+			try {
+				// Several at once when the member can (one transaction for them all); one at a time if that fails.
+				const together =
+					rows.length > 1 && member.handleMany !== undefined
+						? await member.handleMany(deliveries).then(
+								() => true,
+								() => false,
+							)
+						: false;
+				if (together) {
+					next = (rows.at(-1) as LogRow).id + 1;
+					return member.stopped;
+				}
+				for (const [index, row] of rows.entries()) {
+					// A throwing handler means "deliver it again": the position stays, the same record comes back.
+					await member.handle(deliveries[index]);
+					next = row.id + 1;
+					if (member.stopped) return true;
+				}
+				return false;
+			} finally {
+				// Once per fetch: a crash before it delivers these records again, and the consumers drop them.
+				if (next !== from) await this.commit(sequelize, group, topic, partition, next);
 			}
-			return false;
 		};
 		while (!member.stopped) {
 			// A failure (a throwing handler, a busy database) is retried with backoff until the member stops.
 			const done = await retry(readOnce, { retryable: () => !member.stopped }).catch(() => true);
 			if (done) return;
 		}
+	}
+
+	private async commit(
+		sequelize: Sequelize,
+		group: string,
+		topic: string,
+		partition: number,
+		next: number,
+	): Promise<void> {
+		await sequelize.query(
+			"INSERT INTO group_positions (group_name, topic, partition, next_id) VALUES (?, ?, ?, ?) " +
+				"ON CONFLICT (group_name, topic, partition) DO UPDATE SET next_id = excluded.next_id",
+			{ replacements: [group, topic, partition, next] },
+		);
 	}
 
 	private async committed(

@@ -153,6 +153,38 @@ describe("consumeReliably", () => {
 		assert.equal((await bus.readAll(`${topic}.dlq`)).length, 0);
 	});
 
+	it("applies records fetched together in one transaction; one that fails among them is retried alone, the others applied once", async () => {
+		const bus = newBus(1);
+		const [first, poison, last] = [event("k"), event("k", { poison: true }), event("k")];
+		const seen: string[] = [];
+		await consuming(
+			bus,
+			async (payload) => {
+				seen.push(payload.id);
+				if ((payload.data as { poison?: boolean }).poison) throw new Error("cannot apply this");
+			},
+			async () => {
+				await bus.publish([record("k", first), record("k", poison), record("k", last)]);
+				await eventually("the last event", async () => (seen.includes(last.id) ? true : undefined));
+			},
+		);
+		const [applied] = (await database.query(
+			"SELECT event_id AS eventId FROM processed_events WHERE event_id IN (?, ?, ?) ORDER BY event_id",
+			{ replacements: [first.id, poison.id, last.id] },
+		)) as [Array<{ eventId: string }>, unknown];
+		assert.deepEqual(
+			applied.map((row) => row.eventId),
+			[first.id, last.id].sort(),
+		);
+		assert.equal(
+			seen.filter((id) => id === poison.id).length,
+			3,
+			"three attempts, then the dead-letter topic",
+		);
+		const [letter] = await bus.readAll(`${topic}.dlq`);
+		assert.equal(letter.value, JSON.stringify(poison));
+	});
+
 	it("shares a group between members: a standby takes over where the first one stopped", async () => {
 		const bus = newBus(2);
 		const seen: string[] = [];
