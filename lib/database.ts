@@ -101,9 +101,13 @@ export async function conflictOnDuplicate<T>(write: Promise<T>, conflict: () => 
 	}
 }
 
+type SqliteCallback = (error: Error | null, rows?: unknown) => void;
+
 interface SqliteConnection {
 	configure(option: "busyTimeout", milliseconds: number): void;
 	exec(sql: string, callback: (error: Error | null) => void): void;
+	all(sql: string, ...rest: unknown[]): unknown;
+	run(sql: string, ...rest: unknown[]): unknown;
 }
 
 /**
@@ -123,16 +127,66 @@ function tuneSqliteConnections(sequelize: Sequelize): void {
 	};
 	const open = manager.getConnection.bind(manager);
 	const tuned = new WeakSet<SqliteConnection>();
+	const columnTypes: ColumnTypes = { known: new Map(), schemaChanges: 0 };
 	manager.getConnection = async (options) => {
 		const connection = await open(options);
 		if (!tuned.has(connection)) {
 			tuned.add(connection);
+			keepColumnTypes(connection, columnTypes);
 			connection.configure("busyTimeout", SQLITE_BUSY_TIMEOUT_MS);
 			await new Promise<void>((resolve, reject) =>
 				connection.exec(SQLITE_PRAGMAS, (error) => (error ? reject(error) : resolve())),
 			);
 		}
 		return connection;
+	};
+}
+
+/** Statements that leave the schema as it is: everything but DDL. */
+const KEEPS_SCHEMA = /^\s*(SELECT|INSERT|UPDATE|DELETE|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA)\b/i;
+const COLUMN_TYPES = "PRAGMA table_info(";
+
+/** A database's `PRAGMA table_info` answers, and a count of DDL statements (an answer read across one is dropped). */
+interface ColumnTypes {
+	known: Map<string, unknown>;
+	schemaChanges: number;
+}
+
+/**
+ * Sequelize's SQLite dialect reads a table's columns (`PRAGMA table_info`) before every model SELECT, to parse
+ * its values: one statement more each time. The answer is kept per database (`columnTypes`, shared by its
+ * connections) until any of them runs DDL (the migrations).
+ */
+function keepColumnTypes(connection: SqliteConnection, columnTypes: ColumnTypes): void {
+	const all = connection.all.bind(connection);
+	const run = connection.run.bind(connection);
+	const exec = connection.exec.bind(connection);
+	const forget = (sql: unknown) => {
+		if (typeof sql === "string" && KEEPS_SCHEMA.test(sql)) return;
+		columnTypes.known.clear();
+		columnTypes.schemaChanges++;
+	};
+	connection.all = (sql, ...rest) => {
+		const callback = rest.at(-1) as SqliteCallback;
+		if (!sql.startsWith(COLUMN_TYPES) || rest.length !== 1) {
+			forget(sql);
+			return all(sql, ...rest);
+		}
+		const known = columnTypes.known.get(sql);
+		if (known) return process.nextTick(callback, null, known);
+		const schema = columnTypes.schemaChanges;
+		return all(sql, (error: Error | null, rows: unknown) => {
+			if (!error && schema === columnTypes.schemaChanges) columnTypes.known.set(sql, rows);
+			callback(error, rows);
+		});
+	};
+	connection.run = (sql, ...rest) => {
+		forget(sql);
+		return run(sql, ...rest);
+	};
+	connection.exec = (sql, callback) => {
+		forget(sql);
+		return exec(sql, callback);
 	};
 }
 
