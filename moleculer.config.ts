@@ -10,6 +10,7 @@ import { OpsEndpointReporter } from "./lib/ops-endpoint.ts";
 import { redisConnection } from "./lib/redis-connection.ts";
 import { FAIL_FAST_REDIS, ResilientRedisCacher } from "./lib/resilient-redis-cacher.ts";
 import { RetryElsewhereStrategy } from "./lib/retry-elsewhere.strategy.ts";
+import { StaleSafeMemoryCacher } from "./lib/stale-safe-cacher.ts";
 import { TransportFailureMiddleware } from "./lib/transport-failure.middleware.ts";
 import { OPS_COMMANDS } from "./ops/commands.ts";
 
@@ -113,7 +114,7 @@ const brokerConfig: BrokerOptions = {
 					ttl: config.cacheTtlSeconds,
 					redis: { ...redisConnection(config.cacher.url, config.cacher.tls), ...FAIL_FAST_REDIS },
 				})
-			: { type: "Memory", options: { ttl: config.cacheTtlSeconds, clone: true } },
+			: new StaleSafeMemoryCacher({ ttl: config.cacheTtlSeconds, clone: true }),
 
 	// Finish in-flight requests on SIGTERM before the services stop.
 	tracking: { enabled: true, shutdownTimeout: 10_000 },

@@ -5,8 +5,8 @@ type Cacher = NonNullable<ServiceBroker["cacher"]>;
 /**
  * A caller-side cache of another service's answer: a hit saves the round trip over the transporter, which a
  * cacher on the owner's side cannot (Moleculer caches actions where they run). The owner broadcasts a change
- * event and the caller cleans its entries; the TTL bounds the one race left, a load that began before a
- * change and stores its answer after the change's clean.
+ * event and the caller cleans its entries; a load that began before the change and ends after the clean is not
+ * stored (the platform's cachers are stale-safe: lib/stale-safe-cacher.ts).
  */
 export async function readThrough<T>(
 	cacher: Cacher | null | undefined,

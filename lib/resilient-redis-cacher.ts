@@ -1,4 +1,5 @@
 import { Cachers, type ServiceBroker } from "moleculer";
+import { staleSafe } from "./stale-safe-cacher.ts";
 
 const UNAVAILABLE_METRIC = "cacher_unavailable_total";
 
@@ -10,9 +11,10 @@ type RedisClient = {
 /**
  * Moleculer's Redis cacher, made safe to lose: while Redis is away every cache read is a miss and every write
  * is skipped, so requests are served from the databases (slower) instead of failing. One warning per outage,
- * a counter of skipped operations, and caching resumes by itself when ioredis reconnects.
+ * a counter of skipped operations, and caching resumes by itself when ioredis reconnects. Stale-safe, as every
+ * cacher of the platform (lib/stale-safe-cacher.ts).
  */
-export class ResilientRedisCacher extends Cachers.Redis {
+export class ResilientRedisCacher extends staleSafe(Cachers.Redis) {
 	private outage = false;
 
 	override init(broker: ServiceBroker): void {

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type BrokerOptions, ServiceBroker } from "moleculer";
+import { ResilientRedisCacher } from "../../lib/resilient-redis-cacher.ts";
+import { StaleSafeMemoryCacher } from "../../lib/stale-safe-cacher.ts";
+
+const REQUEST_TIMEOUT_MS = 300;
+
+/**
+ * A broker with one cached action, `items.list`, whose answer is the value of `stored` when the handler starts
+ * (a database read); each call then waits until `release` lets it answer.
+ */
+async function brokerWith(cacher: BrokerOptions["cacher"]) {
+	const broker = new ServiceBroker({ logger: false, cacher, requestTimeout: REQUEST_TIMEOUT_MS * 10 });
+	const state = { stored: "old", loads: 0 };
+	const gates: Array<() => void> = [];
+	broker.createService({
+		name: "items",
+		actions: {
+			list: {
+				cache: { ttl: 60 },
+				async handler() {
+					state.loads++;
+					const read = state.stored;
+					await new Promise<void>((resolve) => gates.push(resolve));
+					return { value: read };
+				},
+			},
+		},
+	});
+	await broker.start();
+	await broker.cacher?.clean();
+	const list = () => broker.call<{ value: string }>("items.list");
+	/** Lets the calls waiting so far answer. */
+	const release = () => {
+		for (const open of gates.splice(0)) open();
+	};
+	/** A call that answers as soon as it has read. */
+	const readNow = async () => {
+		const answer = list();
+		await sleep(20);
+		release();
+		return (await answer).value;
+	};
+	/** The change a service makes: the row, then the clean of what the cache holds about it. */
+	const change = async (value: string) => {
+		state.stored = value;
+		await broker.cacher?.clean("items.list:**");
+	};
+	return { broker, state, list, release, readNow, change };
+}
+
+const CACHERS = {
+	memory: () => new StaleSafeMemoryCacher({ ttl: 60 }),
+	redis: () =>
+		new ResilientRedisCacher({
+			prefix: `stale-safe-test-${randomUUID()}`,
+			redis: { host: "127.0.0.1", port: 6379 },
+		}),
+};
+
+for (const [name, cacher] of Object.entries(CACHERS)) {
+	describe(`stale-safe ${name} cacher`, () => {
+		it("caches an answer: the second call is not loaded again", async () => {
+			const { broker, state, readNow } = await brokerWith(cacher());
+			try {
+				assert.equal(await readNow(), "old");
+				assert.equal(await readNow(), "old");
+				assert.equal(state.loads, 1);
+			} finally {
+				await broker.stop();
+			}
+		});
+
+		it("does not store an answer loaded before a change that was cleaned while it loaded", async () => {
+			const { broker, list, release, readNow, change } = await brokerWith(cacher());
+			try {
+				const before = list();
+				await sleep(20);
+				await change("new");
+				release();
+				assert.equal((await before).value, "old", "the call under way answers what it read");
+				assert.equal(await readNow(), "new", "the next call reads the change");
+			} finally {
+				await broker.stop();
+			}
+		});
+
+		it("a load that began before the change and ended after a newer one began is cleaned a request timeout later", async () => {
+			const { broker, list, release, readNow, change } = await brokerWith(cacher());
+			try {
+				const before = list();
+				await sleep(20);
+				await change("new");
+				const after = list();
+				await sleep(20);
+				release();
+				await Promise.all([before, after]);
+				await sleep(REQUEST_TIMEOUT_MS * 10 + 200);
+				assert.equal(await readNow(), "new");
+			} finally {
+				await broker.stop();
+			}
+		});
+	});
+}
