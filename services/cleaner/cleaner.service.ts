@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { col, type Model, Op, where } from "sequelize";
 import { config } from "../../config/index.ts";
-import { conflictOnDuplicate } from "../../lib/database.ts";
+import { conflictOnDuplicate, findPage } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
@@ -287,7 +287,7 @@ const CleanerService: ServiceDefinition<Self> = {
 				ctx: RequestContext<{ active?: boolean; skill?: string; limit: number; offset: number }>,
 			): Promise<Page<Cleaner>> {
 				const { active, skill, limit, offset } = ctx.params;
-				const { rows, count } = await this.model.findAndCountAll({
+				const { rows, count } = await findPage(this.model, {
 					where: {
 						...(active !== undefined ? { active } : {}),
 						...(skill ? { [Op.and]: [withSkill(skill)] } : {}),

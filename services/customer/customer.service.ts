@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { col, fn, type Model, Op, where } from "sequelize";
-import { isUniqueViolation } from "../../lib/database.ts";
+import { findPage, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError, NotFoundError } from "../../lib/errors.ts";
 import { ADDRESS_PROPS, ID_PARAMS, PAGE_PARAMS, type Page, PHONE_RULE } from "../../lib/input-rules.ts";
 import { currentUser, type RequestContext } from "../../lib/request-context.ts";
@@ -204,7 +204,7 @@ const CustomerService: ServiceDefinition<Self> = {
 				// INSTR instead of LIKE: no wildcard escaping, and the same function on SQLite and MySQL.
 				const contains = (column: string) =>
 					where(fn("instr", fn("lower", col(column)), q?.toLowerCase()), Op.gt, 0);
-				const { rows, count } = await this.model.findAndCountAll({
+				const { rows, count } = await findPage(this.model, {
 					where: q ? { [Op.or]: [contains("display_name"), contains("email")] } : {},
 					order: [
 						["createdAt", "ASC"],

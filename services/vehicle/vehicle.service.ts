@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import type { Model } from "sequelize";
-import { conflictOnDuplicate } from "../../lib/database.ts";
+import { conflictOnDuplicate, findPage } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
@@ -111,7 +111,7 @@ const VehicleService: ServiceDefinition<Self> = {
 						? { ownerId: ctx.params.ownerId }
 						: {}
 					: { ownerId: user.id };
-				const { rows, count } = await this.model.findAndCountAll({
+				const { rows, count } = await findPage(this.model, {
 					where,
 					order: [["createdAt", "ASC"]],
 					limit: ctx.params.limit,

@@ -3,6 +3,7 @@ import type { Service } from "moleculer";
 import type { Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
 import { partnerClientId } from "../../lib/auth.ts";
+import { findPage } from "../../lib/database.ts";
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
@@ -167,7 +168,7 @@ const WebhookService: ServiceDefinition<Self> = {
 					attributes: ["id"],
 					where: { partnerClientId: partnerOf(ctx), ...(endpointId ? { id: endpointId } : {}) },
 				});
-				const { rows, count } = await this.deliveries().findAndCountAll({
+				const { rows, count } = await findPage(this.deliveries(), {
 					where: { endpointId: own.map((row) => row.id), ...(status ? { status } : {}) },
 					attributes: { exclude: ["payload"] },
 					order: [
