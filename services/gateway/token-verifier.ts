@@ -84,6 +84,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 		return keySet;
 	};
 
+	// The key ids the provider publishes, read from the key set once (jose hands out a deep copy of it on each
+	// read) and forgotten after every key lookup through jose, which may have fetched the set again.
+	let publishedKids: Set<string | undefined> | undefined;
+
 	// Called by jose only after the token parsed and its algorithm is allowed: garbage never costs a fetch.
 	const getKey = async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
 		const remoteKeys = await discoverKeySet();
@@ -96,6 +100,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 			throw new IdentityProviderUnavailableError("cannot fetch the identity provider's signing keys", {
 				cause: error,
 			});
+		} finally {
+			publishedKids = undefined;
 		}
 	};
 
@@ -111,8 +117,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 	};
 	const stillValid = async (entry: { expiresAtMs: number; kid: string | undefined }) => {
 		if (entry.expiresAtMs + options.clockSkewSeconds * 1000 <= Date.now()) return false;
-		const published = (await discoverKeySet()).jwks()?.keys ?? [];
-		return published.some((jwk) => jwk.kid === entry.kid);
+		const keySet = await discoverKeySet();
+		publishedKids ??= new Set((keySet.jwks()?.keys ?? []).map((jwk) => jwk.kid));
+		return publishedKids.has(entry.kid);
 	};
 
 	return {

@@ -280,6 +280,19 @@ describe("signing keys", () => {
 		assert.equal(await rejection(verifier.verify(before)), "unknown signing key");
 	});
 
+	test("a remembered token stops verifying once a fetch of the key set no longer has its key", async () => {
+		const provider = await startProvider();
+		const verifier = verifierFor(provider.issuer, { jwksCooldownSeconds: 0 });
+		const remembered = await userToken(provider.issuer);
+		await verifier.verify(remembered);
+		// Answered from the verified-token cache, which checks the published keys.
+		assert.equal((await verifier.verify(remembered)).id, "alice");
+
+		await provider.rotateKeys();
+		assert.equal((await verifier.verify(await userToken(provider.issuer, "bob"))).id, "bob");
+		assert.equal(await rejection(verifier.verify(remembered)), "unknown signing key");
+	});
+
 	test("within the cooldown, a token with an unknown key id is refused without refetching", async () => {
 		const provider = await startProvider();
 		const verifier = verifierFor(provider.issuer);
