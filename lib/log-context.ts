@@ -8,7 +8,8 @@ export interface LogContext {
 	traceId: string;
 }
 
-const current = new AsyncLocalStorage<LogContext>();
+/** The handled request's id; its trace id is derived when a line is written, not on every call. */
+const current = new AsyncLocalStorage<string>();
 
 export function traceIdOf(requestId: string): string {
 	return requestId.replaceAll("-", "").slice(0, 16);
@@ -16,12 +17,12 @@ export function traceIdOf(requestId: string): string {
 
 /** The fields pino adds to each line (its `mixin` option): the handled request's ids, or nothing. */
 export function logContextFields(): Partial<LogContext> {
-	return current.getStore() ?? {};
+	const requestId = current.getStore();
+	return requestId === undefined ? {} : { requestId, traceId: traceIdOf(requestId) };
 }
 
 function withContext<T>(ctx: Context, run: () => T): T {
-	const requestId = ctx.requestID ?? ctx.id;
-	return current.run({ requestId, traceId: traceIdOf(requestId) }, run);
+	return current.run(ctx.requestID ?? ctx.id, run);
 }
 
 /**
