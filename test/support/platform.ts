@@ -10,7 +10,12 @@ import { CLIENT_SECRETS, fetchClientCredentialsToken, fetchUserTokens } from "./
 export const ROOT = new URL("../../", import.meta.url).pathname;
 const RUNNER = join(ROOT, "node_modules/moleculer/bin/moleculer-runner.mjs");
 /** The Node flags every node runs with, as in the Dockerfile and `npm start` (docs/benchmarks.md: memory). */
-const NODE_FLAGS = ["--max-semi-space-size=2", "--import", join(ROOT, "lib/compile-cache.mjs")];
+const NODE_FLAGS = [
+	"--max-semi-space-size=2",
+	"--heap-growing-percent=30",
+	"--import",
+	join(ROOT, "lib/compile-cache.mjs"),
+];
 
 export type Caller = "alice" | "bob" | "carla" | "dan" | "olga" | "fleet-partner" | "fleet-readonly";
 
