@@ -73,6 +73,7 @@ const record = (figure: Figure) => {
 
 interface WrkResult {
 	requestsPerSecond: number;
+	requests: number;
 	p50Ms: number;
 	p99Ms: number;
 	non2xx: number;
@@ -98,10 +99,31 @@ async function wrk(
 	const percentile = (p: string) => toMs(new RegExp(`^\\s+${p}%\\s+(\\S+)`, "m").exec(stdout)?.[1] ?? "NaN");
 	return {
 		requestsPerSecond: Math.round(Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? Number.NaN)),
+		requests: Number(/(\d+) requests in/.exec(stdout)?.[1] ?? Number.NaN),
 		p50Ms: Math.round(percentile("50") * 100) / 100,
 		p99Ms: Math.round(percentile("99") * 100) / 100,
 		non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(stdout)?.[1] ?? 0),
 	};
+}
+
+/** CPU time the platform's Node processes have used so far (`/proc`, user + system, every thread). */
+const platformCpuMs = (platform: BenchPlatform) =>
+	platform.processes.reduce((total, proc) => total + processCpuMs(proc.pid), 0);
+
+/**
+ * wrk against the platform, with the CPU its Node processes spent per request: a figure the box's other load
+ * moves far less than the requests per second.
+ */
+async function wrkPlatform(
+	platform: BenchPlatform,
+	url: string,
+	connections: number,
+	headers: Record<string, string> = {},
+): Promise<WrkResult & { cpuUsPerRequest: number }> {
+	const before = platformCpuMs(platform);
+	const result = await wrk(url, connections, headers);
+	const cpuUsPerRequest = Math.round(((platformCpuMs(platform) - before) * 1000) / result.requests);
+	return { ...result, cpuUsPerRequest };
 }
 
 /** The baseline: node:http answering a small JSON body, on this machine, now. */
@@ -120,7 +142,7 @@ async function rawBaseline(): Promise<number> {
 
 function throughput(
 	name: string,
-	result: WrkResult,
+	result: WrkResult & { cpuUsPerRequest?: number },
 	raw: number,
 	target?: { ratio?: number; rps?: number; p99Ms?: number },
 ) {
@@ -139,7 +161,7 @@ function throughput(
 		.filter(Boolean)
 		.join(", ");
 	record({
-		name: `${name} (p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${result.non2xx ? `, ${result.non2xx} non-2xx` : ""})`,
+		name: `${name} (p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms${result.non2xx ? `, ${result.non2xx} non-2xx` : ""}${result.cpuUsPerRequest === undefined ? "" : `; Node CPU ${result.cpuUsPerRequest} µs per request`})`,
 		value: result.requestsPerSecond,
 		unit: "req/s",
 		ratio,
@@ -210,8 +232,7 @@ async function bookingLoad(platform: BenchPlatform, label: string) {
 	let failed = 0;
 	let firstFailure = "";
 	let next = 0;
-	const cpuOf = () => platform.processes.reduce((total, proc) => total + processCpuMs(proc.pid), 0);
-	const cpuBefore = cpuOf();
+	const cpuBefore = platformCpuMs(platform);
 	const started = now();
 	await Promise.all(
 		Array.from({ length: IN_FLIGHT }, async () => {
@@ -229,7 +250,8 @@ async function bookingLoad(platform: BenchPlatform, label: string) {
 	const seconds = (now() - started) / 1000;
 	// What the platform's Node processes spent on each booking: on two cores, 2,000 ms / this is the most
 	// bookings a second they could do with the CPUs to themselves (MariaDB and Kafka not counted).
-	const cpuPerBooking = Math.round(((cpuOf() - cpuBefore) / (BOOKINGS - failed || 1)) * 10) / 10;
+	const cpuPerBooking =
+		Math.round(((platformCpuMs(platform) - cpuBefore) / (BOOKINGS - failed || 1)) * 10) / 10;
 	const stats = latencyStats(latencies);
 	const rate = Math.round((BOOKINGS - failed) / seconds);
 	record({
@@ -363,18 +385,23 @@ async function embedded(raw: number) {
 			const token = await platform.client.token("alice");
 			const auth = { Authorization: `Bearer ${token}` };
 			const carla = (await platform.client.api("GET", "/cleaners/me", { as: "carla" })).body.id;
-			throughput("embedded: public cached GET /api/services", await wrk(`${base}/services`, 32), raw, {
-				ratio: 0.25,
-			});
+			throughput(
+				"embedded: public cached GET /api/services",
+				await wrkPlatform(platform, `${base}/services`, 32),
+				raw,
+				{
+					ratio: 0.25,
+				},
+			);
 			throughput(
 				"embedded: authenticated cached GET /api/cleaners/:id",
-				await wrk(`${base}/cleaners/${carla}`, 32, auth),
+				await wrkPlatform(platform, `${base}/cleaners/${carla}`, 32, auth),
 				raw,
 				{ ratio: 0.15 },
 			);
 			throughput(
 				"embedded: authenticated database read GET /api/vehicles",
-				await wrk(`${base}/vehicles`, 32, auth),
+				await wrkPlatform(platform, `${base}/vehicles`, 32, auth),
 				raw,
 				{ ratio: 0.08 },
 			);
@@ -403,12 +430,12 @@ async function natsCluster(raw: number) {
 		const auth = { Authorization: `Bearer ${await platform.client.token("alice")}` };
 		throughput(
 			`${label}: authenticated read GET /api/vehicles, 64 connections`,
-			await wrk(`${platform.apiUrl}/vehicles`, 64, auth),
+			await wrkPlatform(platform, `${platform.apiUrl}/vehicles`, 64, auth),
 			raw,
 		);
 		throughput(
 			`${label}: public catalog GET /api/services`,
-			await wrk(`${platform.apiUrl}/services`, 32),
+			await wrkPlatform(platform, `${platform.apiUrl}/services`, 32),
 			raw,
 		);
 	} finally {
@@ -437,11 +464,15 @@ async function cluster(raw: number) {
 			const auth = { Authorization: `Bearer ${await platform.client.token("alice")}` };
 			throughput(
 				"cluster: authenticated read GET /api/vehicles, 64 connections",
-				await wrk(`${base}/vehicles`, 64, auth),
+				await wrkPlatform(platform, `${base}/vehicles`, 64, auth),
 				raw,
 				{ rps: 3000, p99Ms: 50 },
 			);
-			throughput("cluster: public catalog GET /api/services", await wrk(`${base}/services`, 32), raw);
+			throughput(
+				"cluster: public catalog GET /api/services",
+				await wrkPlatform(platform, `${base}/services`, 32),
+				raw,
+			);
 		}
 		if (measures("steady")) {
 			// One gateway → booking call over the transporter (the answer comes from Redis), end to end over HTTP.
