@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type BrokerOptions, ServiceBroker } from "moleculer";
 import { ResilientRedisCacher } from "../../lib/resilient-redis-cacher.ts";
 import { StaleSafeMemoryCacher } from "../../lib/stale-safe-cacher.ts";
+import { eventually } from "../support/eventually.ts";
 
 const REQUEST_TIMEOUT_MS = 300;
 
@@ -37,10 +37,16 @@ async function brokerWith(cacher: BrokerOptions["cacher"]) {
 	const release = () => {
 		for (const open of gates.splice(0)) open();
 	};
-	/** A call that answers as soon as it has read. */
+	/** Resolves once `count` calls are loading (waiting in the handler). */
+	const loading = (count: number) =>
+		eventually(`${count} loads`, async () => (gates.length >= count ? true : undefined));
+	/** A call that answers as soon as it has read (at once when its answer is cached). */
 	const readNow = async () => {
-		const answer = list();
-		await sleep(20);
+		let settled = false;
+		const answer = list().finally(() => {
+			settled = true;
+		});
+		await eventually("the call", async () => (settled || gates.length > 0 ? true : undefined), 10_000, 2);
 		release();
 		return (await answer).value;
 	};
@@ -49,7 +55,7 @@ async function brokerWith(cacher: BrokerOptions["cacher"]) {
 		state.stored = value;
 		await broker.cacher?.clean("items.list:**");
 	};
-	return { broker, state, list, release, readNow, change };
+	return { broker, state, list, release, loading, readNow, change };
 }
 
 const CACHERS = {
@@ -75,10 +81,10 @@ for (const [name, cacher] of Object.entries(CACHERS)) {
 		});
 
 		it("does not store an answer loaded before a change that was cleaned while it loaded", async () => {
-			const { broker, list, release, readNow, change } = await brokerWith(cacher());
+			const { broker, list, release, loading, readNow, change } = await brokerWith(cacher());
 			try {
 				const before = list();
-				await sleep(20);
+				await loading(1);
 				await change("new");
 				release();
 				assert.equal((await before).value, "old", "the call under way answers what it read");
@@ -89,17 +95,17 @@ for (const [name, cacher] of Object.entries(CACHERS)) {
 		});
 
 		it("a load that began before the change and ended after a newer one began is cleaned a request timeout later", async () => {
-			const { broker, list, release, readNow, change } = await brokerWith(cacher());
+			const { broker, list, release, loading, readNow, change } = await brokerWith(cacher());
 			try {
 				const before = list();
-				await sleep(20);
+				await loading(1);
 				await change("new");
 				const after = list();
-				await sleep(20);
+				await loading(2);
 				release();
 				await Promise.all([before, after]);
-				await sleep(REQUEST_TIMEOUT_MS * 10 + 200);
-				assert.equal(await readNow(), "new");
+				const fresh = async () => ((await readNow()) === "new" ? true : undefined);
+				await eventually("the change", fresh, REQUEST_TIMEOUT_MS * 10 + 5_000, 50);
 			} finally {
 				await broker.stop();
 			}
