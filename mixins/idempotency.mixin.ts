@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Service } from "moleculer";
-import type { QueryInterface, Sequelize, Transaction } from "sequelize";
+import type { Sequelize, Transaction } from "sequelize";
 import { instant, json, nullable, type TableDefinition, text, textKey } from "../lib/columns.ts";
 import { type DatabaseHolder, inTransaction, isUniqueViolation, tableOf } from "../lib/database.ts";
 import { UnprocessableError } from "../lib/errors.ts";

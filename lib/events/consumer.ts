@@ -1,5 +1,5 @@
 import type { Logger, MetricRegistry, Service } from "moleculer";
-import { type QueryInterface, type Sequelize, Transaction } from "sequelize";
+import { type Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
 import { instant, type TableDefinition, text, textKey } from "../columns.ts";
 import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";

@@ -68,13 +68,12 @@ async function consuming(
 }
 
 /**
- * Publishes an event its handler cannot apply and a good one after it on the same key, and consumes until the
- * good one is applied. `seen` is every event the handler was given, in order.
+ * Publishes `events` on one key to a handler that cannot apply the poisoned ones, and consumes until the last is
+ * applied. Returns every event the handler was given, in order.
  */
-async function poisonThenNext(bus: SqliteBus, maxAttempts = 3) {
-	const poison = event("k", { poison: true });
-	const next = event("k");
+async function consumePoisoned(bus: SqliteBus, events: CloudEvent[], maxAttempts = 3): Promise<string[]> {
 	const seen: string[] = [];
+	const last = events[events.length - 1];
 	await consuming(
 		bus,
 		async (payload) => {
@@ -82,12 +81,19 @@ async function poisonThenNext(bus: SqliteBus, maxAttempts = 3) {
 			if ((payload.data as { poison?: boolean }).poison) throw new Error("cannot apply this");
 		},
 		async () => {
-			await bus.publish([record("k", poison), record("k", next)]);
-			await eventually("the next event", async () => (seen.includes(next.id) ? true : undefined));
+			await bus.publish(events.map((published) => record("k", published)));
+			await eventually("the last event", async () => (seen.includes(last.id) ? true : undefined));
 		},
 		maxAttempts,
 	);
-	return { poison, next, seen };
+	return seen;
+}
+
+/** An event its handler cannot apply and a good one after it on the same key, consumed until the good one. */
+async function poisonThenNext(bus: SqliteBus, maxAttempts = 3) {
+	const poison = event("k", { poison: true });
+	const next = event("k");
+	return { poison, next, seen: await consumePoisoned(bus, [poison, next], maxAttempts) };
 }
 
 describe("consumeReliably", () => {
@@ -156,18 +162,7 @@ describe("consumeReliably", () => {
 	it("applies records fetched together in one transaction; one that fails among them is retried alone, the others applied once", async () => {
 		const bus = newBus(1);
 		const [first, poison, last] = [event("k"), event("k", { poison: true }), event("k")];
-		const seen: string[] = [];
-		await consuming(
-			bus,
-			async (payload) => {
-				seen.push(payload.id);
-				if ((payload.data as { poison?: boolean }).poison) throw new Error("cannot apply this");
-			},
-			async () => {
-				await bus.publish([record("k", first), record("k", poison), record("k", last)]);
-				await eventually("the last event", async () => (seen.includes(last.id) ? true : undefined));
-			},
-		);
+		const seen = await consumePoisoned(bus, [first, poison, last]);
 		const [applied] = (await database.query(
 			"SELECT event_id AS eventId FROM processed_events WHERE event_id IN (?, ?, ?) ORDER BY event_id",
 			{ replacements: [first.id, poison.id, last.id] },
