@@ -1,6 +1,7 @@
 import type { Service } from "moleculer";
 import type { ModelStatic, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
+import { findPage } from "../../lib/database.ts";
 import { ConflictError, DependencyUnavailableError, NotFoundError } from "../../lib/errors.ts";
 import { eventBus } from "../../lib/events/bus.ts";
 import {
@@ -121,7 +122,7 @@ const BookingService: ServiceDefinition<Self> = {
 			},
 			async handler(this: Self, ctx: RequestContext<PageParams & ListFilter>): Promise<BookingPage> {
 				const { limit, offset, ...filter } = ctx.params;
-				const { rows, count } = await this.bookings().findAndCountAll({
+				const { rows, count } = await findPage(this.bookings(), {
 					where: listWhere(await actorFor(ctx), filter),
 					order: [["startAt", "ASC"]],
 					limit,
