@@ -1,4 +1,4 @@
-import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { type Model, type ModelStatic, Op, type Sequelize, type Transaction, Utils } from "sequelize";
 import { tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import {
@@ -50,7 +50,6 @@ interface CleanerCounters {
 const BOOKING_TYPES = new Set<string>(Object.values(BOOKING_EVENT_TYPES));
 
 const JSON_COLUMNS = new Set<keyof AgendaRow>(["vehicle", "location"]);
-const columnOf = (key: string) => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 
 /**
  * Writes the row's columns, creating the booking's row if there is none yet: one plain statement (on the way
@@ -63,7 +62,7 @@ async function upsert(
 ) {
 	// As the model did: a column the event leaves undefined keeps its value.
 	const keys = (Object.keys(row) as Array<keyof AgendaRow>).filter((key) => row[key] !== undefined);
-	const columns = keys.map(columnOf);
+	const columns = keys.map((key) => Utils.underscoredIf(key, true));
 	const values = keys.map((key) =>
 		JSON_COLUMNS.has(key) && row[key] != null ? JSON.stringify(row[key]) : row[key],
 	);
@@ -73,7 +72,7 @@ async function upsert(
 			? `ON DUPLICATE KEY UPDATE ${changed.map((column) => `${column} = VALUES(${column})`).join(", ")}`
 			: `ON CONFLICT(booking_id) DO UPDATE SET ${changed.map((column) => `${column} = excluded.${column}`).join(", ")}`;
 	await sequelize.query(
-		`INSERT INTO agenda (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${onConflict}`,
+		`INSERT INTO ${AGENDA_TABLE.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${onConflict}`,
 		{ replacements: values, transaction },
 	);
 }
