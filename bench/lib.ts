@@ -2,14 +2,63 @@
  * Shared helpers of the benchmark scripts: latency statistics, tables, a light keep-alive HTTP client,
  * process memory, throwaway MariaDB databases and a description of the machine.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { connect } from "node:net";
 import { availableParallelism, cpus, freemem, loadavg, totalmem } from "node:os";
 import { promisify } from "node:util";
 import { createConnection } from "mysql2/promise";
 
 const run = promisify(execFile);
+
+/** Whether something accepts TCP connections on this local port. */
+function listening(port: number): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = connect(port, "127.0.0.1");
+		socket.setTimeout(1_000, () => socket.destroy(new Error("no answer")));
+		socket.once("connect", () => {
+			socket.end();
+			resolve(true);
+		});
+		socket.once("error", () => resolve(false));
+	});
+}
+
+/**
+ * The servers the cluster figures need, started only when they are not running already: Kafka, with MariaDB's
+ * databases and Redis, through scripts/infra.sh (on `KAFKA_PORT`), and NATS for the comparison on :4222. What it
+ * started is stopped by the function it returns; what was running before is left running.
+ */
+export async function startClusterServers(): Promise<() => Promise<void>> {
+	const stops: Array<() => Promise<unknown>> = [];
+	const infra = new URL("../scripts/infra.sh", import.meta.url).pathname;
+	const infraUp = await run("bash", [infra, "status"]).then(
+		() => true,
+		() => false,
+	);
+	if (!infraUp) {
+		console.log("Kafka (or MariaDB, Redis) is not up: scripts/infra.sh up");
+		await run("bash", [infra, "up"], { maxBuffer: 16 * 1024 * 1024 });
+		stops.push(() => run("bash", [infra, "down"]));
+	}
+	if (!(await listening(NATS_PORT))) {
+		console.log(`NATS is not up: nats-server on 127.0.0.1:${NATS_PORT}`);
+		const nats = spawn("nats-server", ["-a", "127.0.0.1", "-p", String(NATS_PORT)], { stdio: "ignore" });
+		const failed = new Promise<never>((_, reject) => nats.once("error", reject));
+		for (let tries = 0; !(await Promise.race([listening(NATS_PORT), failed])); tries++) {
+			if (tries === 50) throw new Error("nats-server did not listen within 10 s");
+			await new Promise((resolve) => setTimeout(resolve, 200));
+		}
+		stops.push(async () => nats.kill());
+	}
+	return async () => {
+		for (const stop of stops.reverse()) await stop();
+	};
+}
+
+/** NATS's port: the transporter of the comparison cluster (bench/platforms.ts). */
+export const NATS_PORT = 4222;
 
 /** The Kafka the cluster benchmarks use: `KAFKA_PORT` like scripts/infra.sh and the cluster suite (default 9092). */
 export const BENCH_KAFKA_URL = `kafka://127.0.0.1:${process.env.KAFKA_PORT ?? 9092}`;

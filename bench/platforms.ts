@@ -29,7 +29,14 @@ import {
 	stopNode,
 	waitForReady,
 } from "../test/support/platform.ts";
-import { BENCH_KAFKA_URL, BENCH_REDIS_DB, dropDatabases, flushBenchRedis, recreateDatabases } from "./lib.ts";
+import {
+	BENCH_KAFKA_URL,
+	BENCH_REDIS_DB,
+	dropDatabases,
+	flushBenchRedis,
+	NATS_PORT,
+	recreateDatabases,
+} from "./lib.ts";
 
 export const PLATFORM_KINDS = [
 	"embedded-sqlite",
@@ -107,7 +114,7 @@ const TOPOLOGY = [
 ];
 
 /** NATS (a machine service on :4222) instead of Kafka for the transporter: the comparison of issue 14. */
-const BENCH_NATS_URL = "nats://127.0.0.1:4222";
+const BENCH_NATS_URL = `nats://127.0.0.1:${NATS_PORT}`;
 /** Domain-event topics and groups of the bench cluster: never mixed with the tests' ones. */
 const BENCH_EVENTS_PREFIX = "bench.";
 

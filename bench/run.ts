@@ -2,7 +2,8 @@
  * npm run bench: every figure of the speed targets in one run, beside a raw node:http server measured in the same
  * run, as one table and as JSON (bench/results/latest.json).
  *
- *   npm run bench                  embedded, then the cluster (needs `npm run infra:up`: Kafka, MariaDB, Redis)
+ *   npm run bench                  embedded, then the cluster (starts Kafka through scripts/infra.sh, and NATS,
+ *                                  when they are not running, and stops what it started)
  *   npm run bench -- --quick       embedded only, short runs (under 2 minutes): the smoke check CI runs
  *   npm run bench -- --no-cluster  embedded only, full length
  *   npm run bench -- --only=bookings,read-models   only those parts (for A/B runs of one figure): reads,
@@ -30,6 +31,7 @@ import {
 	now,
 	processCpuMs,
 	processMemory,
+	startClusterServers,
 	table,
 } from "./lib.ts";
 import { type BenchPlatform, startBenchPlatform } from "./platforms.ts";
@@ -498,6 +500,7 @@ async function cluster(raw: number) {
 	}
 }
 
+const stopClusterServers = CLUSTER ? await startClusterServers() : async () => {};
 const info = await machineInfo();
 console.log(describeMachine(info));
 console.log(`mode: ${QUICK ? "quick" : "full"}, wrk ${WRK_SECONDS} s per figure, ${BOOKINGS} bookings`);
@@ -505,8 +508,12 @@ const raw = await rawBaseline();
 record({ name: "raw node:http, small JSON body, 32 connections", value: raw, unit: "req/s", ratio: 1 });
 if (EMBEDDED) await embedded(raw);
 if (CLUSTER) {
-	await cluster(raw);
-	if (measures("nats")) await natsCluster(raw);
+	try {
+		await cluster(raw);
+		if (measures("nats")) await natsCluster(raw);
+	} finally {
+		await stopClusterServers();
+	}
 }
 
 console.log(
