@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import type { Service } from "moleculer";
 import type { Sequelize, Transaction } from "sequelize";
 import { instant, json, nullable, type TableDefinition, text, textKey } from "../lib/columns.ts";
-import { type DatabaseHolder, inTransaction, isUniqueViolation, tableOf } from "../lib/database.ts";
+import {
+	type DatabaseHolder,
+	insertRows,
+	inTransaction,
+	isUniqueViolation,
+	tableOf,
+} from "../lib/database.ts";
 import { UnprocessableError } from "../lib/errors.ts";
 import { currentUser, type RequestContext } from "../lib/request-context.ts";
 import { defineMixin } from "../lib/service-definition.ts";
@@ -99,13 +105,15 @@ export const idempotencyMixin = defineMixin<Self>({
 					const operation = operationOf(ctx);
 					// Plain statements: the claim and the answer are on the path of every idempotent write, where
 					// Sequelize's model layer cost more than the statements themselves.
-					await sequelize.query(
-						"INSERT INTO idempotency_keys (owner_id, idempotency_key, operation, request_hash, response, created_at) VALUES (?, ?, ?, ?, NULL, ?)",
-						{
-							replacements: [owner, key, operation, requestHash(operation, ctx.params), new Date()],
-							transaction,
-						},
-					);
+					const claim: IdempotencyRow = {
+						ownerId: owner,
+						idempotencyKey: key,
+						operation,
+						requestHash: requestHash(operation, ctx.params),
+						response: null,
+						createdAt: new Date(),
+					};
+					await insertRows(sequelize, IDEMPOTENCY_KEYS_TABLE, [claim], transaction);
 					const response = await write(transaction);
 					await sequelize.query(
 						"UPDATE idempotency_keys SET response = ? WHERE owner_id = ? AND idempotency_key = ?",

@@ -1,9 +1,11 @@
 import type { Logger, MetricRegistry } from "moleculer";
 import { QueryTypes, type Sequelize, Transaction } from "sequelize";
+import { insertRows } from "../../lib/database.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
 import { ensureMetrics } from "../../lib/metrics.ts";
 import { type PollingSettings, PollingWorker } from "../../lib/polling-loop.ts";
+import { OUTBOX_TABLE } from "./migrations/0002-outbox.ts";
 
 interface OutboxRow {
 	id: number;
@@ -22,25 +24,17 @@ export async function writeOutbox(
 	transaction: Transaction,
 	events: readonly OutgoingEvent[],
 ): Promise<void> {
-	if (events.length === 0) return;
 	const now = new Date();
-	// One plain statement: on the path of every booking change, where bulkCreate cost more than the insert.
-	await sequelize.query(
-		`INSERT INTO outbox (event_id, event_type, topic, message_key, payload, created_at, sent_at) VALUES ${events
-			.map(() => "(?, ?, ?, ?, ?, ?, NULL)")
-			.join(", ")}`,
-		{
-			replacements: events.flatMap(({ topic, key, event }) => [
-				event.id,
-				event.type,
-				topic,
-				key,
-				JSON.stringify(event),
-				now,
-			]),
-			transaction,
-		},
-	);
+	const rows = events.map(({ topic, key, event }) => ({
+		eventId: event.id,
+		eventType: event.type,
+		topic,
+		messageKey: key,
+		payload: JSON.stringify(event),
+		createdAt: now,
+		sentAt: null,
+	}));
+	await insertRows<Omit<OutboxRow, "id">>(sequelize, OUTBOX_TABLE, rows, transaction);
 }
 
 /** Rows claimed per round (200), backoff while Kafka or the database fail, and the purge once a minute. */

@@ -1,12 +1,13 @@
 import { DateTime } from "luxon";
 import { Op, type Sequelize, type Transaction } from "sequelize";
-import { conflictOnDuplicate, isUniqueViolation } from "../../lib/database.ts";
+import { conflictOnDuplicate, insertRows, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError } from "../../lib/errors.ts";
 import type { BusinessSettings } from "../configuration/contract.ts";
 import type { Interval } from "./availability-rules.ts";
 import { reservationUnits } from "./availability-rules.ts";
 import { OPEN_STATUSES } from "./contract.ts";
-import { type BookingRow, bookingTables, type Row } from "./models.ts";
+import { RESERVED_UNITS_TABLE } from "./migrations/0001-booking-schema.ts";
+import { type BookingRow, bookingTables, type ReservedUnitRow, type Row } from "./models.ts";
 
 type BookingModel = import("sequelize").ModelStatic<Row<BookingRow>>;
 
@@ -84,12 +85,8 @@ export async function reserveUnits(
 	bufferMinutes: number,
 	transaction: Transaction,
 ): Promise<void> {
-	const units = reservationUnits(job, bufferMinutes);
-	// One plain statement (bulkCreate cost more than the insert); dates are written as the model writes them.
-	await sequelize.query(
-		`INSERT INTO reserved_units (cleaner_id, unit_start, booking_id) VALUES ${units.map(() => "(?, ?, ?)").join(", ")}`,
-		{ replacements: units.flatMap((unitStart) => [cleanerId, unitStart, bookingId]), transaction },
-	);
+	const rows = reservationUnits(job, bufferMinutes).map((unitStart) => ({ cleanerId, unitStart, bookingId }));
+	await insertRows<ReservedUnitRow>(sequelize, RESERVED_UNITS_TABLE, rows, transaction);
 }
 
 export async function releaseUnits(
