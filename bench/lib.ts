@@ -312,8 +312,19 @@ export async function dropDatabases(names: readonly string[]): Promise<void> {
 	}
 }
 
-/** The Redis logical database the benchmarks own (the cluster tests use 1); flushed before each run. */
-export const BENCH_REDIS_DB = 7;
+/**
+ * The Redis logical database the benchmarks own (the cluster tests use 1); flushed before each run. Runs side
+ * by side on one machine each set their own (BENCH_REDIS_DB) and BENCH_ID (below).
+ */
+export const BENCH_REDIS_DB = Number(process.env.BENCH_REDIS_DB ?? 7);
+
+const BENCH_ID = process.env.BENCH_ID ?? "";
+if (!/^[a-z0-9]*$/.test(BENCH_ID))
+	throw new Error(`BENCH_ID must be lower-case letters and digits: ${BENCH_ID}`);
+
+/** A throwaway database of one platform's service (`bench_cluster_cleaner_db`; `bench_<BENCH_ID>_cluster_…`). */
+export const benchDatabase = (platform: string, owner: string) =>
+	`bench_${BENCH_ID ? `${BENCH_ID}_` : ""}${platform}_${owner}_db`;
 
 export async function flushBenchRedis(): Promise<void> {
 	await run("redis-cli", ["-n", String(BENCH_REDIS_DB), "FLUSHDB"]);

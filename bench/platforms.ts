@@ -32,6 +32,7 @@ import {
 import {
 	BENCH_KAFKA_URL,
 	BENCH_REDIS_DB,
+	benchDatabase,
 	dropDatabases,
 	flushBenchRedis,
 	NATS_PORT,
@@ -79,13 +80,13 @@ function storesEnv(prefix: string): Record<string, string> {
 		...Object.fromEntries(
 			OWNERS.map((owner) => [
 				`${owner.toUpperCase()}_DB_URL`,
-				`mysql://root@127.0.0.1:3306/bench_${prefix}_${owner}_db`,
+				`mysql://root@127.0.0.1:3306/${benchDatabase(prefix, owner)}`,
 			]),
 		),
 	};
 }
 
-const databasesOf = (prefix: string) => OWNERS.map((owner) => `bench_${prefix}_${owner}_db`);
+const databasesOf = (prefix: string) => OWNERS.map((owner) => benchDatabase(prefix, owner));
 
 /** startPlatform (test/support/platform.ts) in a data directory of its own, removed when it stops. */
 async function embedded(kind: PlatformKind, env: Record<string, string>): Promise<BenchPlatform> {

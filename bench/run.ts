@@ -22,6 +22,7 @@ import { everyDay, freshArea, hourlySlots, nextWeekday } from "../test/support/f
 import {
 	argNumber,
 	argString,
+	benchDatabase,
 	describeMachine,
 	flushBenchRedis,
 	HttpClient,
@@ -239,6 +240,7 @@ async function bookingLoad(platform: BenchPlatform, label: string) {
 	let firstFailure = "";
 	let next = 0;
 	const cpuBefore = platformCpuMs(platform);
+	const cpuBeforeOf = platform.processes.map((proc) => processCpuMs(proc.pid));
 	const started = now();
 	await Promise.all(
 		Array.from({ length: IN_FLIGHT }, async () => {
@@ -260,6 +262,17 @@ async function bookingLoad(platform: BenchPlatform, label: string) {
 		Math.round(((platformCpuMs(platform) - cpuBefore) / (BOOKINGS - failed || 1)) * 10) / 10;
 	const stats = latencyStats(latencies);
 	const rate = Math.round((BOOKINGS - failed) / seconds);
+	if (platform.kind === "cluster") {
+		// The consumers may still be applying the last bookings' events: their share counts once they are done.
+		const caughtUp = await readModelsCaughtUp();
+		const byProcess = platform.processes.map(
+			(proc, index) =>
+				`${proc.name} ${(Math.round(((processCpuMs(proc.pid) - cpuBeforeOf[index]) / (BOOKINGS - failed || 1)) * 10) / 10).toFixed(1)}`,
+		);
+		console.log(
+			`  Node CPU ms per booking by process, read models caught up ${caughtUp}: ${byProcess.join(", ")}`,
+		);
+	}
 	record({
 		name: `${label}: bookings, ${IN_FLIGHT} in flight (p50 ${stats.p50Ms} ms, p99 ${stats.p99Ms} ms, ${failed} failed${firstFailure}; Node CPU ${cpuPerBooking} ms per booking)`,
 		value: rate,
@@ -331,13 +344,39 @@ async function coldSearches(platform: BenchPlatform) {
 	});
 }
 
+/** Waits until the cleaner and the vehicle service have applied every event of the outbox; says when. */
+async function readModelsCaughtUp(): Promise<string> {
+	const db = await mariadbRoot();
+	const started = now();
+	const count = async (sql: string) =>
+		Number(((await db.query(sql)) as unknown as Array<Array<{ n: number }>>)[0][0].n);
+	try {
+		while (now() - started < 60_000) {
+			const [events, bookingEvents, cleaner, vehicle] = await Promise.all([
+				count(`SELECT COUNT(*) AS n FROM ${benchDatabase("cluster", "booking")}.outbox`),
+				count(
+					`SELECT COUNT(*) AS n FROM ${benchDatabase("cluster", "booking")}.outbox WHERE topic = 'booking-events'`,
+				),
+				count(`SELECT COUNT(*) AS n FROM ${benchDatabase("cluster", "cleaner")}.processed_events`),
+				count(`SELECT COUNT(*) AS n FROM ${benchDatabase("cluster", "vehicle")}.processed_events`),
+			]);
+			if (cleaner >= events && vehicle >= bookingEvents)
+				return `${Math.round(now() - started)} ms after the last answer`;
+			await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+		return "never (60 s)";
+	} finally {
+		await db.end();
+	}
+}
+
 /** From a booking's answer until the cleaner and vehicle services have both applied its event. */
 async function readModelLatency(platform: BenchPlatform) {
 	const { token, home, cleanerId, vehicleId } = await bookable(platform);
 	const db = await mariadbRoot();
 	const applied = async (eventId: string) => {
 		const [[cleaner], [vehicle]] = await Promise.all(
-			["bench_cluster_cleaner_db", "bench_cluster_vehicle_db"].map(
+			[benchDatabase("cluster", "cleaner"), benchDatabase("cluster", "vehicle")].map(
 				async (database) =>
 					(await db.query(`SELECT COUNT(*) AS n FROM ${database}.processed_events WHERE event_id = ?`, [
 						eventId,
@@ -357,7 +396,7 @@ async function readModelLatency(platform: BenchPlatform) {
 			const answered = now();
 			if (response.status !== 201) throw new Error(`booking: ${response.status}`);
 			const [[event]] = (await db.query(
-				"SELECT event_id AS eventId FROM bench_cluster_booking_db.outbox WHERE message_key = ? ORDER BY id LIMIT 1",
+				`SELECT event_id AS eventId FROM ${benchDatabase("cluster", "booking")}.outbox WHERE message_key = ? ORDER BY id LIMIT 1`,
 				[response.body.id],
 			)) as unknown as Array<Array<{ eventId: string }>>;
 			while (!(await applied(event.eventId))) {
