@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import {
+	DataTypes,
 	type FindOptions,
 	type Model,
 	type ModelOptions,
@@ -10,7 +11,6 @@ import {
 	Transaction,
 	Utils,
 } from "sequelize";
-import { SequelizeStorage, Umzug } from "umzug";
 import type { DatabaseConfig } from "../config/index.ts";
 import type { TableDefinition } from "./columns.ts";
 import { ConflictError } from "./errors.ts";
@@ -54,6 +54,35 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
 }
 
 /**
+ * The applied migrations' names, in the table and with the definition umzug's SequelizeStorage gave it before
+ * (the runner below replaced umzug, whose command-line parts cost every node with a database about 150 modules).
+ */
+function appliedMigrations(sequelize: Sequelize) {
+	const charset = sequelize.getDialect() === "mysql" ? { charset: "utf8", collate: "utf8_unicode_ci" } : {};
+	return tableOf<{ name: string }>(
+		sequelize,
+		{
+			table: "schema_migrations",
+			columns: { name: { type: DataTypes.STRING, allowNull: false, unique: true, primaryKey: true } },
+		},
+		{ timestamps: false, ...charset },
+	);
+}
+
+/** Runs the migrations not applied yet, in their order, recording each once it has run; answers their names. */
+async function applyPending(sequelize: Sequelize, migrations: readonly Migration[]): Promise<string[]> {
+	const applied = appliedMigrations(sequelize);
+	await applied.sync();
+	const done = new Set((await applied.findAll()).map((row) => row.name));
+	const pending = migrations.filter((m) => !done.has(m.name));
+	for (const migration of pending) {
+		await migration.up(sequelize.getQueryInterface(), sequelize);
+		await applied.create({ name: migration.name });
+	}
+	return pending.map((m) => m.name);
+}
+
+/**
  * Applies pending migrations. On MySQL a named lock makes concurrent start-ups of several instances safe:
  * the second waits for the first and then finds nothing left to do.
  */
@@ -62,16 +91,7 @@ export async function migrate(
 	migrations: readonly Migration[],
 	lockName: string,
 ): Promise<string[]> {
-	const umzug = new Umzug({
-		migrations: migrations.map((m) => ({
-			name: m.name,
-			up: () => m.up(sequelize.getQueryInterface(), sequelize),
-			down: () => m.down?.(sequelize.getQueryInterface(), sequelize) ?? Promise.resolve(),
-		})),
-		storage: new SequelizeStorage({ sequelize, tableName: "schema_migrations" }),
-		logger: undefined,
-	});
-	if (sequelize.getDialect() !== "mysql") return (await umzug.up()).map((m) => m.name);
+	if (sequelize.getDialect() !== "mysql") return applyPending(sequelize, migrations);
 
 	// GET_LOCK belongs to one connection: a transaction pins the lock and its release to the same one.
 	return sequelize.transaction(async (transaction) => {
@@ -81,7 +101,7 @@ export async function migrate(
 		})) as [[{ acquired: number | null }], unknown];
 		if (acquired !== 1) throw new Error(`could not take migration lock ${lockName} within 60 s`);
 		try {
-			return (await umzug.up()).map((m) => m.name);
+			return await applyPending(sequelize, migrations);
 		} finally {
 			await sequelize.query("SELECT RELEASE_LOCK(?)", { replacements: [lockName], transaction });
 		}
