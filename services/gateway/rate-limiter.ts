@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis, RedisOptions } from "ioredis";
 
 export interface RateLimitDecision {
 	allowed: boolean;
@@ -37,6 +38,14 @@ export function memoryRateLimiter(limitPerMinute: number, now = Date.now): RateL
 	};
 }
 
+/** Required when a Redis limiter is made: an embedded gateway counts in memory and never loads ioredis (39 modules). */
+function redisClient(connection: string | RedisOptions, options: RedisOptions): Redis {
+	const { Redis } = createRequire(import.meta.url)("ioredis") as typeof import("ioredis");
+	return typeof connection === "string"
+		? new Redis(connection, options)
+		: new Redis({ ...connection, ...options });
+}
+
 /**
  * Shared across gateway instances through Redis, so that N gateways do not allow N times the limit.
  * If Redis is unreachable the request is let through: a cache outage must not become an API outage.
@@ -47,10 +56,7 @@ export function redisRateLimiter(
 	prefix: string,
 ): RateLimiter {
 	const failFast = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false };
-	const redis =
-		typeof connection === "string"
-			? new Redis(connection, failFast)
-			: new Redis({ ...connection, ...failFast });
+	const redis = redisClient(connection, failFast);
 	redis.on("error", () => {});
 	// One command per hit instead of MULTI, INCR, EXPIRE, EXEC: the count and its expiry set atomically in Redis.
 	redis.defineCommand("hitWindow", {

@@ -1,7 +1,7 @@
 import type { Service } from "moleculer";
 import { config } from "../../config/index.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
-import { type DevIdentityProvider, startDevIdentityProvider } from "./dev-provider.ts";
+import type { DevIdentityProvider } from "./dev-provider.ts";
 
 type Self = Service & { provider?: DevIdentityProvider };
 
@@ -29,6 +29,8 @@ const IdentityService: ServiceDefinition<Self> = {
 			this.logger.info(`OIDC_ISSUER is ${config.oidc.issuer}: the development OIDC provider is not started`);
 			return;
 		}
+		// Imported only here: a node whose issuer is another provider never loads oidc-provider and Koa.
+		const { startDevIdentityProvider } = await import("./dev-provider.ts");
 		this.provider = await startDevIdentityProvider({
 			port: config.oidc.devProviderPort,
 			issuer: config.oidc.issuer,

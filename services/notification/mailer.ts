@@ -1,4 +1,3 @@
-import { createTransport } from "nodemailer";
 import type { MailConfig } from "../../config/index.ts";
 import type { RenderedMail } from "./templates.ts";
 
@@ -14,9 +13,11 @@ export interface Mailer {
 }
 
 /** nodemailer over SMTP with the validated settings; null when no SMTP server is configured. */
-export function smtpMailer(settings: MailConfig): Mailer | null {
+export async function smtpMailer(settings: MailConfig): Promise<Mailer | null> {
 	if (settings.smtp === null) return null;
 	const { host, port, secure, user, password } = settings.smtp;
+	// Imported here: a node without SMTP (embedded by default) never loads nodemailer (39 modules).
+	const { createTransport } = await import("nodemailer");
 	const transport = createTransport({
 		host,
 		port,

@@ -314,7 +314,7 @@ const NotificationService: ServiceDefinition<Self> = {
 		// Node ids are stable: rows this node held when it died are nobody's now, rather than after their lease.
 		const released = await releaseClaims(this.database(), this.broker.nodeID);
 		if (released > 0) this.logger.warn(`Released ${released} e-mails this node held when it stopped`);
-		this.mailer = smtpMailer(this.mail);
+		this.mailer = await smtpMailer(this.mail);
 		if (!this.mailer) this.logger.warn("SMTP_URL is not set: e-mails are queued and none is sent");
 		this.consumer = consumeForService(
 			this,
