@@ -4,6 +4,7 @@ import type { Sequelize, Transaction } from "sequelize";
 import { instant, json, nullable, type TableDefinition, text, textKey } from "../lib/columns.ts";
 import {
 	type DatabaseHolder,
+	execute,
 	insertRows,
 	inTransaction,
 	isUniqueViolation,
@@ -115,9 +116,11 @@ export const idempotencyMixin = defineMixin<Self>({
 					};
 					await insertRows(sequelize, IDEMPOTENCY_KEYS_TABLE, [claim], transaction);
 					const response = await write(transaction);
-					await sequelize.query(
+					await execute(
+						sequelize,
 						"UPDATE idempotency_keys SET response = ? WHERE owner_id = ? AND idempotency_key = ?",
-						{ replacements: [JSON.stringify(response), owner, key], transaction },
+						[JSON.stringify(response), owner, key],
+						transaction,
 					);
 					return response;
 				});

@@ -2,7 +2,7 @@ import type { Logger, MetricRegistry, Service } from "moleculer";
 import { type Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
 import { instant, type TableDefinition, text, textKey } from "../columns.ts";
-import { type DatabaseHolder, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
+import { type DatabaseHolder, insertRows, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
 import { ensureMetrics } from "../metrics.ts";
 import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, retry, sleep } from "../retry.ts";
@@ -106,10 +106,8 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 		return database.transaction(transactionOptions, async (transaction) => {
 			if (await processed.findByPk(event.id, { transaction })) return false;
 			await apply(event, transaction);
-			await processed.create(
-				{ eventId: event.id, eventType: event.type, topic: record.topic, processedAt: new Date() },
-				{ transaction },
-			);
+			const row = { eventId: event.id, eventType: event.type, topic: record.topic, processedAt: new Date() };
+			await insertRows<ProcessedEventRow>(database, PROCESSED_EVENTS_TABLE, [row], transaction);
 			transaction.afterCommit(() => observePropagation(event, record));
 			return true;
 		});
@@ -149,7 +147,7 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 					processedAt: new Date(),
 				});
 			}
-			await processed.bulkCreate(rows, { transaction });
+			await insertRows(database, PROCESSED_EVENTS_TABLE, rows, transaction);
 			transaction.afterCommit(() => {
 				for (const [index, event] of events.entries())
 					if (applied[index]) observePropagation(event, records[index]);

@@ -97,8 +97,8 @@ export async function planBooking(ctx: RequestContext<CreateParams>): Promise<Bo
 	};
 }
 
-/** The row of a planned booking, once the cleaner's time is held. */
-export function newBookingRow(plan: BookingPlan, cleanerId: string): Partial<BookingRow> {
+/** The row of a planned booking, once the cleaner's time is held, as it is written at `now`. */
+export function newBookingRow(plan: BookingPlan, cleanerId: string, now: Date): BookingRow {
 	const { vehicle, service, job } = plan;
 	return {
 		id: plan.id,
@@ -117,7 +117,14 @@ export function newBookingRow(plan: BookingPlan, cleanerId: string): Partial<Boo
 		location: plan.location,
 		notes: plan.notes,
 		lateCancellation: false,
+		cancellationFeeMinor: null,
+		cancelledBy: null,
+		ratingScore: null,
+		ratingComment: null,
+		ratedAt: null,
 		version: 1,
+		createdAt: now,
+		updatedAt: now,
 	};
 }
 

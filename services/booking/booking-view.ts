@@ -20,7 +20,6 @@ export function toBooking(row: BookingRow): Booking {
 				? { by: row.cancelledBy ?? "unknown", late: row.lateCancellation, feeMinor: row.cancellationFeeMinor }
 				: null,
 		rating:
-			// undefined on a row fresh from create(), null on one read back
 			row.ratingScore == null
 				? null
 				: {

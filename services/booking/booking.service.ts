@@ -1,7 +1,7 @@
 import type { Service } from "moleculer";
 import type { ModelStatic, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
-import { findPage } from "../../lib/database.ts";
+import { findPage, insertRows } from "../../lib/database.ts";
 import { ConflictError, DependencyUnavailableError, NotFoundError } from "../../lib/errors.ts";
 import { eventBus } from "../../lib/events/bus.ts";
 import {
@@ -216,9 +216,10 @@ const BookingService: ServiceDefinition<Self> = {
 						start: ctx.params.start,
 					});
 				}
-				const row = await this.bookings().create(newBookingRow(plan, cleanerId), { transaction });
+				const row = newBookingRow(plan, cleanerId, new Date());
+				await insertRows(this.database(), BOOKING_MODEL, [row], transaction);
 				await jobChanged(this.database(), job, settings, transaction);
-				return this.publish(transaction, "create", row.get() as BookingRow);
+				return this.publish(transaction, "create", row);
 			});
 		},
 

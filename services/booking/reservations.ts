@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import { Op, type Sequelize, type Transaction } from "sequelize";
-import { conflictOnDuplicate, insertRows, isUniqueViolation } from "../../lib/database.ts";
+import { conflictOnDuplicate, execute, insertRows, isUniqueViolation } from "../../lib/database.ts";
 import { ConflictError } from "../../lib/errors.ts";
 import type { BusinessSettings } from "../configuration/contract.ts";
 import type { Interval } from "./availability-rules.ts";
@@ -62,12 +62,11 @@ export async function bumpGenerations(
 		sequelize.getDialect() === "mysql"
 			? "ON DUPLICATE KEY UPDATE generation = generation + 1"
 			: "ON CONFLICT(day) DO UPDATE SET generation = generation + 1";
-	await sequelize.query(
+	await execute(
+		sequelize,
 		`INSERT INTO availability_generations (day, generation) VALUES ${values} ${onConflict}`,
-		{
-			replacements: [...days].sort(),
-			transaction,
-		},
+		[...days].sort(),
+		transaction,
 	);
 }
 

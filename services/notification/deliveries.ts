@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Op, type Sequelize, type Transaction } from "sequelize";
-import { tableOf } from "../../lib/database.ts";
+import { insertRows, tableOf } from "../../lib/database.ts";
 import { backoff } from "../../lib/retry.ts";
 import type { DeliveryStatus, MailDelivery, MailKind } from "./contract.ts";
 import { type MailDetails, mailKey, type Recipient, reminderCause } from "./mail-rules.ts";
@@ -67,25 +67,21 @@ export async function queueMail(
 	transaction: Transaction,
 ): Promise<void> {
 	const now = new Date();
-	await deliveriesTable(sequelize).bulkCreate(
-		[
-			{
-				id: randomUUID(),
-				mailKey: mailKey(mail.cause, mail.kind, mail.recipient),
-				kind: mail.kind,
-				recipientType: mail.recipient.type,
-				recipientId: mail.recipient.id,
-				bookingId: mail.details.bookingId,
-				details: mail.details,
-				status: "pending",
-				attempts: 0,
-				nextAttemptAt: now,
-				createdAt: now,
-				updatedAt: now,
-			},
-		],
-		{ ignoreDuplicates: true, transaction },
-	);
+	const row: Omit<DeliveryRow, "claimedBy" | "claimedUntil" | "lastError" | "sentAt"> = {
+		id: randomUUID(),
+		mailKey: mailKey(mail.cause, mail.kind, mail.recipient),
+		kind: mail.kind,
+		recipientType: mail.recipient.type,
+		recipientId: mail.recipient.id,
+		bookingId: mail.details.bookingId,
+		details: mail.details,
+		status: "pending",
+		attempts: 0,
+		nextAttemptAt: now,
+		createdAt: now,
+		updatedAt: now,
+	};
+	await insertRows(sequelize, MAIL_DELIVERIES_TABLE, [row], transaction, "ignore");
 }
 
 /** The booking's reminder for its (new) start: one row per booking, replaced when the job moves. */
@@ -94,10 +90,8 @@ export async function scheduleReminder(
 	reminder: { customerId: string; startAt: Date; details: MailDetails },
 	transaction: Transaction,
 ): Promise<void> {
-	await remindersTable(sequelize).upsert(
-		{ bookingId: reminder.details.bookingId, ...reminder },
-		{ transaction },
-	);
+	const row: ReminderRow = { bookingId: reminder.details.bookingId, ...reminder };
+	await insertRows(sequelize, MAIL_REMINDERS_TABLE, [row], transaction, "update");
 }
 
 export async function removeReminder(sequelize: Sequelize, bookingId: string, transaction: Transaction) {

@@ -1,5 +1,5 @@
 import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
-import { tableOf } from "../../lib/database.ts";
+import { insertRows, tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import { BOOKING_EVENT_TYPES, type BookingEventData, OPEN_STATUSES } from "../booking/contract.ts";
 import { VEHICLE_BOOKINGS_TABLE } from "./migrations/0002-booking-history.ts";
@@ -47,13 +47,15 @@ export async function applyToHistory(
 	})) as (Model & VehicleHistory) | null;
 	if (!vehicle) return;
 
-	const history = vehicleBookings(sequelize);
-	const row = { vehicleId: booking.vehicle.id, startAt: new Date(booking.start), status: booking.status };
-	const existing = await history.findByPk(booking.bookingId, { transaction });
-	if (existing) await existing.update(row, { transaction });
-	else await history.create({ bookingId: booking.bookingId, ...row }, { transaction });
+	const row: VehicleBookingRow = {
+		bookingId: booking.bookingId,
+		vehicleId: booking.vehicle.id,
+		startAt: new Date(booking.start),
+		status: booking.status,
+	};
+	await insertRows(sequelize, VEHICLE_BOOKINGS_TABLE, [row], transaction, "update");
 
-	const upcoming = await history.findOne({
+	const upcoming = await vehicleBookings(sequelize).findOne({
 		where: { vehicleId: booking.vehicle.id, status: { [Op.in]: [...OPEN_STATUSES] } },
 		order: [["startAt", "ASC"]],
 		transaction,

@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { DataTypes, type Sequelize } from "sequelize";
-import { createSequelize, findPage, tableOf } from "../../lib/database.ts";
+import {
+	createSequelize,
+	execute,
+	findPage,
+	insertRows,
+	isUniqueViolation,
+	type OnDuplicate,
+	tableOf,
+} from "../../lib/database.ts";
 
 let dir: string;
 let database: Sequelize;
@@ -62,5 +70,73 @@ describe("findPage (a page of rows and the total, on SQLite)", () => {
 				`owner ${owner}, limit ${limit}, offset ${offset}`,
 			);
 		}
+	});
+});
+
+describe("insertRows (prepared statements on the transaction's connection, on SQLite)", () => {
+	const definition = {
+		table: "slots",
+		columns: {
+			key: { type: DataTypes.STRING(20), primaryKey: true },
+			at: { type: DataTypes.DATE, allowNull: false },
+			details: { type: DataTypes.JSON, allowNull: true },
+			open: { type: DataTypes.BOOLEAN, allowNull: false },
+		},
+	};
+	interface Slot {
+		key: string;
+		at: Date;
+		details: { note: string } | null;
+		open: boolean;
+	}
+	const slots = () => tableOf<Slot>(database, definition);
+	const insert = (rows: Slot[], onDuplicate?: OnDuplicate) =>
+		database.transaction((transaction) => insertRows(database, definition, rows, transaction, onDuplicate));
+	const read = async (key: string) => (await slots().findByPk(key))?.get({ plain: true });
+	before(() => slots().sync());
+
+	it("writes rows as the model writes them, and reads them back the same", async () => {
+		const at = new Date("2026-12-01T21:27:24.862Z");
+		await insert([
+			{ key: "a", at, details: { note: "first" }, open: true },
+			{ key: "b", at, details: null, open: false },
+		]);
+		await slots().create({ key: "m", at, details: { note: "first" }, open: true });
+		assert.deepEqual(await read("a"), { key: "a", at, details: { note: "first" }, open: true });
+		assert.deepEqual(await read("b"), { key: "b", at, details: null, open: false });
+		const [stored] = await database.query("SELECT key, at FROM slots WHERE key IN ('a', 'm') ORDER BY key");
+		assert.equal((stored as { at: string }[])[0].at, (stored as { at: string }[])[1].at);
+	});
+
+	it("answers a taken key as Sequelize does, skips it or overwrites it as asked", async () => {
+		const at = new Date("2026-12-02T08:00:00.000Z");
+		await insert([{ key: "c", at, details: null, open: true }]);
+		await assert.rejects(insert([{ key: "c", at, details: null, open: false }]), (error) =>
+			isUniqueViolation(error),
+		);
+		await insert([{ key: "f", at, details: null, open: true }]);
+		assert.equal((await read("f"))?.key, "f", "the statement that failed runs again");
+		await insert([{ key: "c", at, details: { note: "ignored" }, open: false }], "ignore");
+		assert.deepEqual(await read("c"), { key: "c", at, details: null, open: true });
+		await insert([{ key: "c", at, details: { note: "kept" }, open: false }], "update");
+		assert.deepEqual(await read("c"), { key: "c", at, details: { note: "kept" }, open: false });
+	});
+
+	it("rolls back with the transaction; a statement SQLite refuses fails as Sequelize's would", async () => {
+		const at = new Date("2026-12-03T08:00:00.000Z");
+		await assert.rejects(
+			database.transaction(async (transaction) => {
+				await insertRows(database, definition, [{ key: "d", at, details: null, open: true }], transaction);
+				throw new Error("undone");
+			}),
+			/undone/,
+		);
+		assert.equal(await read("d"), undefined);
+		await assert.rejects(
+			database.transaction((transaction) =>
+				execute(database, "INSERT INTO nowhere (x) VALUES (?)", [1], transaction),
+			),
+			(error) => (error as Error).name === "SequelizeDatabaseError" && /no such table/.test(String(error)),
+		);
 	});
 });
