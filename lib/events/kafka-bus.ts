@@ -40,6 +40,8 @@ export function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<Kafka
 
 /** How long a dead member keeps its partitions before the group hands them to the others. */
 const SESSION_TIMEOUT_MS = 10_000;
+/** Records of a partition's fetch handed to a consumer at once (one transaction): a backlog goes in pieces. */
+const BATCH_SIZE = 100;
 /** How long a listing of a topic may take before it is given up. */
 const READ_TIMEOUT_MS = 30_000;
 
@@ -183,6 +185,7 @@ export class KafkaBus implements EventBus {
 		group: string,
 		topics: readonly string[],
 		handle: (delivery: Delivery) => Promise<void>,
+		handleMany?: (deliveries: readonly Delivery[]) => Promise<void>,
 	): Subscription {
 		const { logger, partitions, prefix } = this.options;
 		let stopping = false;
@@ -221,18 +224,45 @@ export class KafkaBus implements EventBus {
 				await member.subscribe({ topics: topics.map((topic) => this.named(topic)), fromBeginning: true });
 				await member.run({
 					autoCommit: false,
+					// Offsets are resolved (kafkajs fetches on from there) only past records handled.
+					eachBatchAutoResolve: false,
 					// The partitions of one fetch are handled side by side. kafkajs fetches again only when all are
 					// done, so a retrying record holds back this member's next fetch (not the other members').
 					partitionsConsumedConcurrently: partitions * topics.length,
-					eachMessage: async ({ topic, partition, message, heartbeat }) => {
-						await handle({
+					eachBatch: async ({ batch, resolveOffset, heartbeat, isStale }) => {
+						const { topic, partition } = batch;
+						const deliveries = batch.messages.map((message) => ({
 							record: delivered(topic.slice(prefix.length), partition, message),
 							heartbeat,
 							stopping: () => stopping,
-						});
-						await member.commitOffsets([
-							{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-						]);
+						}));
+						/** Past these records: kafkajs fetches on after them, and the group's position is committed. */
+						const done = async (last: Delivery) => {
+							resolveOffset(last.record.offset);
+							await member.commitOffsets([
+								{ topic, partition, offset: (BigInt(last.record.offset) + 1n).toString() },
+							]);
+						};
+						for (let from = 0; from < deliveries.length && !stopping && !isStale(); from += BATCH_SIZE) {
+							const chunk = deliveries.slice(from, from + BATCH_SIZE);
+							// Several at once when the consumer can (one transaction for them all); one at a time if that fails.
+							const together =
+								chunk.length > 1 && handleMany !== undefined
+									? await handleMany(chunk).then(
+											() => true,
+											() => false,
+										)
+									: false;
+							if (together) {
+								await done(chunk[chunk.length - 1]);
+								continue;
+							}
+							for (const delivery of chunk) {
+								// A throwing handler means "deliver it again": kafkajs fetches the partition from here.
+								await handle(delivery);
+								await done(delivery);
+							}
+						}
 					},
 				});
 			} catch (error) {

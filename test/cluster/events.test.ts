@@ -502,6 +502,40 @@ describe("domain events on Kafka: outbox, idempotent consumers, dead letters", (
 		assert.deepEqual(await cleanerCounters(missingCleaner), { jobs: 1, ratingSum: 3, ratings: 1 });
 	});
 
+	it("a poison event in the middle of a fetched batch: it alone goes to the DLQ, the others are applied once", async () => {
+		const { cleaner } = await scenario();
+		const bookingId = randomUUID();
+		const first = poisonEvent(bookingId, cleaner.id);
+		const poison = poisonEvent(bookingId, randomUUID());
+		const last = { ...poisonEvent(bookingId, cleaner.id), type: BOOKING_EVENT_TYPES.rated };
+		last.data.rating = { score: 4, comment: null };
+		// One publish of one key: one record batch on one partition, which the consumer fetches whole.
+		await bus.publish(
+			[first, poison, last].map((event) => ({
+				topic: TOPICS.bookingEvents,
+				key: bookingId,
+				value: JSON.stringify(event),
+				headers: { "content-type": "application/cloudevents+json" },
+			})),
+		);
+		await eventually(
+			"the events after the poison one applied",
+			async () => ((await appliedCount("cleaner", [last.id])) === 1 ? true : undefined),
+			30_000,
+			100,
+		);
+		const letters = (await listDeadLetters(bus, TOPICS.bookingEvents)).filter(
+			(entry) => entry.group === "cleaner-service" && entry.key === bookingId,
+		);
+		assert.deepEqual(
+			letters.map((entry) => entry.eventId),
+			[poison.id],
+		);
+		assert.equal(await appliedCount("cleaner", [first.id]), 1);
+		assert.equal(await appliedCount("cleaner", [poison.id]), 0);
+		assert.deepEqual(await cleanerCounters(cleaner.id), { jobs: 1, ratingSum: 4, ratings: 1 });
+	});
+
 	it("every message on the topics validates against docs/asyncapi.json", async () => {
 		const doc = JSON.parse(readFileSync(new URL("../../docs/asyncapi.json", import.meta.url), "utf8"));
 		const ajv = new Ajv({ strict: false, allErrors: true });
