@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,13 +9,20 @@ import { CLIENT_SECRETS, fetchClientCredentialsToken, fetchUserTokens } from "./
 
 export const ROOT = new URL("../../", import.meta.url).pathname;
 const RUNNER = join(ROOT, "node_modules/moleculer/bin/moleculer-runner.mjs");
-/** The Node flags every node runs with, as in the Dockerfile and `npm start` (docs/benchmarks.md: memory). */
-const NODE_FLAGS = [
-	"--max-semi-space-size=2",
-	"--heap-growing-percent=30",
-	"--import",
-	join(ROOT, "lib/compile-cache.mjs"),
-];
+/**
+ * The Node flags every node runs with: those of `npm start` (package.json), which the Dockerfile's CMD repeats
+ * (test/unit/deployment.test.ts), so they are written in one place (docs/benchmarks.md: memory).
+ */
+const NODE_FLAGS = startFlags();
+
+function startFlags(): string[] {
+	const start: string = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.start;
+	const words = start.split(/\s+/);
+	return words.slice(
+		words.indexOf("node") + 1,
+		words.findIndex((word) => word.endsWith("moleculer-runner.mjs")),
+	);
+}
 
 export type Caller = "alice" | "bob" | "carla" | "dan" | "olga" | "fleet-partner" | "fleet-readonly";
 

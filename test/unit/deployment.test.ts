@@ -1862,8 +1862,9 @@ describe("Dockerfile", () => {
 		const runner = JSON.parse(read("node_modules/moleculer/package.json")).bin["moleculer-runner-esm"];
 		const args = start[2].match(/"[^"]*"|\S+/g)?.map((arg) => arg.replace(/^"|"$/g, "")) ?? [];
 		assert.ok(args.includes(join("node_modules/moleculer", runner)), "npm start runs moleculer-runner-esm");
-		// The same node flags and arguments: the image runs what `npm start` runs.
+		// The same node flags and arguments: the image runs what `npm start` runs, and so does the REPL.
 		assert.deepEqual(cmd, ["node", ...args]);
+		assert.equal(pkg.scripts.repl, `${pkg.scripts.start} --repl`, "npm run repl starts like npm start");
 	});
 
 	it("leaves tests and tooling out of the build context, but nothing the runtime loads", () => {
