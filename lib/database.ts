@@ -205,24 +205,57 @@ export async function execute(
 	values: readonly BoundValue[],
 	transaction: Transaction,
 ): Promise<void> {
+	await onConnection(sequelize, sql, values, transaction, "run");
+}
+
+/**
+ * The rows of one SELECT on the transaction's own connection, prepared as `execute`'s writes are. The values
+ * are the driver's, not parsed as a model parses them: for text and number columns.
+ */
+export async function selectRows<TRow extends object>(
+	sequelize: Sequelize,
+	sql: string,
+	values: readonly BoundValue[],
+	transaction: Transaction,
+): Promise<TRow[]> {
+	return (await onConnection(sequelize, sql, values, transaction, "all")) as TRow[];
+}
+
+async function onConnection(
+	sequelize: Sequelize,
+	sql: string,
+	values: readonly BoundValue[],
+	transaction: Transaction,
+	method: "run" | "all",
+): Promise<unknown> {
 	const { connection } = transaction as unknown as { connection: unknown };
 	try {
 		if (sequelize.getDialect() === "mysql") {
-			await new Promise((resolve, reject) =>
-				(connection as MysqlConnection).execute(sql, values, (error) =>
-					error ? reject(error) : resolve(null),
+			return await new Promise((resolve, reject) =>
+				(connection as MysqlConnection).execute(sql, values, (error, result) =>
+					error ? reject(error) : resolve(result),
 				),
 			);
-		} else {
-			await runPrepared(sequelize, connection as SqliteConnection, sql, values.map(sqliteValue));
 		}
+		const { lib } = sequelize.connectionManager as unknown as { lib: SqliteDriver };
+		const { statement, ready } = preparedOn(lib, connection as SqliteConnection, sql);
+		await ready;
+		return await new Promise((resolve, reject) =>
+			statement[method](values.map(sqliteValue), (error: Error | null, rows?: unknown) =>
+				error ? reject(error) : resolve(rows),
+			),
+		);
 	} catch (error) {
 		throw asSequelizeError(sequelize, connection, Object.assign(error as Error, { sql }));
 	}
 }
 
 interface MysqlConnection {
-	execute(sql: string, values: readonly BoundValue[], callback: (error: Error | null) => void): unknown;
+	execute(
+		sql: string,
+		values: readonly BoundValue[],
+		callback: (error: Error | null, result: unknown) => void,
+	): unknown;
 }
 
 /** Dates as Sequelize's SQLite dialect writes them ("2026-12-01 21:27:24.862 +00:00"), so reads parse them. */
@@ -244,6 +277,7 @@ function asSequelizeError(sequelize: Sequelize, connection: unknown, error: Erro
 
 interface SqliteStatement {
 	run(values: readonly BoundValue[], callback: (error: Error | null) => void): void;
+	all(values: readonly BoundValue[], callback: (error: Error | null, rows: unknown[]) => void): void;
 	finalize(callback: () => void): void;
 }
 
@@ -288,20 +322,6 @@ function preparedOn(driver: SqliteDriver, connection: SqliteConnection, sql: str
 		evicted.finalize(() => undefined);
 	}
 	return prepared;
-}
-
-async function runPrepared(
-	sequelize: Sequelize,
-	connection: SqliteConnection,
-	sql: string,
-	values: readonly BoundValue[],
-): Promise<void> {
-	const { lib } = sequelize.connectionManager as unknown as { lib: SqliteDriver };
-	const { statement, ready } = preparedOn(lib, connection, sql);
-	await ready;
-	await new Promise<void>((resolve, reject) =>
-		statement.run(values, (error) => (error ? reject(error) : resolve())),
-	);
 }
 
 /** Finalizes the connection's prepared statements: SQLite does not close a connection that still has some. */

@@ -2,7 +2,13 @@ import type { Logger, MetricRegistry, Service } from "moleculer";
 import { type Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
 import { instant, type TableDefinition, text, textKey } from "../columns.ts";
-import { type DatabaseHolder, insertRows, isDatabaseUnavailable, isDeadlock, tableOf } from "../database.ts";
+import {
+	type DatabaseHolder,
+	insertRows,
+	isDatabaseUnavailable,
+	isDeadlock,
+	selectRows,
+} from "../database.ts";
 import { ensureMetrics } from "../metrics.ts";
 import { reportHealth } from "../ops-endpoint.ts";
 import { backoff, retry, sleep } from "../retry.ts";
@@ -23,8 +29,19 @@ interface ProcessedEventRow {
 	processedAt: Date;
 }
 
-function processedEvents(sequelize: Sequelize) {
-	return tableOf<ProcessedEventRow>(sequelize, PROCESSED_EVENTS_TABLE);
+/** Which of the events were applied before (one prepared statement, on the way of every event). */
+async function alreadyProcessed(
+	sequelize: Sequelize,
+	eventIds: readonly string[],
+	transaction: Transaction,
+): Promise<Set<string>> {
+	const rows = await selectRows<{ event_id: string }>(
+		sequelize,
+		`SELECT event_id FROM ${PROCESSED_EVENTS_TABLE.table} WHERE event_id IN (${eventIds.map(() => "?").join(", ")})`,
+		eventIds,
+		transaction,
+	);
+	return new Set(rows.map((row) => row.event_id));
 }
 
 export interface ConsumerOptions {
@@ -102,9 +119,8 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 
 	const applyOnce = async (record: DeliveredRecord): Promise<boolean> => {
 		const event = parseCloudEvent(record.value);
-		const processed = processedEvents(database);
 		return database.transaction(transactionOptions, async (transaction) => {
-			if (await processed.findByPk(event.id, { transaction })) return false;
+			if ((await alreadyProcessed(database, [event.id], transaction)).size > 0) return false;
 			await apply(event, transaction);
 			const row = { eventId: event.id, eventType: event.type, topic: record.topic, processedAt: new Date() };
 			await insertRows<ProcessedEventRow>(database, PROCESSED_EVENTS_TABLE, [row], transaction);
@@ -123,14 +139,12 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 		failing: { index: number },
 	): Promise<boolean[]> => {
 		const events = records.map((record) => parseCloudEvent(record.value));
-		const processed = processedEvents(database);
 		return database.transaction(transactionOptions, async (transaction) => {
-			const seen = await processed.findAll({
-				attributes: ["eventId"],
-				where: { eventId: events.map((event) => event.id) },
+			const done = await alreadyProcessed(
+				database,
+				events.map((event) => event.id),
 				transaction,
-			});
-			const done = new Set(seen.map((row) => row.eventId));
+			);
 			const applied: boolean[] = [];
 			const rows: ProcessedEventRow[] = [];
 			for (const [index, event] of events.entries()) {

@@ -1,5 +1,5 @@
-import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
-import { insertRows, tableOf } from "../../lib/database.ts";
+import type { Model, ModelStatic, Sequelize, Transaction } from "sequelize";
+import { insertRows, selectRows } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import { BOOKING_EVENT_TYPES, type BookingEventData, OPEN_STATUSES } from "../booking/contract.ts";
 import { VEHICLE_BOOKINGS_TABLE } from "./migrations/0002-booking-history.ts";
@@ -9,10 +9,6 @@ interface VehicleBookingRow {
 	vehicleId: string;
 	startAt: Date;
 	status: BookingEventData["status"];
-}
-
-function vehicleBookings(sequelize: Sequelize) {
-	return tableOf<VehicleBookingRow>(sequelize, VEHICLE_BOOKINGS_TABLE);
 }
 
 /** The history fields of a vehicle that booking-events drive. */
@@ -55,12 +51,13 @@ export async function applyToHistory(
 	};
 	await insertRows(sequelize, VEHICLE_BOOKINGS_TABLE, [row], transaction, "update");
 
-	const upcoming = await vehicleBookings(sequelize).findOne({
-		where: { vehicleId: booking.vehicle.id, status: { [Op.in]: [...OPEN_STATUSES] } },
-		order: [["startAt", "ASC"]],
+	const [upcoming] = await selectRows<{ booking_id: string }>(
+		sequelize,
+		`SELECT booking_id FROM ${VEHICLE_BOOKINGS_TABLE.table} WHERE vehicle_id = ? AND status IN (${OPEN_STATUSES.map(() => "?").join(", ")}) ORDER BY start_at LIMIT 1`,
+		[booking.vehicle.id, ...OPEN_STATUSES],
 		transaction,
-	});
-	const changes: Partial<VehicleHistory> = { upcomingBookingId: upcoming?.get().bookingId ?? null };
+	);
+	const changes: Partial<VehicleHistory> = { upcomingBookingId: upcoming?.booking_id ?? null };
 	if (event.type === BOOKING_EVENT_TYPES.completed) {
 		const cleanedAt = new Date(event.time);
 		changes.cleanings = vehicle.cleanings + 1;

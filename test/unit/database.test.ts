@@ -11,6 +11,7 @@ import {
 	insertRows,
 	isUniqueViolation,
 	type OnDuplicate,
+	selectRows,
 	tableOf,
 } from "../../lib/database.ts";
 
@@ -120,6 +121,20 @@ describe("insertRows (prepared statements on the transaction's connection, on SQ
 		assert.deepEqual(await read("c"), { key: "c", at, details: null, open: true });
 		await insert([{ key: "c", at, details: { note: "kept" }, open: false }], "update");
 		assert.deepEqual(await read("c"), { key: "c", at, details: { note: "kept" }, open: false });
+	});
+
+	it("selectRows answers the driver's rows of a prepared SELECT in the transaction", async () => {
+		const at = new Date("2026-12-04T08:00:00.000Z");
+		const rows = await database.transaction(async (transaction) => {
+			await insertRows(database, definition, [{ key: "g", at, details: null, open: true }], transaction);
+			return selectRows<{ key: string }>(
+				database,
+				"SELECT key FROM slots WHERE key IN (?, ?) ORDER BY key",
+				["g", "nothing"],
+				transaction,
+			);
+		});
+		assert.deepEqual(rows, [{ key: "g" }]);
 	});
 
 	it("rolls back with the transaction; a statement SQLite refuses fails as Sequelize's would", async () => {
