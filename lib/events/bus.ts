@@ -57,10 +57,11 @@ export interface EventBus {
 		handleMany?: (deliveries: readonly Delivery[]) => Promise<void>,
 	): Subscription;
 	/**
-	 * Declares a producer until the returned function is called. Embedded mode's consumers, stopping in the same
-	 * process, go on applying what it publishes until then; Kafka keeps records for the next consumer anyway.
+	 * Declares a producer of these topics until the returned function is called. Embedded mode's consumers,
+	 * stopping in the same process, go on applying what it publishes until then; Kafka keeps records for the next
+	 * consumer anyway, and connects the producer and makes the topics at once, so the first event waits for none.
 	 */
-	producing(): () => void;
+	producing(topics: readonly string[]): () => void;
 	/** Every record the topic still holds, in log order per partition. */
 	readAll(topic: string): Promise<DeliveredRecord[]>;
 	close(): Promise<void>;

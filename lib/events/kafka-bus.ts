@@ -340,7 +340,14 @@ export class KafkaBus implements EventBus {
 		}
 	}
 
-	producing(): () => void {
+	producing(topics: readonly string[]): () => void {
+		// Otherwise the first publish pays the TLS handshake, SASL, the producer id and the topic listing: the
+		// first booking after a start reached its read models in 400 to 570 ms, the next ones in 4 to 46.
+		Promise.all([this.ensureTopics(topics), this.connectedProducer()]).catch((error: Error) =>
+			this.options.logger.info(
+				`Domain-event producer not connected yet (${error.message}): the first publish retries`,
+			),
+		);
 		return () => {};
 	}
 

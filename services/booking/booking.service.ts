@@ -4,6 +4,7 @@ import { config } from "../../config/index.ts";
 import { findPage, insertRows } from "../../lib/database.ts";
 import { ConflictError, DependencyUnavailableError, NotFoundError } from "../../lib/errors.ts";
 import { eventBus } from "../../lib/events/bus.ts";
+import { TOPICS } from "../../lib/events/contract.ts";
 import {
 	ADDRESS_PROPS,
 	COORDINATE_PROPS,
@@ -293,6 +294,7 @@ const BookingService: ServiceDefinition<Self> = {
 		this.relay = new OutboxRelay({
 			sequelize: this.database(),
 			bus: eventBus(this.logger),
+			topics: Object.values(TOPICS),
 			pollMs: config.events.outboxPollMs,
 			retentionMs: config.events.retentionMs,
 			logger: this.logger,

@@ -52,6 +52,8 @@ type Claimed = Pick<OutboxRow, "id" | "topic" | "messageKey" | "payload">;
 export interface RelayOptions {
 	sequelize: Sequelize;
 	bus: EventBus;
+	/** The topics its rows name: the bus gets ready for them when the relay starts. */
+	topics: readonly string[];
 	pollMs: number;
 	/** Sent rows are kept this long (as long as Kafka keeps the events), then deleted. */
 	retentionMs: number;
@@ -74,7 +76,7 @@ export class OutboxRelay extends PollingWorker {
 	constructor(options: RelayOptions) {
 		super(RELAY, options);
 		this.options = options;
-		this.doneProducing = options.bus.producing();
+		this.doneProducing = options.bus.producing(options.topics);
 		ensureMetrics(options.metrics, {
 			type: "counter",
 			name: PUBLISHED_METRIC,
