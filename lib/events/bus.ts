@@ -32,6 +32,11 @@ export interface Delivery {
 	stopping(): boolean;
 }
 
+/** Applies one record; throwing means "deliver it again". */
+export type HandleOne = (delivery: Delivery) => Promise<void>;
+/** Applies several records of one partition at once, in log order (one transaction). */
+export type HandleMany = (deliveries: readonly Delivery[]) => Promise<void>;
+
 export interface Subscription {
 	stop(): Promise<void>;
 	/** Whether the member is in its group and consuming; why not, when it is not. */
@@ -50,12 +55,7 @@ export interface EventBus {
 	 * `handleMany`, when given, may be handed several records of one partition at once, in log order: the group
 	 * advances past them once it resolves; when it throws, the same records go to `handle` one at a time.
 	 */
-	consume(
-		group: string,
-		topics: readonly string[],
-		handle: (delivery: Delivery) => Promise<void>,
-		handleMany?: (deliveries: readonly Delivery[]) => Promise<void>,
-	): Subscription;
+	consume(group: string, topics: readonly string[], handle: HandleOne, handleMany?: HandleMany): Subscription;
 	/**
 	 * Declares a producer of these topics until the returned function is called. Embedded mode's consumers,
 	 * stopping in the same process, go on applying what it publishes until then; Kafka keeps records for the next

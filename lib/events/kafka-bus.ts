@@ -181,12 +181,7 @@ export class KafkaBus implements EventBus {
 		}
 	}
 
-	consume(
-		group: string,
-		topics: readonly string[],
-		handle: (delivery: Delivery) => Promise<void>,
-		handleMany?: (deliveries: readonly Delivery[]) => Promise<void>,
-	): Subscription {
+	consume(...[group, topics, handle, handleMany]: Parameters<EventBus["consume"]>): Subscription {
 		const { logger, partitions, prefix } = this.options;
 		let stopping = false;
 		let current: Consumer | undefined;

@@ -1,7 +1,15 @@
 import { DataTypes, QueryTypes, type Sequelize } from "sequelize";
 import { createSequelize, type Migration, migrate } from "../database.ts";
 import { retry } from "../retry.ts";
-import type { BusRecord, DeliveredRecord, Delivery, EventBus, Subscription } from "./bus.ts";
+import type {
+	BusRecord,
+	DeliveredRecord,
+	Delivery,
+	EventBus,
+	HandleMany,
+	HandleOne,
+	Subscription,
+} from "./bus.ts";
 
 /** The partition of a key: the same for every record of one key, so that their order holds. */
 function partitionOf(key: string, partitions: number): number {
@@ -65,8 +73,8 @@ const PURGE_EVERY_MS = 3_600_000;
 
 interface Member {
 	topics: readonly string[];
-	handle: (delivery: Delivery) => Promise<void>;
-	handleMany?: (deliveries: readonly Delivery[]) => Promise<void>;
+	handle: HandleOne;
+	handleMany?: HandleMany;
 	/** Stop reading now (the handler in hand gives up). */
 	stopped: boolean;
 	/** Stop once caught up with the log and no producer is left. */
@@ -164,12 +172,7 @@ export class SqliteBus implements EventBus {
 		};
 	}
 
-	consume(
-		group: string,
-		topics: readonly string[],
-		handle: (delivery: Delivery) => Promise<void>,
-		handleMany?: (deliveries: readonly Delivery[]) => Promise<void>,
-	): Subscription {
+	consume(...[group, topics, handle, handleMany]: Parameters<EventBus["consume"]>): Subscription {
 		let state = this.groups.get(group);
 		if (!state) {
 			state = { members: [] };
