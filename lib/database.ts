@@ -127,11 +127,12 @@ export async function findPage<M extends Model>(
 export type OnDuplicate = "fail" | "ignore" | "update";
 
 /**
- * Inserts the rows in one prepared statement (`execute`), every column of the table's definition but its
- * sequence key, named as the migration created them: on the path of every booking and event, where the model's
- * `create`, `bulkCreate` and `upsert` cost more than the insert. Values are bound as the models write them (JSON
- * columns as their text). `onDuplicate: "update"` overwrites the other columns of a row whose primary key is
- * taken, as the model's `upsert` does; "ignore" skips it, as `bulkCreate`'s `ignoreDuplicates`.
+ * Inserts the rows in one prepared statement (`execute`): the columns of the table's definition that the rows
+ * give (a column none of them gives keeps its default), named as the migration created them. On the path of
+ * every booking and event, where the model's `create`, `bulkCreate` and `upsert` cost more than the insert.
+ * Values are bound as the models write them (JSON columns as their text). `onDuplicate: "update"` overwrites
+ * the given columns of a row whose primary key is taken, as the model's `upsert` does (the others keep their
+ * values); "ignore" skips it, as `bulkCreate`'s `ignoreDuplicates`.
  */
 export async function insertRows<TRow extends object>(
 	sequelize: Sequelize,
@@ -141,7 +142,9 @@ export async function insertRows<TRow extends object>(
 	onDuplicate: OnDuplicate = "fail",
 ): Promise<void> {
 	if (rows.length === 0) return;
-	const columns = insertedColumns(definition);
+	const columns = columnsOf(definition).filter(({ name }) =>
+		rows.some((row) => (row as Record<string, unknown>)[name] !== undefined),
+	);
 	const values = rows.flatMap((row) =>
 		columns.map(({ name, isJson }) => {
 			const value = (row as Record<string, unknown>)[name] ?? null;
@@ -151,11 +154,13 @@ export async function insertRows<TRow extends object>(
 	const mysql = sequelize.getDialect() === "mysql";
 	const names = columns.map(({ column }) => column);
 	const placeholders = `(${columns.map(() => "?").join(", ")})`;
-	const insert = onDuplicate !== "ignore" ? "INSERT" : mysql ? "INSERT IGNORE" : "INSERT OR IGNORE";
 	const keys = columns.filter(({ isKey }) => isKey).map(({ column }) => column);
 	const updated = names.filter((column) => !keys.includes(column));
+	// A row that gives only its key has nothing to overwrite.
+	const ignore = onDuplicate === "ignore" || (onDuplicate === "update" && updated.length === 0);
+	const insert = !ignore ? "INSERT" : mysql ? "INSERT IGNORE" : "INSERT OR IGNORE";
 	const upsert =
-		onDuplicate !== "update"
+		onDuplicate !== "update" || ignore
 			? ""
 			: mysql
 				? ` ON DUPLICATE KEY UPDATE ${updated.map((column) => `${column} = VALUES(${column})`).join(", ")}`
@@ -177,15 +182,23 @@ interface InsertedColumn {
 	isKey: boolean;
 }
 
-function insertedColumns({ columns }: Pick<TableDefinition, "columns">): InsertedColumn[] {
-	return Object.entries(columns)
-		.filter(([, column]) => !column.autoIncrement)
-		.map(([name, column]) => ({
-			name,
-			column: Utils.underscoredIf(name, true),
-			isJson: (column.type as { key?: string }).key === "JSON",
-			isKey: column.primaryKey === true,
-		}));
+const insertedColumns = new WeakMap<Pick<TableDefinition, "columns">, InsertedColumn[]>();
+
+/** Every column of the definition but its sequence key, worked out once per definition. */
+function columnsOf(definition: Pick<TableDefinition, "columns">): InsertedColumn[] {
+	let columns = insertedColumns.get(definition);
+	if (!columns) {
+		columns = Object.entries(definition.columns)
+			.filter(([, column]) => !column.autoIncrement)
+			.map(([name, column]) => ({
+				name,
+				column: Utils.underscoredIf(name, true),
+				isJson: (column.type as { key?: string }).key === "JSON",
+				isKey: column.primaryKey === true,
+			}));
+		insertedColumns.set(definition, columns);
+	}
+	return columns;
 }
 
 /** What a statement's `?` stand for. */

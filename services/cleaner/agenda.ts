@@ -1,5 +1,5 @@
-import { type Model, type ModelStatic, Op, type Sequelize, type Transaction, Utils } from "sequelize";
-import { type BoundValue, execute, tableOf } from "../../lib/database.ts";
+import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
+import { insertRows, tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import {
 	BOOKING_EVENT_TYPES,
@@ -49,34 +49,17 @@ interface CleanerCounters {
 
 const BOOKING_TYPES = new Set<string>(Object.values(BOOKING_EVENT_TYPES));
 
-const JSON_COLUMNS = new Set<keyof AgendaRow>(["vehicle", "location"]);
-
 /**
  * Writes the row's columns, creating the booking's row if there is none yet: one prepared statement (on the
- * way of every booking event, where reading the row through the model first cost two).
+ * way of every booking event, where reading the row through the model first cost two). As the model did, a
+ * column the event leaves undefined keeps its value.
  */
-async function upsert(
+function upsert(
 	sequelize: Sequelize,
 	row: Partial<AgendaRow> & { bookingId: string; cleanerId: string },
 	transaction: Transaction,
 ) {
-	// As the model did: a column the event leaves undefined keeps its value.
-	const keys = (Object.keys(row) as Array<keyof AgendaRow>).filter((key) => row[key] !== undefined);
-	const columns = keys.map((key) => Utils.underscoredIf(key, true));
-	const values = keys.map((key) =>
-		JSON_COLUMNS.has(key) && row[key] != null ? JSON.stringify(row[key]) : (row[key] as BoundValue),
-	);
-	const changed = columns.filter((column) => column !== "booking_id");
-	const onConflict =
-		sequelize.getDialect() === "mysql"
-			? `ON DUPLICATE KEY UPDATE ${changed.map((column) => `${column} = VALUES(${column})`).join(", ")}`
-			: `ON CONFLICT(booking_id) DO UPDATE SET ${changed.map((column) => `${column} = excluded.${column}`).join(", ")}`;
-	await execute(
-		sequelize,
-		`INSERT INTO ${AGENDA_TABLE.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${onConflict}`,
-		values,
-		transaction,
-	);
+	return insertRows(sequelize, AGENDA_TABLE, [row], transaction, "update");
 }
 
 /**
