@@ -489,7 +489,7 @@ async function worker(backend: Backend): Promise<void> {
 			);
 			const busy = await timed("bookings query (busyIntervals)", () =>
 				busyIntervals(
-					bookingsModel as never,
+					sequelize,
 					items.map((c) => c.id),
 					{ start: dayWindow.start - margin, end: dayWindow.end + margin },
 				),

@@ -40,6 +40,7 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
 		reuseTransactionConnections(sequelize);
 		readOnSeveralConnections(sequelize, SQLITE_READ_CONNECTIONS);
 		oneTransactionAtATime(sequelize);
+		beginAndEndPrepared(sequelize);
 		return sequelize;
 	}
 	return new Sequelize(db.database, db.username, db.password, {
@@ -118,10 +119,16 @@ export async function findPage<M extends Model>(
 	options: FindOptions & { limit: number; offset: number },
 ): Promise<{ rows: M[]; count: number }> {
 	const rows = await model.findAll(options);
-	const isLastPage = rows.length < options.limit && (rows.length > 0 || options.offset === 0);
-	const count = isLastPage ? options.offset + rows.length : await model.count({ where: options.where });
+	const { limit, offset } = options;
+	const count = isLastPage(rows.length, limit, offset)
+		? offset + rows.length
+		: await model.count({ where: options.where });
 	return { rows, count };
 }
+
+/** A page shorter than its limit is the last one, unless it is empty past the first page. */
+const isLastPage = (length: number, limit: number, offset: number) =>
+	length < limit && (length > 0 || offset === 0);
 
 /** What an insert does with a row whose key (or another unique index) is taken: fail, skip it, or overwrite it. */
 export type OnDuplicate = "fail" | "ignore" | "update";
@@ -205,43 +212,157 @@ function columnsOf(definition: Pick<TableDefinition, "columns">): InsertedColumn
 export type BoundValue = string | number | bigint | boolean | Date | null;
 
 /**
- * Runs one write (an INSERT, UPDATE or upsert) on the transaction's own connection as a prepared statement,
- * outside Sequelize's query path (option cloning, query generation, a stack trace per statement: 100 to 600 µs
- * of CPU each, against about 26 µs for a prepared statement on node-sqlite3). SQLite: a statement cache per
- * connection; MySQL: mysql2's `execute`, which keeps its own. Values are bound as Sequelize writes them, and a
- * failure is the error Sequelize raises for it (a unique violation, a deadlock, a busy database), so callers
- * and `inTransaction` treat it as before.
+ * Runs one write (an INSERT, UPDATE or upsert) as a prepared statement, outside Sequelize's query path (option
+ * cloning, query generation, a stack trace per statement: 100 to 600 µs of CPU each, against about 26 µs for a
+ * prepared statement on node-sqlite3): on the transaction's own connection, or without one on the connection
+ * Sequelize would take outside transactions. SQLite: a statement cache per connection; MySQL: mysql2's
+ * `execute`, which keeps its own. Values are bound as Sequelize writes them, and a failure is the error
+ * Sequelize raises for it (a unique violation, a deadlock, a busy database), so callers and `inTransaction`
+ * treat it as before.
  */
 export async function execute(
 	sequelize: Sequelize,
 	sql: string,
 	values: readonly BoundValue[],
-	transaction: Transaction,
+	transaction?: Transaction,
 ): Promise<void> {
 	await onConnection(sequelize, sql, values, transaction, "run");
 }
 
 /**
- * The rows of one SELECT on the transaction's own connection, prepared as `execute`'s writes are. The values
- * are the driver's, not parsed as a model parses them: for text and number columns.
+ * The rows of one SELECT, prepared as `execute`'s writes are: in the transaction, or without one on a read
+ * connection (SQLite's readers beside the writer, a pooled connection on MySQL). The values are the driver's,
+ * not parsed as a model parses them: for text and number columns; `readRows` parses.
  */
 export async function selectRows<TRow extends object>(
 	sequelize: Sequelize,
 	sql: string,
 	values: readonly BoundValue[],
-	transaction: Transaction,
+	transaction?: Transaction,
 ): Promise<TRow[]> {
 	return (await onConnection(sequelize, sql, values, transaction, "all")) as TRow[];
+}
+
+/**
+ * The rows of one SELECT on the definition's table as its model gives them (`findAll`, then `get()`): each
+ * column the definition knows under its camelCase name, in the definition's order, and parsed as the model
+ * parses it on this dialect (dates as `Date`, JSON as its value, booleans as `true` / `false`); a column it does
+ * not know (an alias: `COUNT(*) AS total`) as the driver gives it. Prepared and placed as `selectRows`.
+ */
+export async function readRows<TRow extends object>(
+	sequelize: Sequelize,
+	definition: Pick<TableDefinition, "columns">,
+	sql: string,
+	values: readonly BoundValue[],
+	transaction?: Transaction,
+): Promise<TRow[]> {
+	const rows = await selectRows<Record<string, unknown>>(sequelize, sql, values, transaction);
+	const columns = readColumnsOf(definition, sequelize.getDialect() === "mysql");
+	return rows.map((row) => {
+		const parsed: Record<string, unknown> = {};
+		for (const { name, column, parse } of columns) {
+			if (!(column in row)) continue;
+			const value = row[column];
+			parsed[name] = value === null || !parse ? value : parse(value);
+		}
+		for (const column in row) if (!columns.byColumn.has(column)) parsed[column] = row[column];
+		return parsed as TRow;
+	});
+}
+
+/**
+ * One page of rows of the definition's table (`readRows`) and how many rows all pages hold, as `findPage`
+ * answers: `where` is SQL over the table's columns (or empty for all rows), `orderBy` its ORDER BY.
+ */
+export async function readPage<TRow extends object>(
+	sequelize: Sequelize,
+	definition: Pick<TableDefinition, "table" | "columns">,
+	query: { where: string; values: readonly BoundValue[]; orderBy: string; limit: number; offset: number },
+): Promise<{ rows: TRow[]; count: number }> {
+	const { where, values, orderBy, limit, offset } = query;
+	const condition = where ? ` WHERE ${where}` : "";
+	const rows = await readRows<TRow>(
+		sequelize,
+		definition,
+		`SELECT * FROM ${definition.table}${condition} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+		[...values, limit, offset],
+	);
+	if (isLastPage(rows.length, limit, offset)) return { rows, count: offset + rows.length };
+	const [{ total }] = await selectRows<{ total: number | string }>(
+		sequelize,
+		`SELECT COUNT(*) AS total FROM ${definition.table}${condition}`,
+		values,
+	);
+	return { rows, count: Number(total) };
+}
+
+interface ReadColumn {
+	/** As the model names it (camelCase). */
+	name: string;
+	/** As the database names it. */
+	column: string;
+	/** From the driver's value (never null) to the model's; none when the driver's is the model's. */
+	parse?: (value: unknown) => unknown;
+}
+
+const readColumns = new Map<boolean, WeakMap<Pick<TableDefinition, "columns">, ReadColumns>>([
+	[false, new WeakMap()],
+	[true, new WeakMap()],
+]);
+
+type ReadColumns = ReadColumn[] & { byColumn: Set<string> };
+
+/** 1 and 0 as `true` and `false`, as the model's BOOLEAN sanitizer turns them (MySQL's TINYINT(1), SQLite's). */
+const asBoolean = (value: unknown) => (value === 1 ? true : value === 0 ? false : value);
+
+/**
+ * Sequelize's parsing per column type: mysql2 already gives dates and JSON parsed (Sequelize's type casts use
+ * the same), so MySQL only needs booleans; node-sqlite3 gives SQLite's text, which Sequelize's SQLite dialect
+ * parses (a date without a zone is UTC, its `timezone` default).
+ */
+function parserOf(type: string, mysql: boolean): ((value: unknown) => unknown) | undefined {
+	if (type === "BOOLEAN") return asBoolean;
+	if (mysql) return undefined;
+	if (type === "DATE") {
+		return (value) =>
+			typeof value === "string" ? new Date(value.includes("+") ? value : `${value}+00:00`) : value;
+	}
+	if (type === "JSON") return (value) => (typeof value === "string" ? JSON.parse(value) : value);
+	return undefined;
+}
+
+function readColumnsOf(definition: Pick<TableDefinition, "columns">, mysql: boolean): ReadColumns {
+	const known = readColumns.get(mysql) as WeakMap<Pick<TableDefinition, "columns">, ReadColumns>;
+	let columns = known.get(definition);
+	if (!columns) {
+		const list = Object.entries(definition.columns).map(([name, column]) => ({
+			name,
+			column: Utils.underscoredIf(name, true),
+			parse: parserOf((column.type as { key?: string }).key ?? "", mysql),
+		}));
+		columns = Object.assign(list, { byColumn: new Set(list.map(({ column }) => column)) });
+		known.set(definition, columns);
+	}
+	return columns;
+}
+
+interface PoolManager {
+	getConnection(options: { type: string }): Promise<unknown>;
+	releaseConnection(connection: unknown): void;
 }
 
 async function onConnection(
 	sequelize: Sequelize,
 	sql: string,
 	values: readonly BoundValue[],
-	transaction: Transaction,
+	transaction: Transaction | undefined,
 	method: "run" | "all",
 ): Promise<unknown> {
-	const { connection } = transaction as unknown as { connection: unknown };
+	const manager = sequelize.connectionManager as unknown as PoolManager;
+	// Outside a transaction, the connection Sequelize's own query would take (its type picks a SQLite reader).
+	const connection = transaction
+		? (transaction as unknown as { connection: unknown }).connection
+		: await manager.getConnection({ type: method === "all" ? "SELECT" : "RAW" });
 	try {
 		if (sequelize.getDialect() === "mysql") {
 			return await new Promise((resolve, reject) =>
@@ -260,6 +381,8 @@ async function onConnection(
 		);
 	} catch (error) {
 		throw asSequelizeError(sequelize, connection, Object.assign(error as Error, { sql }));
+	} finally {
+		if (!transaction) manager.releaseConnection(connection);
 	}
 }
 
@@ -555,6 +678,54 @@ function oneTransactionAtATime(sequelize: Sequelize): void {
 		const run = queue.then(() => begin(...args));
 		queue = run.catch(() => undefined);
 		return run;
+	};
+}
+
+interface TransactionStatements {
+	queryGenerator: {
+		startTransactionQuery(transaction: Transaction): string;
+		commitTransactionQuery(transaction: Transaction): string;
+		rollbackTransactionQuery(transaction: Transaction): string;
+	};
+	startTransaction(transaction: Transaction, options?: object): Promise<unknown>;
+	commitTransaction(transaction: Transaction, options?: object): Promise<unknown>;
+	rollbackTransaction(transaction: Transaction, options?: object): Promise<unknown>;
+}
+
+/**
+ * A transaction's BEGIN, COMMIT and ROLLBACK as prepared statements (`execute`) instead of Sequelize queries
+ * (two per transaction, each as costly as any other statement there). The statements are Sequelize's own;
+ * savepoints, whose names change with every transaction, stay on its path.
+ */
+function beginAndEndPrepared(sequelize: Sequelize): void {
+	const queries = sequelize.getQueryInterface() as unknown as TransactionStatements;
+	const generator = queries.queryGenerator;
+	const own = {
+		start: queries.startTransaction.bind(queries),
+		commit: queries.commitTransaction.bind(queries),
+		rollback: queries.rollbackTransaction.bind(queries),
+	};
+	const isSavepoint = (transaction: Transaction) =>
+		(transaction as { parent?: unknown }).parent !== undefined;
+	const finish = (transaction: Transaction, as: "commit" | "rollback") => {
+		(transaction as { finished?: string }).finished = as;
+	};
+	queries.startTransaction = (transaction, options) =>
+		isSavepoint(transaction)
+			? own.start(transaction, options)
+			: execute(sequelize, generator.startTransactionQuery(transaction), [], transaction);
+	// Marked finished at once, as Sequelize's own do: nothing may run on the transaction after its end is sent.
+	queries.commitTransaction = (transaction, options) => {
+		if (isSavepoint(transaction)) return own.commit(transaction, options);
+		const done = execute(sequelize, generator.commitTransactionQuery(transaction), [], transaction);
+		finish(transaction, "commit");
+		return done;
+	};
+	queries.rollbackTransaction = (transaction, options) => {
+		if (isSavepoint(transaction)) return own.rollback(transaction, options);
+		const done = execute(sequelize, generator.rollbackTransactionQuery(transaction), [], transaction);
+		finish(transaction, "rollback");
+		return done;
 	};
 }
 

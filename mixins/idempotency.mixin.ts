@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Service } from "moleculer";
-import type { Sequelize, Transaction } from "sequelize";
+import type { Transaction } from "sequelize";
 import { instant, json, nullable, type TableDefinition, text, textKey } from "../lib/columns.ts";
 import {
 	type DatabaseHolder,
@@ -8,7 +8,7 @@ import {
 	insertRows,
 	inTransaction,
 	isUniqueViolation,
-	tableOf,
+	readRows,
 } from "../lib/database.ts";
 import { UnprocessableError } from "../lib/errors.ts";
 import { currentUser, type RequestContext } from "../lib/request-context.ts";
@@ -39,13 +39,6 @@ export const IDEMPOTENCY_KEYS_TABLE: TableDefinition = {
 		createdAt: instant(),
 	},
 };
-
-function idempotencyKeys(sequelize: Sequelize) {
-	return tableOf<IdempotencyRow>(sequelize, IDEMPOTENCY_KEYS_TABLE, {
-		timestamps: true,
-		updatedAt: false,
-	});
-}
 
 /** The action the request called, which with the params is what a key may be used again for. */
 const operationOf = (ctx: RequestContext) => ctx.action?.name ?? "";
@@ -80,9 +73,12 @@ export const idempotencyMixin = defineMixin<Self>({
 			if (key.length < 1 || key.length > 100 || !/^[\x21-\x7e]+$/.test(key)) {
 				throw new UnprocessableError("Idempotency-Key", "1 to 100 visible ASCII characters");
 			}
-			const stored = await idempotencyKeys(this.database()).findOne({
-				where: { ownerId: currentUser(ctx).id, idempotencyKey: key },
-			});
+			const [stored] = await readRows<IdempotencyRow>(
+				this.database(),
+				IDEMPOTENCY_KEYS_TABLE,
+				"SELECT * FROM idempotency_keys WHERE owner_id = ? AND idempotency_key = ?",
+				[currentUser(ctx).id, key],
+			);
 			if (!stored) return undefined;
 			const operation = operationOf(ctx);
 			if (stored.operation !== operation || stored.requestHash !== requestHash(operation, ctx.params)) {

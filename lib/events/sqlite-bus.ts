@@ -1,5 +1,12 @@
 import { DataTypes, QueryTypes, type Sequelize } from "sequelize";
-import { createSequelize, type Migration, migrate } from "../database.ts";
+import {
+	type BoundValue,
+	createSequelize,
+	execute,
+	type Migration,
+	migrate,
+	selectRows,
+} from "../database.ts";
 import { retry } from "../retry.ts";
 import type {
 	BusRecord,
@@ -135,25 +142,26 @@ export class SqliteBus implements EventBus {
 		if (records.length === 0) return;
 		const sequelize = await this.ready;
 		const now = Date.now();
-		const values: unknown[] = [];
+		const values: BoundValue[] = [];
 		for (const record of records) {
 			const partition = partitionOf(record.key, this.options.partitions);
 			values.push(record.topic, partition, record.key, record.value, JSON.stringify(record.headers), now);
 		}
 		// One statement: the records are appended together or not at all.
-		await sequelize.query(
+		await execute(
+			sequelize,
 			`INSERT INTO event_log (topic, partition, message_key, value, headers, appended_at) VALUES ${records
 				.map(() => "(?, ?, ?, ?, ?, ?)")
 				.join(", ")}`,
-			{ replacements: values },
+			values,
 		);
 		this.appends++;
 		this.wakeReaders();
 		if (now - this.purgedAt > PURGE_EVERY_MS) {
 			this.purgedAt = now;
-			await sequelize.query("DELETE FROM event_log WHERE appended_at < ?", {
-				replacements: [now - this.options.retentionMs],
-			});
+			await execute(sequelize, "DELETE FROM event_log WHERE appended_at < ?", [
+				now - this.options.retentionMs,
+			]);
 		}
 	}
 
@@ -217,9 +225,10 @@ export class SqliteBus implements EventBus {
 		const readOnce = async (): Promise<boolean> => {
 			next ??= await this.committed(sequelize, group, topic, partition);
 			const seen = this.appends;
-			const rows = await sequelize.query<LogRow>(
+			const rows = await selectRows<LogRow>(
+				sequelize,
 				"SELECT * FROM event_log WHERE topic = ? AND partition = ? AND id >= ? ORDER BY id LIMIT ?",
-				{ type: QueryTypes.SELECT, replacements: [topic, partition, next, FETCH_SIZE] },
+				[topic, partition, next, FETCH_SIZE],
 			);
 			if (rows.length === 0) {
 				if (member.draining && this.producers === 0) return true;
@@ -271,10 +280,11 @@ export class SqliteBus implements EventBus {
 		partition: number,
 		next: number,
 	): Promise<void> {
-		await sequelize.query(
+		await execute(
+			sequelize,
 			"INSERT INTO group_positions (group_name, topic, partition, next_id) VALUES (?, ?, ?, ?) " +
 				"ON CONFLICT (group_name, topic, partition) DO UPDATE SET next_id = excluded.next_id",
-			{ replacements: [group, topic, partition, next] },
+			[group, topic, partition, next],
 		);
 	}
 
@@ -284,9 +294,10 @@ export class SqliteBus implements EventBus {
 		topic: string,
 		partition: number,
 	): Promise<number> {
-		const [stored] = await sequelize.query<{ next_id: number }>(
+		const [stored] = await selectRows<{ next_id: number }>(
+			sequelize,
 			"SELECT next_id FROM group_positions WHERE group_name = ? AND topic = ? AND partition = ?",
-			{ type: QueryTypes.SELECT, replacements: [group, topic, partition] },
+			[group, topic, partition],
 		);
 		return stored?.next_id ?? 0;
 	}

@@ -1,6 +1,5 @@
 import { DateTime } from "luxon";
 import type { Service } from "moleculer";
-import type { ModelStatic } from "sequelize";
 import { config } from "../../config/index.ts";
 import { UnprocessableError } from "../../lib/errors.ts";
 import { COORDINATE_PROPS, LATITUDE_RULE, LONGITUDE_RULE } from "../../lib/input-rules.ts";
@@ -31,7 +30,7 @@ import type {
 } from "./contract.ts";
 import { countSearch } from "./metrics.ts";
 import { BOOKING_MIGRATIONS } from "./migrations/index.ts";
-import { BOOKING_MODEL, type BookingRow, type Row } from "./models.ts";
+import { BOOKING_MODEL } from "./models.ts";
 import { busyIntervals, generationOf } from "./reservations.ts";
 
 interface SearchParams {
@@ -57,7 +56,6 @@ const defaultLocationKey = (subject: string) => `default-location:${subject}`;
 type Self = Service &
 	DatabaseService &
 	BusinessSettingsHolder & {
-		bookings(): ModelStatic<Row<BookingRow>>;
 		searchPlan(
 			ctx: RequestContext<SearchParams>,
 		): Promise<{ result: AvailabilityResult; location: Location; cacheKey: string }>;
@@ -240,10 +238,6 @@ const AvailabilityService: ServiceDefinition<Self> = {
 			);
 		},
 
-		bookings(this: Self) {
-			return this.model as unknown as ModelStatic<Row<BookingRow>>;
-		},
-
 		/**
 		 * The cleaner service's candidates and one query for their booked jobs around the day. A search may take
 		 * the candidates cached on this side (cleaned on `cleaners.changed`, like the search results): 200 profiles
@@ -277,7 +271,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 						);
 			const margin = 24 * 3_600_000;
 			const busy = await busyIntervals(
-				this.bookings(),
+				this.database(),
 				items.map((c) => c.id),
 				{ start: bounds.start - margin, end: bounds.end + margin },
 				query.excludeBookingId,

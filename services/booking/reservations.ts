@@ -1,40 +1,38 @@
 import { DateTime } from "luxon";
-import { Op, type Sequelize, type Transaction } from "sequelize";
-import { conflictOnDuplicate, execute, insertRows, isUniqueViolation } from "../../lib/database.ts";
+import type { Sequelize, Transaction } from "sequelize";
+import { conflictOnDuplicate, execute, insertRows, isUniqueViolation, readRows } from "../../lib/database.ts";
 import { ConflictError } from "../../lib/errors.ts";
 import type { BusinessSettings } from "../configuration/contract.ts";
 import type { Interval } from "./availability-rules.ts";
 import { reservationUnits } from "./availability-rules.ts";
 import { OPEN_STATUSES } from "./contract.ts";
 import { RESERVED_UNITS_TABLE } from "./migrations/0001-booking-schema.ts";
-import { type BookingRow, bookingTables, type ReservedUnitRow, type Row } from "./models.ts";
-
-type BookingModel = import("sequelize").ModelStatic<Row<BookingRow>>;
+import { BOOKING_MODEL, type BookingRow, bookingTables, type ReservedUnitRow } from "./models.ts";
 
 /** Booked jobs of the given cleaners that touch the window, per cleaner. */
 export async function busyIntervals(
-	bookings: BookingModel,
+	sequelize: Sequelize,
 	cleanerIds: string[],
 	window: Interval,
 	excludeBookingId?: string,
 ): Promise<Map<string, Interval[]>> {
 	const busy = new Map<string, Interval[]>(cleanerIds.map((id) => [id, []]));
 	if (cleanerIds.length === 0) return busy;
-	const rows = await bookings.findAll({
-		attributes: ["id", "cleanerId", "startAt", "endAt"],
-		where: {
-			cleanerId: { [Op.in]: cleanerIds },
-			status: { [Op.in]: [...OPEN_STATUSES] },
-			startAt: { [Op.lt]: new Date(window.end) },
-			endAt: { [Op.gt]: new Date(window.start) },
-			...(excludeBookingId ? { id: { [Op.ne]: excludeBookingId } } : {}),
-		},
-		raw: true,
-	});
+	const listOf = (values: readonly unknown[]) => values.map(() => "?").join(", ");
+	const rows = await readRows<Pick<BookingRow, "cleanerId" | "startAt" | "endAt">>(
+		sequelize,
+		BOOKING_MODEL,
+		`SELECT cleaner_id, start_at, end_at FROM bookings WHERE cleaner_id IN (${listOf(cleanerIds)}) AND status IN (${listOf(OPEN_STATUSES)}) AND start_at < ? AND end_at > ?${excludeBookingId ? " AND id <> ?" : ""}`,
+		[
+			...cleanerIds,
+			...OPEN_STATUSES,
+			new Date(window.end),
+			new Date(window.start),
+			...(excludeBookingId ? [excludeBookingId] : []),
+		],
+	);
 	for (const row of rows) {
-		busy
-			.get(row.cleanerId)
-			?.push({ start: new Date(row.startAt).getTime(), end: new Date(row.endAt).getTime() });
+		busy.get(row.cleanerId)?.push({ start: row.startAt.getTime(), end: row.endAt.getTime() });
 	}
 	return busy;
 }

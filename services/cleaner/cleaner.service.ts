@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import { col, type Model, Op, where } from "sequelize";
 import { config } from "../../config/index.ts";
-import { conflictOnDuplicate, findPage } from "../../lib/database.ts";
+import { conflictOnDuplicate, findPage, readRows } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
@@ -147,7 +147,8 @@ const LIST_CACHE_PATTERNS = ["cleaners.find:**", "cleaners.candidates:**"];
  * Cleaners whose skills include the code: it is quoted in the stored JSON array, and its pattern admits no LIKE
  * wildcards. The same condition on SQLite and MySQL.
  */
-const withSkill = (code: string) => where(col("skills"), Op.like, `%"${code}"%`);
+const skillPattern = (code: string) => `%"${code}"%`;
+const withSkill = (code: string) => where(col("skills"), Op.like, skillPattern(code));
 
 function toCleaner(row: CleanerRow): Cleaner {
 	const { homeLatitude, homeLongitude, ratingSum, ratingCount, createdAt, updatedAt, ...cleaner } = row;
@@ -393,18 +394,24 @@ const CleanerService: ServiceDefinition<Self> = {
 				const to = parseInstant(ctx.params.to, "to");
 				if (Date.parse(to) <= Date.parse(from)) throw new UnprocessableError("to", "must be after from");
 				const box = homeBaseSearchBox({ latitude, longitude });
-				const rows = await this.model.findAll({
-					attributes: ["id", "homeLatitude", "homeLongitude", "radiusKm", "weeklyHours", "timeOff"],
-					where: {
-						active: true,
-						homeLatitude: { [Op.between]: [box.latitude.min, box.latitude.max] },
-						...(box.longitude && { homeLongitude: { [Op.between]: [box.longitude.min, box.longitude.max] } }),
-						[Op.and]: [withSkill(serviceType)],
-					},
-					order: [["id", "ASC"]],
-				});
+				type CandidateRow = Pick<
+					CleanerRow,
+					"id" | "homeLatitude" | "homeLongitude" | "radiusKm" | "weeklyHours" | "timeOff"
+				>;
+				const rows = await readRows<CandidateRow>(
+					this.database(),
+					CLEANERS_TABLE,
+					"SELECT id, home_latitude, home_longitude, radius_km, weekly_hours, time_off FROM cleaners " +
+						`WHERE active = ? AND home_latitude BETWEEN ? AND ?${box.longitude ? " AND home_longitude BETWEEN ? AND ?" : ""} AND skills LIKE ? ORDER BY id ASC`,
+					[
+						true,
+						box.latitude.min,
+						box.latitude.max,
+						...(box.longitude ? [box.longitude.min, box.longitude.max] : []),
+						skillPattern(serviceType),
+					],
+				);
 				const items = rows
-					.map(rowOf)
 					.filter((row) =>
 						isWithinServiceArea({ latitude: row.homeLatitude, longitude: row.homeLongitude }, row.radiusKm, {
 							latitude,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import type { Model } from "sequelize";
-import { conflictOnDuplicate, findPage } from "../../lib/database.ts";
+import { conflictOnDuplicate, readPage, readRows } from "../../lib/database.ts";
 import { ConflictError, NotFoundError, UnprocessableError } from "../../lib/errors.ts";
 import type { Subscription } from "../../lib/events/bus.ts";
 import { consumeForService } from "../../lib/events/consumer.ts";
@@ -62,6 +62,17 @@ function validPlate(plate: string): string {
 	return normalised;
 }
 
+/** The vehicle if the caller owns it (or is an admin); another owner's vehicle is "not found". */
+function visibleTo<T extends Pick<VehicleRow, "ownerId">>(
+	ctx: RequestContext,
+	row: T | null | undefined,
+	id: string,
+): T {
+	const user = currentUser(ctx);
+	if (!row || (!isAdmin(user) && row.ownerId !== user.id)) throw new NotFoundError("vehicle", id);
+	return row;
+}
+
 const duplicatePlate = () =>
 	new ConflictError("you already have a vehicle with this plate", "DUPLICATE_PLATE", { field: "plate" });
 
@@ -106,19 +117,16 @@ const VehicleService: ServiceDefinition<Self> = {
 			): Promise<Page<Vehicle>> {
 				const user = currentUser(ctx);
 				// Only admins may look at someone else's vehicles; for everyone else the owner is the caller.
-				const where = isAdmin(user)
-					? ctx.params.ownerId
-						? { ownerId: ctx.params.ownerId }
-						: {}
-					: { ownerId: user.id };
-				const { rows, count } = await findPage(this.model, {
-					where,
-					order: [["createdAt", "ASC"]],
+				const owner = isAdmin(user) ? ctx.params.ownerId || undefined : user.id;
+				const { rows, count } = await readPage<VehicleRow>(this.database(), VEHICLES_TABLE, {
+					where: owner === undefined ? "" : "owner_id = ?",
+					values: owner === undefined ? [] : [owner],
+					orderBy: "created_at ASC",
 					limit: ctx.params.limit,
 					offset: ctx.params.offset,
 				});
 				return {
-					items: rows.map((row) => toVehicle(row.get() as VehicleRow)),
+					items: rows.map(toVehicle),
 					total: count,
 					limit: ctx.params.limit,
 					offset: ctx.params.offset,
@@ -129,7 +137,13 @@ const VehicleService: ServiceDefinition<Self> = {
 		get: {
 			params: { $$strict: true, ...ID_PARAMS },
 			async handler(this: Self, ctx: RequestContext<{ id: string }>): Promise<Vehicle> {
-				return toVehicle((await this.findOwned(ctx, ctx.params.id)).get() as VehicleRow);
+				const [row] = await readRows<VehicleRow>(
+					this.database(),
+					VEHICLES_TABLE,
+					"SELECT * FROM vehicles WHERE id = ?",
+					[ctx.params.id],
+				);
+				return toVehicle(visibleTo(ctx, row, ctx.params.id));
 			},
 		},
 
@@ -169,12 +183,9 @@ const VehicleService: ServiceDefinition<Self> = {
 	},
 
 	methods: {
-		/** The vehicle if the caller owns it (or is an admin); another owner's vehicle is "not found". */
+		/** The vehicle's model, to change it: `visibleTo` the caller. */
 		async findOwned(this: Self, ctx: RequestContext, id: string) {
-			const user = currentUser(ctx);
-			const row = (await this.model.findByPk(id)) as (Model & VehicleRow) | null;
-			if (!row || (!isAdmin(user) && row.get("ownerId") !== user.id)) throw new NotFoundError("vehicle", id);
-			return row;
+			return visibleTo(ctx, (await this.model.findByPk(id)) as (Model & VehicleRow) | null, id);
 		},
 	},
 
