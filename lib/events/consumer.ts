@@ -1,5 +1,5 @@
 import type { Logger, MetricRegistry, Service } from "moleculer";
-import { type Sequelize, Transaction } from "sequelize";
+import type { Sequelize, Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
 import { instant, type TableDefinition, text, textKey } from "../columns.ts";
 import {
@@ -15,6 +15,7 @@ import { backoff, retry, sleep } from "../retry.ts";
 import { type DeliveredRecord, type Delivery, type EventBus, eventBus, type Subscription } from "./bus.ts";
 import { type CloudEvent, DLQ_HEADERS, deadLetterTopic, parseCloudEvent } from "./contract.ts";
 import { monitorGroup } from "./lag-monitor.ts";
+import { readCommittedSessions } from "./read-committed.ts";
 
 /** The table that gives a consumer's database its record of applied events (its first migration creates it). */
 export const PROCESSED_EVENTS_TABLE: TableDefinition = {
@@ -112,14 +113,14 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 			topic: record.topic,
 		});
 	// Read committed: a handler that locks a row first then sees what the previous holder of the lock wrote
-	// (MySQL's repeatable read would show it the snapshot of its first read, taken before the lock). SQLite
-	// has one writer at a time: there the setting would only cost a statement per transaction.
-	const transactionOptions =
-		database.getDialect() === "mysql" ? { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED } : {};
+	// (MySQL's repeatable read would show it the snapshot of its first read, taken before the lock).
+	const sessions = readCommittedSessions(database);
+	const readCommitted = <T>(run: (transaction: Transaction) => Promise<T>) =>
+		sessions.sequelize.transaction(run);
 
 	const applyOnce = async (record: DeliveredRecord): Promise<boolean> => {
 		const event = parseCloudEvent(record.value);
-		return database.transaction(transactionOptions, async (transaction) => {
+		return readCommitted(async (transaction) => {
 			if ((await alreadyProcessed(database, [event.id], transaction)).size > 0) return false;
 			await apply(event, transaction);
 			const row = { eventId: event.id, eventType: event.type, topic: record.topic, processedAt: new Date() };
@@ -139,7 +140,7 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 		failing: { index: number },
 	): Promise<boolean[]> => {
 		const events = records.map((record) => parseCloudEvent(record.value));
-		return database.transaction(transactionOptions, async (transaction) => {
+		return readCommitted(async (transaction) => {
 			const done = await alreadyProcessed(
 				database,
 				events.map((event) => event.id),
@@ -253,7 +254,14 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 		}
 	};
 
-	return bus.consume(group, options.topics, (delivery) => handleOne(delivery), handleMany);
+	const subscription = bus.consume(group, options.topics, (delivery) => handleOne(delivery), handleMany);
+	return {
+		state: subscription.state,
+		stop: async () => {
+			await subscription.stop();
+			await sessions.close();
+		},
+	};
 }
 
 /** Backs off before the next attempt, then tells the bus the record is still being worked on. */

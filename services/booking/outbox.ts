@@ -1,8 +1,9 @@
 import type { Logger, MetricRegistry } from "moleculer";
-import { QueryTypes, type Sequelize, Transaction } from "sequelize";
+import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
 import { insertRows } from "../../lib/database.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
+import { type ReadCommittedSessions, readCommittedSessions } from "../../lib/events/read-committed.ts";
 import { ensureMetrics } from "../../lib/metrics.ts";
 import { type PollingSettings, PollingWorker } from "../../lib/polling-loop.ts";
 import { OUTBOX_TABLE } from "./migrations/0002-outbox.ts";
@@ -72,11 +73,13 @@ export class OutboxRelay extends PollingWorker {
 	private readonly options: RelayOptions;
 	/** Tells the bus when this producer is done. */
 	private readonly doneProducing: () => void;
+	private readonly readCommitted: ReadCommittedSessions;
 
 	constructor(options: RelayOptions) {
 		super(RELAY, options);
 		this.options = options;
 		this.doneProducing = options.bus.producing(options.topics);
+		this.readCommitted = readCommittedSessions(options.sequelize);
 		ensureMetrics(options.metrics, {
 			type: "counter",
 			name: PUBLISHED_METRIC,
@@ -102,6 +105,7 @@ export class OutboxRelay extends PollingWorker {
 			this.options.logger.warn(`Outbox relay stopped with events waiting: ${(error as Error).message}`);
 		} finally {
 			this.doneProducing();
+			await this.readCommitted.close();
 		}
 	}
 
@@ -111,8 +115,7 @@ export class OutboxRelay extends PollingWorker {
 		// The one place the dialects differ: SQLite has a single writer (embedded mode runs one relay).
 		const mysql = sequelize.getDialect() === "mysql";
 		// Read committed: the claim locks only the rows it returns, never the gaps where bookings insert new ones.
-		const options = { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED };
-		return sequelize.transaction(options, async (transaction) => {
+		return this.readCommitted.sequelize.transaction(async (transaction) => {
 			const claimed = await sequelize.query<Claimed>(
 				`SELECT id, topic, message_key AS messageKey, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ${RELAY.batchSize}${mysql ? " FOR UPDATE SKIP LOCKED" : ""}`,
 				{ type: QueryTypes.SELECT, transaction },
