@@ -160,7 +160,7 @@ export async function insertRows<TRow extends object>(
 	);
 	const mysql = sequelize.getDialect() === "mysql";
 	const names = columns.map(({ column }) => column);
-	const placeholders = `(${columns.map(() => "?").join(", ")})`;
+	const onePerRow = `(${placeholders(columns)})`;
 	const keys = columns.filter(({ isKey }) => isKey).map(({ column }) => column);
 	const updated = names.filter((column) => !keys.includes(column));
 	// A row that gives only its key has nothing to overwrite.
@@ -174,7 +174,7 @@ export async function insertRows<TRow extends object>(
 				: ` ON CONFLICT (${keys.join(", ")}) DO UPDATE SET ${updated.map((column) => `${column} = excluded.${column}`).join(", ")}`;
 	await execute(
 		sequelize,
-		`${insert} INTO ${definition.table} (${names.join(", ")}) VALUES ${rows.map(() => placeholders).join(", ")}${upsert}`,
+		`${insert} INTO ${definition.table} (${names.join(", ")}) VALUES ${rows.map(() => onePerRow).join(", ")}${upsert}`,
 		values,
 		transaction,
 	);
@@ -207,6 +207,16 @@ function columnsOf(definition: Pick<TableDefinition, "columns">): InsertedColumn
 	}
 	return columns;
 }
+
+/**
+ * What a SELECT in a transaction ends with to lock the rows it reads until the commit, as the models' `lock:
+ * UPDATE` writes it: FOR UPDATE on MySQL; nothing on SQLite, whose transactions here hold the database's write
+ * lock from their BEGIN (IMMEDIATE).
+ */
+export const forUpdate = (sequelize: Sequelize) => (sequelize.getDialect() === "mysql" ? " FOR UPDATE" : "");
+
+/** One `?` per value, for `IN (…)`. */
+export const placeholders = (values: readonly unknown[]) => values.map(() => "?").join(", ");
 
 /** What a statement's `?` stand for. */
 export type BoundValue = string | number | bigint | boolean | Date | null;

@@ -7,6 +7,7 @@ import {
 	insertRows,
 	isDatabaseUnavailable,
 	isDeadlock,
+	placeholders,
 	selectRows,
 } from "../database.ts";
 import { ensureMetrics } from "../metrics.ts";
@@ -38,7 +39,7 @@ async function alreadyProcessed(
 ): Promise<Set<string>> {
 	const rows = await selectRows<{ event_id: string }>(
 		sequelize,
-		`SELECT event_id FROM ${PROCESSED_EVENTS_TABLE.table} WHERE event_id IN (${eventIds.map(() => "?").join(", ")})`,
+		`SELECT event_id FROM ${PROCESSED_EVENTS_TABLE.table} WHERE event_id IN (${placeholders(eventIds)})`,
 		eventIds,
 		transaction,
 	);

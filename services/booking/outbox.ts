@@ -1,6 +1,6 @@
 import type { Logger, MetricRegistry } from "moleculer";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { insertRows } from "../../lib/database.ts";
+import { execute, insertRows, placeholders, selectRows } from "../../lib/database.ts";
 import type { EventBus } from "../../lib/events/bus.ts";
 import { CLOUDEVENTS_CONTENT_TYPE, type OutgoingEvent } from "../../lib/events/contract.ts";
 import { type ReadCommittedSessions, readCommittedSessions } from "../../lib/events/read-committed.ts";
@@ -116,16 +116,20 @@ export class OutboxRelay extends PollingWorker {
 		const mysql = sequelize.getDialect() === "mysql";
 		// Read committed: the claim locks only the rows it returns, never the gaps where bookings insert new ones.
 		return this.readCommitted.sequelize.transaction(async (transaction) => {
-			const claimed = await sequelize.query<Claimed>(
+			const claimed = await selectRows<Claimed>(
+				sequelize,
 				`SELECT id, topic, message_key AS messageKey, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ${RELAY.batchSize}${mysql ? " FOR UPDATE SKIP LOCKED" : ""}`,
-				{ type: QueryTypes.SELECT, transaction },
+				[],
+				transaction,
 			);
 			if (claimed.length === 0) return 0;
 			const ids = claimed.map((row) => row.id);
 			// Earlier unsent rows this round did not get are being published by another relay right now.
-			const elsewhere = await sequelize.query<{ messageKey: string }>(
-				"SELECT DISTINCT message_key AS messageKey FROM outbox WHERE sent_at IS NULL AND id < :last AND id NOT IN (:ids)",
-				{ type: QueryTypes.SELECT, transaction, replacements: { last: ids.at(-1), ids } },
+			const elsewhere = await selectRows<{ messageKey: string }>(
+				sequelize,
+				`SELECT DISTINCT message_key AS messageKey FROM outbox WHERE sent_at IS NULL AND id < ? AND id NOT IN (${placeholders(ids)})`,
+				[ids.at(-1) as number, ...ids],
+				transaction,
 			);
 			const heldBack = new Set(elsewhere.map((row) => row.messageKey));
 			const ready = claimed.filter((row) => !heldBack.has(row.messageKey));
@@ -138,10 +142,12 @@ export class OutboxRelay extends PollingWorker {
 					headers: { "content-type": CLOUDEVENTS_CONTENT_TYPE },
 				})),
 			);
-			await sequelize.query("UPDATE outbox SET sent_at = :now WHERE id IN (:ids)", {
+			await execute(
+				sequelize,
+				`UPDATE outbox SET sent_at = ? WHERE id IN (${placeholders(ready)})`,
+				[new Date(), ...ready.map((row) => row.id)],
 				transaction,
-				replacements: { now: new Date(), ids: ready.map((row) => row.id) },
-			});
+			);
 			for (const row of ready) metrics.increment(PUBLISHED_METRIC, { topic: row.topic });
 			return ready.length;
 		});

@@ -1,6 +1,13 @@
 import { DateTime } from "luxon";
 import type { Sequelize, Transaction } from "sequelize";
-import { conflictOnDuplicate, execute, insertRows, isUniqueViolation, readRows } from "../../lib/database.ts";
+import {
+	conflictOnDuplicate,
+	execute,
+	insertRows,
+	isUniqueViolation,
+	placeholders,
+	readRows,
+} from "../../lib/database.ts";
 import { ConflictError } from "../../lib/errors.ts";
 import type { BusinessSettings } from "../configuration/contract.ts";
 import type { Interval } from "./availability-rules.ts";
@@ -18,11 +25,10 @@ export async function busyIntervals(
 ): Promise<Map<string, Interval[]>> {
 	const busy = new Map<string, Interval[]>(cleanerIds.map((id) => [id, []]));
 	if (cleanerIds.length === 0) return busy;
-	const listOf = (values: readonly unknown[]) => values.map(() => "?").join(", ");
 	const rows = await readRows<Pick<BookingRow, "cleanerId" | "startAt" | "endAt">>(
 		sequelize,
 		BOOKING_MODEL,
-		`SELECT cleaner_id, start_at, end_at FROM bookings WHERE cleaner_id IN (${listOf(cleanerIds)}) AND status IN (${listOf(OPEN_STATUSES)}) AND start_at < ? AND end_at > ?${excludeBookingId ? " AND id <> ?" : ""}`,
+		`SELECT cleaner_id, start_at, end_at FROM bookings WHERE cleaner_id IN (${placeholders(cleanerIds)}) AND status IN (${placeholders(OPEN_STATUSES)}) AND start_at < ? AND end_at > ?${excludeBookingId ? " AND id <> ?" : ""}`,
 		[
 			...cleanerIds,
 			...OPEN_STATUSES,

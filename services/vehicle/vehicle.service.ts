@@ -195,7 +195,7 @@ const VehicleService: ServiceDefinition<Self> = {
 			this,
 			CONSUMER_GROUPS.vehicle.group,
 			CONSUMER_GROUPS.vehicle.topics,
-			(event, transaction) => applyToHistory(this.database(), this.model, event, transaction),
+			(event, transaction) => applyToHistory(this.database(), event, transaction),
 		);
 	},
 
