@@ -1,6 +1,7 @@
 import type { BrokerOptions, ServiceBroker, TransporterConfig } from "moleculer";
 import pino from "pino";
 import { config } from "./config/index.ts";
+import { registerFastMetrics } from "./lib/action-metrics.ts";
 import { checkEventBusAccess, closeEventBus } from "./lib/events/bus.ts";
 import { CoalescingKafkaTransporter } from "./lib/kafka-transporter.ts";
 import { logContextFields, RequestLogMiddleware } from "./lib/log-context.ts";
@@ -54,6 +55,8 @@ function kafkaClientSecurity(): Record<string, unknown> {
 				}),
 	};
 }
+
+registerFastMetrics();
 
 /**
  * The one broker configuration for every node, in both modes. Everything comes from config/ (validated
