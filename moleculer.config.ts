@@ -117,7 +117,7 @@ const brokerConfig: BrokerOptions = {
 					ttl: config.cacheTtlSeconds,
 					redis: { ...redisConnection(config.cacher.url, config.cacher.tls), ...FAIL_FAST_REDIS },
 				})
-			: new StaleSafeMemoryCacher({ ttl: config.cacheTtlSeconds, clone: true }),
+			: new StaleSafeMemoryCacher({ ttl: config.cacheTtlSeconds }),
 
 	// Finish in-flight requests on SIGTERM before the services stop.
 	tracking: { enabled: true, shutdownTimeout: 10_000 },

@@ -118,5 +118,27 @@ export function staleSafe<T extends CacherClass>(Cacher: T) {
 	return StaleSafeCacher;
 }
 
-/** Moleculer's memory cacher (embedded mode), stale-safe. */
-export class StaleSafeMemoryCacher extends staleSafe(Cachers.Memory) {}
+/** Freezes a value and everything it holds. */
+function deepFreeze<T>(value: T): T {
+	if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+		Object.freeze(value);
+		for (const held of Object.values(value)) deepFreeze(held);
+	}
+	return value;
+}
+
+/**
+ * The memory cacher's copy of an answer: a deep-frozen copy to store, and a stored (so frozen) answer as it
+ * is. Moleculer's `clone: true` deep-copies on every hit (10 to 15 µs an answer) so that no caller's change to
+ * an answer reaches the later callers; frozen, such a change throws instead, and a hit costs nothing.
+ */
+function frozenCopy<T>(value: T): T {
+	return Object.isFrozen(value) ? value : deepFreeze(structuredClone(value));
+}
+
+/** Moleculer's memory cacher (embedded mode), stale-safe, answering hits with a frozen copy of the answer. */
+export class StaleSafeMemoryCacher extends staleSafe(Cachers.Memory) {
+	constructor(options: ConstructorParameters<typeof Cachers.Memory>[0] = {}) {
+		super({ ...options, clone: frozenCopy });
+	}
+}

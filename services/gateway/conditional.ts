@@ -11,7 +11,40 @@ import type { ApiRoute } from "./api-routes.ts";
  * so two writers racing within that moment can both pass: it guards against stale clients, not simultaneous ones.
  */
 export function entityTag(body: string | Buffer): string {
-	return `"${hash("sha256", body, "base64url").slice(0, 32)}"`;
+	if (encoded !== undefined && encoded.body === body) {
+		encoded.tag ??= tagOf(body);
+		return encoded.tag;
+	}
+	return tagOf(body);
+}
+
+const tagOf = (body: string | Buffer) => `"${hash("sha256", body, "base64url").slice(0, 32)}"`;
+
+interface Encoded {
+	body: string;
+	tag?: string;
+}
+
+/** The bodies of frozen answers, by answer. */
+const encodings = new WeakMap<object, Encoded>();
+/** The last body jsonBody gave: moleculer-web asks for its tag right after, before anything else runs. */
+let encoded: Encoded | undefined;
+
+/**
+ * An answer's JSON body. The memory cacher answers every hit with the same frozen object
+ * (lib/stale-safe-cacher.ts), which cannot change: its body, and its tag, are worked out once.
+ */
+export function jsonBody(data: unknown): string {
+	if (typeof data !== "object" || data === null || !Object.isFrozen(data)) {
+		encoded = undefined;
+		return JSON.stringify(data);
+	}
+	encoded = encodings.get(data);
+	if (encoded === undefined) {
+		encoded = { body: JSON.stringify(data) };
+		encodings.set(data, encoded);
+	}
+	return encoded.body;
 }
 
 /**

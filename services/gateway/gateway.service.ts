@@ -13,7 +13,7 @@ import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { apiDocs } from "./api-docs.ts";
 import { type Access, API_ROUTES, type ApiRoute } from "./api-routes.ts";
-import { checkIfMatch, entityTag, originRevalidates, readActions } from "./conditional.ts";
+import { checkIfMatch, entityTag, jsonBody, originRevalidates, readActions } from "./conditional.ts";
 import { formatError } from "./error-format.ts";
 import { gracefulClose } from "./graceful-close.ts";
 import { refuseUnsafeInput } from "./input-guard.ts";
@@ -222,6 +222,10 @@ const GatewayService: ServiceDefinition<Self> = {
 	},
 
 	methods: {
+		encodeResponse(_req: IncomingMessage, _res: ServerResponse, data: unknown): string {
+			return jsonBody(data);
+		},
+
 		httpHandler(this: Service, req: RoutedRequest, res: ServerResponse, next: unknown) {
 			observeHttpRequest(this.broker.metrics, this.logger, req, res);
 			dropSameOriginHeader(req);

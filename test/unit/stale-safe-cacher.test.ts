@@ -133,3 +133,32 @@ for (const [name, cacher] of Object.entries(CACHERS)) {
 		});
 	});
 }
+
+describe("memory cacher's answers", () => {
+	it("are a frozen copy: a caller's change throws and never reaches the next caller", async () => {
+		const broker = new ServiceBroker({ logger: false, cacher: new StaleSafeMemoryCacher({ ttl: 60 }) });
+		const answer = { items: [{ code: "wash", prices: { small: 100 } }] };
+		broker.createService({
+			name: "catalog",
+			actions: { list: { cache: { ttl: 60 }, handler: () => answer } },
+		});
+		await broker.start();
+		try {
+			const first = (await broker.call("catalog.list")) as typeof answer;
+			assert.equal(first, answer, "the miss answers the handler's own value");
+			first.items[0].prices.small = 1;
+			const hit = (await broker.call("catalog.list")) as typeof answer;
+			assert.deepEqual(hit, { items: [{ code: "wash", prices: { small: 100 } }] }, "the cache holds a copy");
+			assert.equal(await broker.call("catalog.list"), hit, "every hit answers the stored value itself");
+			assert.throws(() => {
+				hit.items[0].prices.small = 2;
+			}, TypeError);
+			assert.throws(() => hit.items.push({ code: "x", prices: { small: 0 } }), TypeError);
+			assert.deepEqual(await broker.call("catalog.list"), {
+				items: [{ code: "wash", prices: { small: 100 } }],
+			});
+		} finally {
+			await broker.stop();
+		}
+	});
+});
