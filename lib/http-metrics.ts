@@ -13,19 +13,8 @@ export type RoutedRequest = IncomingMessage & {
 	$ctx?: { requestID?: string | null };
 };
 
-/**
- * Times one HTTP request of the gateway, labelled by route template (`/api/bookings/:id`, never the raw path,
- * so ids never become labels), method and status class; a request that matched no route counts as
- * `unmatched`. Called first thing for every request, so answers the gateway gives before routing (413, 404)
- * count too. It is also the gateway's access log line: the route template, never the URL, whose path and
- * query can hold personal data (`/api/customers?q=<e-mail>`).
- */
-export function observeHttpRequest(
-	metrics: MetricRegistry,
-	logger: Logger,
-	req: RoutedRequest,
-	res: ServerResponse,
-): void {
+/** Once per gateway, before its first request. */
+export function registerHttpMetrics(metrics: MetricRegistry): void {
 	ensureMetrics(metrics, {
 		type: "histogram",
 		name: HTTP_METRIC,
@@ -34,6 +23,21 @@ export function observeHttpRequest(
 		unit: "seconds",
 		description: "HTTP requests served by the gateway, by route template, method and status class",
 	});
+}
+
+/**
+ * Times one HTTP request of the gateway, labelled by route template (`/api/bookings/:id`, never the raw path,
+ * so ids never become labels), method and status class; a request that matched no route counts as
+ * `unmatched`. Called first thing for every request, so answers the gateway gives before routing (413, 404)
+ * count too. It is also the gateway's access log line (`accessLog`, null when the gateway logs no info lines):
+ * the route template, never the URL, whose path and query can hold personal data (`/api/customers?q=<e-mail>`).
+ */
+export function observeHttpRequest(
+	metrics: MetricRegistry,
+	accessLog: Logger | null,
+	req: RoutedRequest,
+	res: ServerResponse,
+): void {
 	const started = process.hrtime.bigint();
 	res.once("finish", () => {
 		const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -44,8 +48,9 @@ export function observeHttpRequest(
 			method,
 			status_class: `${Math.floor(res.statusCode / 100)}xx`,
 		});
+		if (accessLog === null) return;
 		const requestId = req.$ctx?.requestID ?? undefined;
-		logger.info(
+		accessLog.info(
 			{
 				route,
 				method,

@@ -21,6 +21,14 @@ export function logContextFields(): Partial<LogContext> {
 	return requestId === undefined ? {} : { requestId, traceId: traceIdOf(requestId) };
 }
 
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
+
+/** Whether the broker writes lines of this level (a level set per module counts as yes). */
+export function logsAt(broker: ServiceBroker, level: "info" | "debug"): boolean {
+	const configured = broker.options.logLevel;
+	return typeof configured !== "string" || LEVELS.indexOf(configured) >= LEVELS.indexOf(level);
+}
+
 function withContext<T>(ctx: Context, run: () => T): T {
 	return current.run(ctx.requestID ?? ctx.id, run);
 }
@@ -28,17 +36,18 @@ function withContext<T>(ctx: Context, run: () => T): T {
 /**
  * Runs every local action and event handler inside its request's log context, so that any line logged while
  * handling it (here, in lib/, in a library) names the request; the request id travels with the call to every
- * node. Each handled action is logged at debug level with its duration, so that one request can be followed
- * across the nodes it crossed.
+ * node. At debug level each handled action is logged with its duration, so that one request can be followed
+ * across the nodes it crossed; below it, no action is timed.
  */
 function requestLogMiddleware(): Middleware {
 	let logger: Logger | undefined;
 	return {
 		name: "RequestLog",
 		created(broker: ServiceBroker) {
-			logger = broker.getLogger("request");
+			if (logsAt(broker, "debug")) logger = broker.getLogger("request");
 		},
 		localAction(handler: (ctx: Context) => Promise<unknown>, action: { name: string }) {
+			if (logger === undefined) return (ctx: Context) => withContext(ctx, () => handler(ctx));
 			return (ctx: Context) =>
 				withContext(ctx, async () => {
 					const started = performance.now();

@@ -5,7 +5,8 @@ import ApiGateway from "moleculer-web";
 import { config } from "../../config/index.ts";
 import type { AuthUser } from "../../lib/auth.ts";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
-import { observeHttpRequest, type RoutedRequest } from "../../lib/http-metrics.ts";
+import { observeHttpRequest, type RoutedRequest, registerHttpMetrics } from "../../lib/http-metrics.ts";
+import { logsAt } from "../../lib/log-context.ts";
 import { isOpsIdentity } from "../../lib/ops/identity.ts";
 import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
 import { redisConnection } from "../../lib/redis-connection.ts";
@@ -81,6 +82,8 @@ type Self = Service & {
 	closeServer: () => Promise<void>;
 	verifier: TokenVerifier;
 	rateLimiter: RateLimiter;
+	/** The access log (observeHttpRequest): this service's logger, or null when it writes no info lines. */
+	accessLog: Service["logger"] | null;
 };
 
 function isAllowed(user: AuthUser, access: Exclude<Access, "public">): boolean {
@@ -95,6 +98,9 @@ function apiRoute(routes: readonly ApiRoute[]) {
 	return {
 		path: "/api",
 		mappingPolicy: "restrict",
+		// moleculer-web's own request logs are off (logRequest and logResponse below); without this it would still
+		// format each answer's time for the line it does not write.
+		logging: false,
 		autoAliases: false,
 		authentication: true,
 		authorization: true,
@@ -226,8 +232,8 @@ const GatewayService: ServiceDefinition<Self> = {
 			return jsonBody(data);
 		},
 
-		httpHandler(this: Service, req: RoutedRequest, res: ServerResponse, next: unknown) {
-			observeHttpRequest(this.broker.metrics, this.logger, req, res);
+		httpHandler(this: Self, req: RoutedRequest, res: ServerResponse, next: unknown) {
+			observeHttpRequest(this.broker.metrics, this.accessLog, req, res);
 			dropSameOriginHeader(req);
 			return ApiGateway.methods?.httpHandler.call(this, req, res, next);
 		},
@@ -297,6 +303,8 @@ const GatewayService: ServiceDefinition<Self> = {
 			this.server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
 		}
 		this.closeServer = this.server ? gracefulClose(this.server) : () => Promise.resolve();
+		registerHttpMetrics(this.broker.metrics);
+		this.accessLog = logsAt(this.broker, "info") ? this.logger : null;
 		this.verifier = createTokenVerifier(this.settings.oidc);
 		const { perMinute, redis, namespace } = this.settings.subjectRateLimit;
 		this.rateLimiter = redis ? redisRateLimiter(redis, perMinute, namespace) : memoryRateLimiter(perMinute);
