@@ -42,6 +42,12 @@ export function kafkajsSecurity(security: KafkaSecurity | undefined): Pick<Kafka
 const SESSION_TIMEOUT_MS = 10_000;
 /** Records of a partition's fetch handed to a consumer at once (one transaction): a backlog goes in pieces. */
 const BATCH_SIZE = 100;
+/**
+ * How often a member commits its position past the records it has handled (and once more when it stops): a commit
+ * after every batch was a Kafka request, and a write on the broker, on the way of every event. A record handled but
+ * not committed yet is delivered again after a crash or a rebalance, and its event id makes that a no-op.
+ */
+const COMMIT_INTERVAL_MS = 2_000;
 /** How long a listing of a topic may take before it is given up. */
 const READ_TIMEOUT_MS = 30_000;
 
@@ -185,6 +191,8 @@ export class KafkaBus implements EventBus {
 		const { logger, partitions, prefix } = this.options;
 		let stopping = false;
 		let current: Consumer | undefined;
+		/** Commits what the current member has handled and not committed yet. */
+		let commitHandled = async () => {};
 		let state: ReturnType<Subscription["state"]> = { consuming: false, detail: "joining its group" };
 		// One attempt: a new member joins and runs; a failure to start is retried with backoff until it stops.
 		const start = async (): Promise<void> => {
@@ -198,10 +206,35 @@ export class KafkaBus implements EventBus {
 				allowAutoTopicCreation: false,
 			});
 			current = member;
+			const handled = new Map<string, { topic: string; partition: number; offset: string }>();
+			commitHandled = async () => {
+				if (handled.size === 0) return;
+				const offsets = [...handled.values()];
+				handled.clear();
+				await member.commitOffsets(offsets).catch((error: Error) => {
+					// Kept for the next commit unless a later position has taken their place meanwhile.
+					for (const offset of offsets) {
+						const key = `${offset.topic}:${offset.partition}`;
+						if (!handled.has(key)) handled.set(key, offset);
+					}
+					throw error;
+				});
+			};
+			const committer = setInterval(
+				() =>
+					void commitHandled().catch((error: Error) =>
+						logger.warn(`Consumer group ${group} did not commit its position: ${error.message}`),
+					),
+				COMMIT_INTERVAL_MS,
+			);
+			committer.unref();
+			member.on(member.events.DISCONNECT, () => clearInterval(committer));
 			// kafkajs stops a consumer for good on errors it deems non-retriable, some of them passing ones
 			// ("Failed to find group coordinator" right after a broker restart): the group is joined afresh.
 			member.on(member.events.GROUP_JOIN, () => {
 				state = { consuming: true };
+				// After a rebalance kafkajs fetches on from the committed positions, whoever owns each partition now.
+				handled.clear();
 			});
 			member.on(member.events.CRASH, ({ payload }) => {
 				state = { consuming: false, detail: `${payload.error.message} (rejoining)` };
@@ -231,12 +264,11 @@ export class KafkaBus implements EventBus {
 							heartbeat,
 							stopping: () => stopping,
 						}));
-						/** Past these records: kafkajs fetches on after them, and the group's position is committed. */
-						const done = async (last: Delivery) => {
+						/** Past these records: kafkajs fetches on after them, and the next commit takes the position. */
+						const done = (last: Delivery) => {
 							resolveOffset(last.record.offset);
-							await member.commitOffsets([
-								{ topic, partition, offset: (BigInt(last.record.offset) + 1n).toString() },
-							]);
+							const offset = (BigInt(last.record.offset) + 1n).toString();
+							handled.set(`${topic}:${partition}`, { topic, partition, offset });
 						};
 						for (let from = 0; from < deliveries.length && !stopping && !isStale(); from += BATCH_SIZE) {
 							const chunk = deliveries.slice(from, from + BATCH_SIZE);
@@ -249,13 +281,13 @@ export class KafkaBus implements EventBus {
 										)
 									: false;
 							if (together) {
-								await done(chunk[chunk.length - 1]);
+								done(chunk[chunk.length - 1]);
 								continue;
 							}
 							for (const delivery of chunk) {
 								// A throwing handler means "deliver it again": kafkajs fetches the partition from here.
 								await handle(delivery);
-								await done(delivery);
+								done(delivery);
 							}
 						}
 					},
@@ -279,6 +311,7 @@ export class KafkaBus implements EventBus {
 			stop: async () => {
 				stopping = true;
 				await running;
+				await commitHandled().catch(() => undefined);
 				await current?.disconnect();
 			},
 		};
