@@ -43,20 +43,28 @@ export interface ApiOptions {
 /** Below Linux's ephemeral range (32768-60999), where the kernel never hands a port to an outgoing connection. */
 const TEST_PORTS = { from: 20_000, to: 32_000 };
 
+/** Ports this test process has handed out: a child may not have opened one yet when the next is picked. */
+const handedOut = new Set<number>();
+
 /**
- * A port that is free now, for a server a child process will open. Not port 0's pick: that comes from the
- * ephemeral range, and between this check and the child's listen an outgoing connection (to Kafka, MariaDB)
- * can take it, which failed a CI run with EADDRINUSE.
+ * A port that is free now, for a server a child process will open, and never one handed out before in this
+ * process (a platform takes three, picked before its child opens any: two equal picks failed a CI run with
+ * EADDRINUSE). Not port 0's pick: that comes from the ephemeral range, and between this check and the child's
+ * listen an outgoing connection (to Kafka, MariaDB) can take it, which failed a CI run the same way.
  */
 export async function freePort(): Promise<number> {
 	for (;;) {
 		const port = TEST_PORTS.from + Math.floor(Math.random() * (TEST_PORTS.to - TEST_PORTS.from));
+		if (handedOut.has(port)) continue;
 		const free = await new Promise<boolean>((resolve) => {
 			const server = createServer();
 			server.once("error", () => resolve(false));
 			server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
 		});
-		if (free) return port;
+		if (free) {
+			handedOut.add(port);
+			return port;
+		}
 	}
 }
 
@@ -218,25 +226,43 @@ export async function startPlatform(
 	env: Record<string, string> = {},
 	options: { dataDir?: string; readyTimeoutMs?: number } = {},
 ): Promise<EmbeddedPlatform> {
-	const [port, opsPort, idpPort] = [await freePort(), await freePort(), await freePort()];
 	const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "cleaning-platform-")));
 	const logFile = join(dataDir, "platform.log");
-	const child = spawnNode(
-		{
-			PORT: String(port),
-			OPS_PORT: String(opsPort),
-			DEV_IDP_PORT: String(idpPort),
-			DATA_DIR: dataDir,
-			...env,
-		},
-		logFile,
-	);
-	try {
-		await waitForReady(`http://127.0.0.1:${port}/health/ready`, options.readyTimeoutMs ?? 60_000, child);
-	} catch (error) {
-		await stopNode(child, "SIGKILL");
-		throw new Error(`${(error as Error).message}; see ${logFile}`);
+	// A port found free can be taken before the child listens on it (no process can hold one for another):
+	// then the child exits with EADDRINUSE, and it starts again on other ports.
+	for (let attempt = 1; ; attempt++) {
+		const [port, opsPort, idpPort] = [await freePort(), await freePort(), await freePort()];
+		const child = spawnNode(
+			{
+				PORT: String(port),
+				OPS_PORT: String(opsPort),
+				DEV_IDP_PORT: String(idpPort),
+				DATA_DIR: dataDir,
+				...env,
+			},
+			logFile,
+		);
+		try {
+			await waitForReady(`http://127.0.0.1:${port}/health/ready`, options.readyTimeoutMs ?? 60_000, child);
+		} catch (error) {
+			await stopNode(child, "SIGKILL");
+			if (attempt < 3 && readFileSync(logFile, "utf8").includes("EADDRINUSE")) continue;
+			throw new Error(`${(error as Error).message}; see ${logFile}`);
+		}
+		return embeddedPlatform(child, { port, opsPort, idpPort, dataDir, logFile });
 	}
+}
+
+function embeddedPlatform(
+	child: ChildProcess,
+	{
+		port,
+		opsPort,
+		idpPort,
+		dataDir,
+		logFile,
+	}: { port: number; opsPort: number; idpPort: number; dataDir: string; logFile: string },
+): EmbeddedPlatform {
 	const client = new ApiClient(`http://127.0.0.1:${port}/api`, `http://127.0.0.1:${idpPort}`);
 	const opsUrl = `http://127.0.0.1:${opsPort}`;
 	return Object.assign(client, {
