@@ -3,6 +3,7 @@ import { type Options, Sequelize } from "sequelize";
 export interface ReadCommittedSessions {
 	/** Begins its transactions at READ COMMITTED (on SQLite: the database's own `transaction`). */
 	readonly sequelize: Sequelize;
+	/** Lets go of the sessions; the last user of the database's closes their connections. */
 	close(): Promise<void>;
 }
 
@@ -11,6 +12,14 @@ const READ_COMMITTED_SESSION = "SET SESSION TRANSACTION ISOLATION LEVEL READ COM
 interface CallbackConnection {
 	query(sql: string, callback: (error: Error | null) => void): void;
 }
+
+interface SharedSessions {
+	sequelize: Sequelize;
+	users: number;
+}
+
+/** Each database's sessions, shared by its consumers and relay in the process. */
+const openSessions = new WeakMap<Sequelize, SharedSessions>();
 
 /**
  * A pool of its own on `database`'s MySQL database whose connections are READ COMMITTED for their whole session,
@@ -21,13 +30,35 @@ interface CallbackConnection {
  * Nothing else runs on these connections and nothing sets another level on them, so each transaction begun here
  * runs READ COMMITTED, as with the option, and the shared pool's are untouched. Statements inside a transaction
  * may go through the database's own instance and models: a statement given a transaction runs on its connection.
- * SQLite has no levels to set (one writer at a time): there the database itself begins the transactions.
+ * One pool per database: every caller in the process on the same instance shares it, and the last to close it
+ * closes it. SQLite has no levels to set (one writer at a time): there the database itself begins the transactions.
  */
 export function readCommittedSessions(database: Sequelize): ReadCommittedSessions {
 	if (database.getDialect() !== "mysql") return { sequelize: database, close: async () => undefined };
+	let shared = openSessions.get(database);
+	if (!shared) {
+		shared = { sequelize: readCommittedPool(database), users: 0 };
+		openSessions.set(database, shared);
+	}
+	shared.users++;
+	const sessions = shared;
+	let closed = false;
+	return {
+		sequelize: sessions.sequelize,
+		async close() {
+			if (closed) return;
+			closed = true;
+			if (--sessions.users > 0) return;
+			openSessions.delete(database);
+			await sessions.sequelize.close();
+		},
+	};
+}
+
+function readCommittedPool(database: Sequelize): Sequelize {
 	const { database: name, username, password } = database.config;
 	const { options } = database as unknown as { options: Options };
-	const sequelize = new Sequelize(name, username, password ?? undefined, {
+	return new Sequelize(name, username, password ?? undefined, {
 		...options,
 		hooks: {
 			afterConnect: (connection) =>
@@ -38,5 +69,4 @@ export function readCommittedSessions(database: Sequelize): ReadCommittedSession
 				),
 		},
 	});
-	return { sequelize, close: () => sequelize.close() };
 }
