@@ -116,16 +116,15 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 	// Read committed: a handler that locks a row first then sees what the previous holder of the lock wrote
 	// (MySQL's repeatable read would show it the snapshot of its first read, taken before the lock).
 	const sessions = readCommittedSessions(database);
-	const readCommitted = <T>(run: (transaction: Transaction) => Promise<T>) =>
-		sessions.sequelize.transaction(run);
+	const { sequelize } = sessions;
 
 	const applyOnce = async (record: DeliveredRecord): Promise<boolean> => {
 		const event = parseCloudEvent(record.value);
-		return readCommitted(async (transaction) => {
-			if ((await alreadyProcessed(database, [event.id], transaction)).size > 0) return false;
+		return sequelize.transaction(async (transaction) => {
+			if ((await alreadyProcessed(sequelize, [event.id], transaction)).size > 0) return false;
 			await apply(event, transaction);
 			const row = { eventId: event.id, eventType: event.type, topic: record.topic, processedAt: new Date() };
-			await insertRows<ProcessedEventRow>(database, PROCESSED_EVENTS_TABLE, [row], transaction);
+			await insertRows<ProcessedEventRow>(sequelize, PROCESSED_EVENTS_TABLE, [row], transaction);
 			transaction.afterCommit(() => observePropagation(event, record));
 			return true;
 		});
@@ -141,9 +140,9 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 		failing: { index: number },
 	): Promise<boolean[]> => {
 		const events = records.map((record) => parseCloudEvent(record.value));
-		return readCommitted(async (transaction) => {
+		return sequelize.transaction(async (transaction) => {
 			const done = await alreadyProcessed(
-				database,
+				sequelize,
 				events.map((event) => event.id),
 				transaction,
 			);
@@ -163,7 +162,7 @@ export function consumeReliably(bus: EventBus, options: ConsumerOptions): Subscr
 					processedAt: new Date(),
 				});
 			}
-			await insertRows(database, PROCESSED_EVENTS_TABLE, rows, transaction);
+			await insertRows(sequelize, PROCESSED_EVENTS_TABLE, rows, transaction);
 			transaction.afterCommit(() => {
 				for (const [index, event] of events.entries())
 					if (applied[index]) observePropagation(event, records[index]);

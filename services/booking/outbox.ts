@@ -111,11 +111,12 @@ export class OutboxRelay extends PollingWorker {
 
 	/** One claim–publish–mark round; returns how many rows went out. */
 	protected async round(): Promise<number> {
-		const { sequelize, bus, metrics } = this.options;
+		const { bus, metrics } = this.options;
+		// Read committed: the claim locks only the rows it returns, never the gaps where bookings insert new ones.
+		const { sequelize } = this.readCommitted;
 		// The one place the dialects differ: SQLite has a single writer (embedded mode runs one relay).
 		const mysql = sequelize.getDialect() === "mysql";
-		// Read committed: the claim locks only the rows it returns, never the gaps where bookings insert new ones.
-		return this.readCommitted.sequelize.transaction(async (transaction) => {
+		return sequelize.transaction(async (transaction) => {
 			const claimed = await selectRows<Claimed>(
 				sequelize,
 				`SELECT id, topic, message_key AS messageKey, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ${RELAY.batchSize}${mysql ? " FOR UPDATE SKIP LOCKED" : ""}`,
