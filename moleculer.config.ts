@@ -2,6 +2,7 @@ import type { BrokerOptions, ServiceBroker, TransporterConfig } from "moleculer"
 import pino from "pino";
 import { config } from "./config/index.ts";
 import { registerFastMetrics } from "./lib/action-metrics.ts";
+import { AwaitDiscoveryMiddleware } from "./lib/await-discovery.middleware.ts";
 import { checkEventBusAccess, closeEventBus } from "./lib/events/bus.ts";
 import { CoalescingKafkaTransporter } from "./lib/kafka-transporter.ts";
 import { logContextFields, RequestLogMiddleware } from "./lib/log-context.ts";
@@ -154,6 +155,7 @@ const brokerConfig: BrokerOptions = {
 
 	validator: new NullAwareValidator(),
 	middlewares: [
+		AwaitDiscoveryMiddleware,
 		TransportFailureMiddleware,
 		NodeMetricsMiddleware,
 		RequestLogMiddleware,

@@ -4,11 +4,12 @@ import { type Context, Errors, type Service } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { config } from "../../config/index.ts";
 import type { AuthUser } from "../../lib/auth.ts";
+import { endpointAvailable, hasEndpoint } from "../../lib/await-discovery.middleware.ts";
 import { ForbiddenError, UnauthorizedError } from "../../lib/errors.ts";
 import { observeHttpRequest, type RoutedRequest, registerHttpMetrics } from "../../lib/http-metrics.ts";
 import { logsAt } from "../../lib/log-context.ts";
 import { isOpsIdentity } from "../../lib/ops/identity.ts";
-import { nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
+import { type ComponentHealth, nodeHealth, respondJson } from "../../lib/ops-endpoint.ts";
 import { redisConnection } from "../../lib/redis-connection.ts";
 import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
@@ -232,6 +233,17 @@ const GatewayService: ServiceDefinition<Self> = {
 			return jsonBody(data);
 		},
 
+		/**
+		 * moleculer-web picks the action's endpoint itself, before the call, and answers 503 when there is none.
+		 * During a rollout that may be the moment between the last old instance leaving and this gateway hearing
+		 * of the new one: it waits for discovery first, as every other node's calls do (AwaitDiscoveryMiddleware).
+		 */
+		async aliasHandler(this: Self, req: IncomingMessage, res: ServerResponse, alias: { action?: string }) {
+			if (alias.action && !hasEndpoint(this.broker, alias.action))
+				await endpointAvailable(this.broker, alias.action);
+			return ApiGateway.methods?.aliasHandler.call(this, req, res, alias);
+		},
+
 		httpHandler(this: Self, req: RoutedRequest, res: ServerResponse, next: unknown) {
 			observeHttpRequest(this.broker.metrics, this.accessLog, req, res);
 			dropSameOriginHeader(req);
@@ -250,6 +262,16 @@ const GatewayService: ServiceDefinition<Self> = {
 				await checkIfMatch(req.$ctx, read, params, ifMatch);
 			const callOptions = { ...route.callOptions, retries: req.method === "GET" ? 1 : 0 };
 			return ApiGateway.methods?.callAction.call(this, { ...route, callOptions }, ...rest);
+		},
+
+		/**
+		 * Not ready until the identity provider's keys were fetched once: without them no token can be verified,
+		 * and the first requests would wait for discovery and the key set, or fail with 503 while the provider is
+		 * slow to answer. Once fetched, the keys stay in use through an outage of the provider.
+		 */
+		async checkReadiness(this: Self): Promise<ComponentHealth> {
+			await this.verifier.loadKeys();
+			return { component: "identity-provider", ok: true };
 		},
 
 		async authenticate(
@@ -308,6 +330,13 @@ const GatewayService: ServiceDefinition<Self> = {
 		this.verifier = createTokenVerifier(this.settings.oidc);
 		const { perMinute, redis, namespace } = this.settings.subjectRateLimit;
 		this.rateLimiter = redis ? redisRateLimiter(redis, perMinute, namespace) : memoryRateLimiter(perMinute);
+	},
+
+	started(this: Self) {
+		// Ahead of the first request and the first readiness probe.
+		this.verifier
+			.loadKeys()
+			.catch((error: Error) => this.logger.warn(`identity provider keys: ${error.message}`));
 	},
 
 	// Runs before moleculer-web's `stopped`: the last requests still pass the rate limiter.

@@ -29,6 +29,8 @@ export interface TokenVerifierOptions {
 
 export interface TokenVerifier {
 	verify(token: string): Promise<AuthUser>;
+	/** Fetches the provider's keys unless they were fetched before; fails as IdentityProviderUnavailableError. */
+	loadKeys(): Promise<void>;
 }
 
 /** The token is not acceptable: 401. `reason` is short and safe to show to the caller. */
@@ -123,6 +125,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 	};
 
 	return {
+		async loadKeys() {
+			const remoteKeys = await discoverKeySet();
+			if (remoteKeys.jwks() === undefined) {
+				await remoteKeys.reload().catch((error: unknown) => {
+					throw new IdentityProviderUnavailableError("cannot fetch the identity provider's signing keys", {
+						cause: error,
+					});
+				});
+			}
+		},
+
 		async verify(token) {
 			const key = hash("sha256", token, "base64url");
 			const known = verified.get(key);

@@ -327,6 +327,19 @@ describe("identity provider unavailable", () => {
 		assert.equal((await verifier.verify(await userToken(provider.issuer))).id, "alice");
 	});
 
+	test("loadKeys fails as unavailable until the provider answers; the keys it fetched outlive the provider", async () => {
+		const port = await freePort();
+		const verifier = verifierFor(`http://127.0.0.1:${port}`);
+		await unavailability(verifier.loadKeys());
+
+		const provider = await startProvider({ port });
+		await verifier.loadKeys();
+		const token = await userToken(provider.issuer);
+		await provider.close();
+		assert.equal((await verifier.verify(token)).id, "alice", "verified with the keys loadKeys fetched");
+		await verifier.loadKeys();
+	});
+
 	test("a provider that accepts connections but never answers times out as unavailable", async () => {
 		const silent = createTcpServer(() => undefined);
 		stubs.push(silent);

@@ -29,6 +29,7 @@ describe("the embedded platform", () => {
 			"events:cleaner-service",
 			"events:vehicle-service",
 			"outbox-relay",
+			"identity-provider",
 		]) {
 			assert.ok(
 				body.components.some((c) => c.component === component && c.ok),

@@ -23,6 +23,7 @@ import {
 	type ApiResponse,
 	type EmbeddedPlatform,
 	startPlatform,
+	waitForReady,
 } from "../support/platform.ts";
 import { startTestIssuer, type TestIssuer } from "../support/security-issuer.ts";
 import { fetchUserTokens } from "../support/tokens.ts";
@@ -43,6 +44,13 @@ const SECURITY_HEADERS = {
 	"cache-control": "no-store",
 };
 
+/** What makes a platform trust the test's issuer. */
+const externalIssuer = () => ({
+	OIDC_ISSUER: idp.issuer,
+	OIDC_AUDIENCE: AUDIENCE,
+	OIDC_CLOCK_SKEW_SECONDS: String(CLOCK_SKEW_SECONDS),
+});
+
 let platform: EmbeddedPlatform;
 let limited: EmbeddedPlatform;
 let external: EmbeddedPlatform;
@@ -55,11 +63,7 @@ before(async () => {
 	const started = await Promise.allSettled([
 		startPlatform(),
 		startPlatform({ RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) }),
-		startPlatform({
-			OIDC_ISSUER: idp.issuer,
-			OIDC_AUDIENCE: AUDIENCE,
-			OIDC_CLOCK_SKEW_SECONDS: String(CLOCK_SKEW_SECONDS),
-		}),
+		startPlatform(externalIssuer()),
 	]);
 	const [a, b, c] = started.map((result) => (result.status === "fulfilled" ? result.value : undefined));
 	[platform, limited, external] = [a, b, c] as EmbeddedPlatform[];
@@ -151,12 +155,15 @@ async function foreignKeyToken(issuer: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------
 
 describe("tokens from an issuer the test controls (external platform, OIDC_ISSUER)", () => {
-	it("answers 503 without internals while the issuer cannot be reached, then recovers", async () => {
-		// First request to this platform: the gateway has not discovered the issuer yet.
+	it("is not ready until it has the issuer's keys, and answers 503 without internals meanwhile", async () => {
 		const token = await viaIdp.token("alice");
 		idp.available = false;
+		let fresh: EmbeddedPlatform | undefined;
 		try {
-			const down = await viaIdp.api("GET", "/vehicles", { token });
+			fresh = await startPlatform(externalIssuer(), { until: "live" });
+			const ready = await fetch(new URL("/health/ready", fresh.baseUrl));
+			assert.equal(ready.status, 503, "not ready without the issuer's keys");
+			const down = await fresh.api("GET", "/vehicles", { token });
 			assert.equal(down.status, 503, JSON.stringify(down.body));
 			assert.equal(down.headers.get("retry-after"), "5");
 			assert.equal(down.body.error.message, "service temporarily unavailable");
@@ -165,10 +172,13 @@ describe("tokens from an issuer the test controls (external platform, OIDC_ISSUE
 				/stack|\bat \S+ \(|127\.0\.0\.1|well-known|discovery|ECONN|fetch failed|select |sqlite/i,
 			);
 			assertSecurityHeaders(down, "a 503");
+			idp.available = true;
+			await waitForReady(new URL("/health/ready", fresh.baseUrl).href, 30_000);
+			expectStatus(await fresh.api("GET", "/vehicles", { token }), 200, "after the issuer is back");
 		} finally {
 			idp.available = true;
+			await fresh?.stop();
 		}
-		expectStatus(await viaIdp.api("GET", "/vehicles", { token }), 200, "after the issuer is back");
 	});
 
 	it("accepts valid user and client-credentials tokens", async () => {

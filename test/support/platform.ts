@@ -220,11 +220,12 @@ export interface EmbeddedPlatform extends ApiClient {
 /**
  * The whole platform in embedded mode (all services, SQLite, dev OIDC provider) as a separate process on free
  * ports, exactly as `npm start` runs it: with fresh data, or on the data a previous run left in `dataDir`.
- * It has `readyTimeoutMs` (60 s unless given) to become ready.
+ * It has `readyTimeoutMs` (60 s unless given) to become ready, or only live (`until: "live"`: serving HTTP,
+ * whether its dependencies are there or not).
  */
 export async function startPlatform(
 	env: Record<string, string> = {},
-	options: { dataDir?: string; readyTimeoutMs?: number } = {},
+	options: { dataDir?: string; readyTimeoutMs?: number; until?: "ready" | "live" } = {},
 ): Promise<EmbeddedPlatform> {
 	const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "cleaning-platform-")));
 	const logFile = join(dataDir, "platform.log");
@@ -243,7 +244,8 @@ export async function startPlatform(
 			logFile,
 		);
 		try {
-			await waitForReady(`http://127.0.0.1:${port}/health/ready`, options.readyTimeoutMs ?? 60_000, child);
+			const probe = `http://127.0.0.1:${port}/health/${options.until ?? "ready"}`;
+			await waitForReady(probe, options.readyTimeoutMs ?? 60_000, child);
 		} catch (error) {
 			await stopNode(child, "SIGKILL");
 			if (attempt < 3 && readFileSync(logFile, "utf8").includes("EADDRINUSE")) continue;
