@@ -11,40 +11,35 @@ import type { ApiRoute } from "./api-routes.ts";
  * so two writers racing within that moment can both pass: it guards against stale clients, not simultaneous ones.
  */
 export function entityTag(body: string | Buffer): string {
-	if (encoded !== undefined && encoded.body === body) {
-		encoded.tag ??= tagOf(body);
-		return encoded.tag;
-	}
-	return tagOf(body);
+	return `"${hash("sha256", body, "base64url").slice(0, 32)}"`;
 }
 
-const tagOf = (body: string | Buffer) => `"${hash("sha256", body, "base64url").slice(0, 32)}"`;
-
-interface Encoded {
-	body: string;
-	tag?: string;
+export interface JsonAnswer {
+	readonly body: string;
+	/** The body's `entityTag`, when asked for. */
+	readonly tag?: string;
 }
 
-/** The bodies of frozen answers, by answer. */
-const encodings = new WeakMap<object, Encoded>();
-/** The last body jsonBody gave: moleculer-web asks for its tag right after, before anything else runs. */
-let encoded: Encoded | undefined;
+/** The answers of frozen objects, by object. */
+const encodings = new WeakMap<object, { body: string; tag?: string }>();
 
 /**
- * An answer's JSON body. The memory cacher answers every hit with the same frozen object
- * (lib/stale-safe-cacher.ts), which cannot change: its body, and its tag, are worked out once.
+ * An answer's JSON body and, when `tagged`, its tag, worked out together. The memory cacher answers every hit
+ * with the same frozen object (lib/stale-safe-cacher.ts), which cannot change: its body and tag are worked out
+ * once.
  */
-export function jsonBody(data: unknown): string {
+export function jsonAnswer(data: unknown, tagged: boolean): JsonAnswer {
 	if (typeof data !== "object" || data === null || !Object.isFrozen(data)) {
-		encoded = undefined;
-		return JSON.stringify(data);
+		const body = JSON.stringify(data);
+		return tagged ? { body, tag: entityTag(body) } : { body };
 	}
-	encoded = encodings.get(data);
+	let encoded = encodings.get(data);
 	if (encoded === undefined) {
 		encoded = { body: JSON.stringify(data) };
 		encodings.set(data, encoded);
 	}
-	return encoded.body;
+	if (tagged) encoded.tag ??= entityTag(encoded.body);
+	return encoded;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { RequestContext } from "../../lib/request-context.ts";
 import type { ServiceDefinition } from "../../lib/service-definition.ts";
 import { apiDocs } from "./api-docs.ts";
 import { type Access, API_ROUTES, type ApiRoute } from "./api-routes.ts";
-import { checkIfMatch, entityTag, jsonBody, originRevalidates, readActions } from "./conditional.ts";
+import { checkIfMatch, entityTag, jsonAnswer, originRevalidates, readActions } from "./conditional.ts";
 import { formatError } from "./error-format.ts";
 import { gracefulClose } from "./graceful-close.ts";
 import { refuseUnsafeInput } from "./input-guard.ts";
@@ -37,6 +37,8 @@ type GatewayRequest = IncomingMessage & {
 	$alias?: AliasWithAccess & { fullPath?: string };
 	headers: IncomingMessage["headers"];
 };
+/** moleculer-web's request in `encodeResponse`: `$route` is the route that answers it. */
+type TaggedRequest = IncomingMessage & { $route?: { etag?: unknown } };
 interface AliasWithAccess {
 	access?: Access;
 }
@@ -229,8 +231,14 @@ const GatewayService: ServiceDefinition<Self> = {
 	},
 
 	methods: {
-		encodeResponse(_req: IncomingMessage, _res: ServerResponse, data: unknown): string {
-			return jsonBody(data);
+		/**
+		 * The JSON body, with its ETag on a route that tags its answers (`etag`): moleculer-web then finds the
+		 * header set and leaves it (the route's `entityTag` still tags the answers that are no JSON).
+		 */
+		encodeResponse(req: TaggedRequest, res: ServerResponse, data: unknown): string {
+			const { body, tag } = jsonAnswer(data, Boolean(req.$route?.etag) && !res.hasHeader("ETag"));
+			if (tag !== undefined) res.setHeader("ETag", tag);
+			return body;
 		},
 
 		/**
