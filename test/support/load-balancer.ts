@@ -77,6 +77,11 @@ export class LoadBalancer {
 			});
 			req.pipe(upstream);
 		});
+		// Clients' idle connections are kept 75 s, as ingress-nginx keeps them (`keepalive_timeout`). Node's 5 s
+		// would let a client send on a connection this balancer is closing just then: a reset that no Ingress
+		// in front of the platform would cause.
+		this.server.keepAliveTimeout = 75_000;
+		this.server.headersTimeout = 76_000;
 		await new Promise<void>((resolve) => this.server?.listen(this.port, "127.0.0.1", resolve));
 	}
 
