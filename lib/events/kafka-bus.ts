@@ -90,6 +90,8 @@ export class KafkaBus implements EventBus {
 	/** Per topic: its creation (or the finding that it exists), once per process. */
 	private readonly topicsReady = new Map<string, Promise<void>>();
 	private producer?: Promise<Producer>;
+	/** The admin client, connected on first use and kept (the lag monitor asks every 15 s); see withAdmin. */
+	private admin?: Promise<Admin>;
 
 	constructor(options: KafkaBusOptions) {
 		this.options = options;
@@ -117,26 +119,20 @@ export class KafkaBus implements EventBus {
 	private ensureTopics(topics: readonly string[]): Promise<void> {
 		const missing = topics.filter((topic) => !this.topicsReady.has(topic));
 		if (missing.length === 0) return Promise.all(topics.map((topic) => this.topicsReady.get(topic))).then();
-		const created = (async () => {
-			const admin = this.kafka.admin();
-			await admin.connect();
-			try {
-				// Only the missing ones: kafkajs logs "already exists" answers as errors.
-				const existing = new Set(await admin.listTopics());
-				const absent = missing.map((topic) => this.named(topic)).filter((topic) => !existing.has(topic));
-				if (absent.length === 0) return;
-				await admin.createTopics({
-					waitForLeaders: true,
-					topics: absent.map((topic) => ({
-						topic,
-						numPartitions: this.options.partitions,
-						configEntries: [{ name: "retention.ms", value: String(this.options.retentionMs) }],
-					})),
-				});
-			} finally {
-				await admin.disconnect();
-			}
-		})().catch((error) => {
+		const created = this.withAdmin(async (admin) => {
+			// Only the missing ones: kafkajs logs "already exists" answers as errors.
+			const existing = new Set(await admin.listTopics());
+			const absent = missing.map((topic) => this.named(topic)).filter((topic) => !existing.has(topic));
+			if (absent.length === 0) return;
+			await admin.createTopics({
+				waitForLeaders: true,
+				topics: absent.map((topic) => ({
+					topic,
+					numPartitions: this.options.partitions,
+					configEntries: [{ name: "retention.ms", value: String(this.options.retentionMs) }],
+				})),
+			});
+		}).catch((error) => {
 			for (const topic of missing) this.topicsReady.delete(topic);
 			throw error;
 		});
@@ -323,9 +319,7 @@ export class KafkaBus implements EventBus {
 	 */
 	async readAll(topic: string): Promise<DeliveredRecord[]> {
 		await this.ensureTopics([topic]);
-		const admin = this.kafka.admin();
-		await admin.connect();
-		try {
+		return this.withAdmin(async (admin) => {
 			const ends = new Map(
 				(await admin.fetchTopicOffsets(this.named(topic)))
 					.filter(({ high, low }) => BigInt(high) > BigInt(low))
@@ -363,9 +357,7 @@ export class KafkaBus implements EventBus {
 				await admin.deleteGroups([groupId]).catch(() => undefined);
 			}
 			return records.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
-		} finally {
-			await admin.disconnect();
-		}
+		});
 	}
 
 	producing(topics: readonly string[]): () => void {
@@ -379,13 +371,26 @@ export class KafkaBus implements EventBus {
 		return () => {};
 	}
 
+	/**
+	 * Runs `use` on the bus's one admin client, connected on first use and kept until `close`: a connection per
+	 * call was a TLS handshake and a SCRAM exchange for each lag sample. After a failure the client is dropped and
+	 * disconnected, so the next call connects afresh (a broker restart, a broken connection).
+	 */
 	private async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
-		const admin = this.kafka.admin();
-		await admin.connect();
+		this.admin ??= (async () => {
+			const admin = this.kafka.admin();
+			await admin.connect();
+			return admin;
+		})();
+		const connecting = this.admin;
 		try {
-			return await use(admin);
-		} finally {
-			await admin.disconnect();
+			return await use(await connecting);
+		} catch (error) {
+			if (this.admin === connecting) {
+				this.admin = undefined;
+				connecting.then((admin) => admin.disconnect()).catch(() => undefined);
+			}
+			throw error;
 		}
 	}
 
@@ -458,8 +463,13 @@ export class KafkaBus implements EventBus {
 	}
 
 	async close(): Promise<void> {
-		const producer = this.producer;
+		const { producer, admin } = this;
 		this.producer = undefined;
-		await producer?.then((connected) => connected.disconnect()).catch(() => undefined);
+		this.admin = undefined;
+		await Promise.all(
+			[producer, admin].map((client) =>
+				client?.then((connected) => connected.disconnect()).catch(() => undefined),
+			),
+		);
 	}
 }
