@@ -5,8 +5,11 @@ import { exitIfRefused } from "../connection-refusal.ts";
 
 // Each bus is loaded when first used, and only the one a node uses: a node without event services (the
 // gateway, configuration, customer) loads neither kafkajs nor the SQLite log's Sequelize. require() of an ES
-// module (Node 24) keeps `eventBus` synchronous.
-const load = createRequire(import.meta.url);
+// module (Node 24) keeps `eventBus` synchronous. A sibling module has this file's extension: `.ts` in the
+// sources, `.js` in the image's compiled build (Dockerfile).
+const requireHere = createRequire(import.meta.url);
+const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
+const load = (sibling: string) => requireHere(`${sibling}${ownExtension}`);
 
 /** One record as written to a topic. */
 export interface BusRecord {
@@ -91,10 +94,10 @@ export function eventBus(logger: Logger): EventBus {
 	const { kafkaBrokers, topicPrefix, topicPartitions, retentionMs, embeddedLogFile } = config.events;
 	if (shared) return shared;
 	if (kafkaBrokers === null) {
-		const { SqliteBus } = load("./sqlite-bus.ts") as typeof import("./sqlite-bus.ts");
+		const { SqliteBus } = load("./sqlite-bus") as typeof import("./sqlite-bus.ts");
 		shared = new SqliteBus({ storage: embeddedLogFile, partitions: topicPartitions, retentionMs });
 	} else {
-		const { KafkaBus } = load("./kafka-bus.ts") as typeof import("./kafka-bus.ts");
+		const { KafkaBus } = load("./kafka-bus") as typeof import("./kafka-bus.ts");
 		shared = new KafkaBus({
 			brokers: kafkaBrokers,
 			prefix: topicPrefix,

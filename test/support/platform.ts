@@ -69,13 +69,32 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts one Moleculer node as its own process with the project's runner, like `npm start` does. */
-export function spawnNode(env: Record<string, string>, logFile: string): ChildProcess {
+/** Where a node's modules are: the sources (`.ts`), or a tree compiled as the image has it (`.js`, Dockerfile). */
+export interface AppTree {
+	root: string;
+	extension: "ts" | "js";
+}
+
+const SOURCES: AppTree = { root: ROOT, extension: "ts" };
+
+export function spawnNode(
+	env: Record<string, string>,
+	logFile: string,
+	app: AppTree = SOURCES,
+): ChildProcess {
 	const log = createWriteStream(logFile, { flags: "a" });
 	const child = spawn(
 		process.execPath,
-		[...NODE_FLAGS, RUNNER, "--config", "moleculer.config.ts", "--mask", "**/*.service.ts"],
+		[
+			...NODE_FLAGS,
+			RUNNER,
+			"--config",
+			`moleculer.config.${app.extension}`,
+			"--mask",
+			`**/*.service.${app.extension}`,
+		],
 		{
-			cwd: ROOT,
+			cwd: app.root,
 			env: {
 				...process.env,
 				PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
@@ -225,7 +244,7 @@ export interface EmbeddedPlatform extends ApiClient {
  */
 export async function startPlatform(
 	env: Record<string, string> = {},
-	options: { dataDir?: string; readyTimeoutMs?: number; until?: "ready" | "live" } = {},
+	options: { dataDir?: string; readyTimeoutMs?: number; until?: "ready" | "live"; app?: AppTree } = {},
 ): Promise<EmbeddedPlatform> {
 	const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "cleaning-platform-")));
 	const logFile = join(dataDir, "platform.log");
@@ -242,6 +261,7 @@ export async function startPlatform(
 				...env,
 			},
 			logFile,
+			options.app,
 		);
 		try {
 			const probe = `http://127.0.0.1:${port}/health/${options.until ?? "ready"}`;

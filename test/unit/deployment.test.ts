@@ -1862,8 +1862,10 @@ describe("Dockerfile", () => {
 		const runner = JSON.parse(read("node_modules/moleculer/package.json")).bin["moleculer-runner-esm"];
 		const args = start[2].match(/"[^"]*"|\S+/g)?.map((arg) => arg.replace(/^"|"$/g, "")) ?? [];
 		assert.ok(args.includes(join("node_modules/moleculer", runner)), "npm start runs moleculer-runner-esm");
-		// The same node flags and arguments: the image runs what `npm start` runs, and so does the REPL.
-		assert.deepEqual(cmd, ["node", ...args]);
+		// The same node flags and arguments: the image runs what `npm start` runs, on the compiled modules
+		// (tsconfig.build.json), and the REPL starts like `npm start`.
+		const compiled = (arg: string) => arg.replace(/\.ts$/, ".js");
+		assert.deepEqual(cmd, ["node", ...args.map(compiled)]);
 		assert.equal(pkg.scripts.repl, `${pkg.scripts.start} --repl`, "npm run repl starts like npm start");
 	});
 
@@ -1875,6 +1877,8 @@ describe("Dockerfile", () => {
 		for (const needed of [
 			"package.json",
 			"package-lock.json",
+			"tsconfig.json",
+			"tsconfig.build.json",
 			"moleculer.config.ts",
 			"config",
 			"lib",
