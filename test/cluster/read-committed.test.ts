@@ -1,41 +1,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { QueryTypes, type Sequelize, type Transaction } from "sequelize";
-import { mariadbRoot } from "../../bench/lib.ts";
-import { createSequelize } from "../../lib/database.ts";
 import { readCommittedSessions } from "../../lib/events/read-committed.ts";
+import { scratchMariadb } from "../support/scratch-database.ts";
 
-/** The MariaDB of the local infrastructure (scripts/infra.sh), in a database of this test's own. */
-const DATABASE = "test_read_committed";
+const scratch = scratchMariadb("test_read_committed");
 let database: Sequelize;
 
-async function recreate(create: boolean) {
-	const root = await mariadbRoot();
-	try {
-		await root.query(`DROP DATABASE IF EXISTS ${DATABASE}`);
-		if (create)
-			await root.query(`CREATE DATABASE ${DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-	} finally {
-		await root.end();
-	}
-}
-
 before(async () => {
-	await recreate(true);
-	database = createSequelize({
-		dialect: "mysql",
-		host: "127.0.0.1",
-		port: 3306,
-		database: DATABASE,
-		username: "root",
-		password: "",
-		poolMax: 2,
-	});
+	database = await scratch.open();
 });
-after(async () => {
-	await database.close();
-	await recreate(false);
-});
+after(scratch.drop);
 
 async function levelIn(sequelize: Sequelize, transaction: Transaction): Promise<string> {
 	const [row] = await sequelize.query<{ level: string }>("SELECT @@tx_isolation AS level", {
