@@ -509,7 +509,8 @@ interface SqliteConnection {
  * - WAL journal: readers never wait for the writer, and a crash at any point leaves a consistent file;
  * - synchronous FULL: a commit is on disk when it returns, so an acknowledged booking survives a power cut too,
  *   and the event log's record is durable before the outbox row that it came from is marked sent (two files,
- *   so NORMAL's "the last commits may roll back" could lose an event); an fsync costs about 0.2 ms here;
+ *   so NORMAL's "the last commits may roll back" could lose an event); an fsync costs 0.4 ms median,
+ *   1.3 ms p90 and 2.9 ms p99 on this machine's disk (a one-row commit, timed under load 16);
  * - a busy timeout: a writer waits for the lock instead of failing with SQLITE_BUSY.
  */
 const SQLITE_PRAGMAS = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";

@@ -77,6 +77,23 @@ const FETCH_SIZE = 100;
 /** How long a stopping consumer goes on applying what the log holds, while producers finish, before it gives up. */
 const DRAIN_TIMEOUT_MS = 10_000;
 const PURGE_EVERY_MS = 3_600_000;
+/**
+ * How often the groups' positions past the records they handled are written to the file (and once more when a
+ * member stops and when the bus closes), as the Kafka bus commits: a write after every fetch was a commit, an fsync
+ * with `synchronous = FULL`, on the way of every event. A record handled but not written past yet is delivered
+ * again after a crash, and its event id makes that a no-op.
+ */
+const POSITION_WRITE_INTERVAL_MS = 2_000;
+
+/** A group's position in one partition: the id of the next record it has not applied yet. */
+interface Position {
+	group: string;
+	topic: string;
+	partition: number;
+	next: number;
+}
+
+const positionKey = (group: string, topic: string, partition: number) => `${group}\0${topic}\0${partition}`;
 
 interface Member {
 	topics: readonly string[];
@@ -105,8 +122,9 @@ export interface SqliteBusOptions {
  * The event log of embedded mode (one process, no Kafka), kept in its own SQLite file so that it survives a
  * crash like Kafka's: partitioned by key, one sequential reader per group and partition, and a group's
  * committed position advancing only past records its handler applied. A record is on disk when `publish`
- * resolves, so the outbox relay marks its rows sent only then; a record applied but not yet committed when the
- * process dies is delivered again at the next start, and the consumers' processed-event tables drop it.
+ * resolves, so the outbox relay marks its rows sent only then. Positions are kept in memory and written every
+ * 2 s and when a member stops: a record applied but not written past when the process dies is delivered again
+ * at the next start, and the consumers' processed-event tables drop it.
  */
 export class SqliteBus implements EventBus {
 	private readonly options: SqliteBusOptions;
@@ -118,6 +136,12 @@ export class SqliteBus implements EventBus {
 	/** Producers that have not finished: draining consumers wait for what they still publish. */
 	private producers = 0;
 	private purgedAt = 0;
+	/** Positions handled past and not written yet, by group, topic and partition. */
+	private readonly positions = new Map<string, Position>();
+	private positionTimer?: NodeJS.Timeout;
+	/** The writes of positions, one after the other: a later one never lands before an earlier one. */
+	private positionWrites: Promise<void> = Promise.resolve();
+	private closed = false;
 
 	constructor(options: SqliteBusOptions) {
 		this.options = options;
@@ -202,6 +226,8 @@ export class SqliteBus implements EventBus {
 				await Promise.all(member.readers);
 				clearTimeout(drainTimer);
 				member.stopped = true;
+				// A failed write keeps them in memory, for the next member and the next write.
+				await this.writePositions().catch(() => undefined);
 				const wasReading = joined.members[0] === member;
 				joined.members.splice(joined.members.indexOf(member), 1);
 				if (wasReading && joined.members.length > 0) this.activate(group, joined.members[0]);
@@ -262,8 +288,8 @@ export class SqliteBus implements EventBus {
 				}
 				return false;
 			} finally {
-				// Once per fetch: a crash before it delivers these records again, and the consumers drop them.
-				if (next !== from) await this.commit(sequelize, group, topic, partition, next);
+				// In memory; written within 2 s: a crash before that delivers these records again, and the consumers drop them.
+				if (next !== from) this.commit({ group, topic, partition, next });
 			}
 		};
 		while (!member.stopped) {
@@ -273,27 +299,57 @@ export class SqliteBus implements EventBus {
 		}
 	}
 
-	private async commit(
-		sequelize: Sequelize,
-		group: string,
-		topic: string,
-		partition: number,
-		next: number,
-	): Promise<void> {
-		await execute(
-			sequelize,
-			"INSERT INTO group_positions (group_name, topic, partition, next_id) VALUES (?, ?, ?, ?) " +
-				"ON CONFLICT (group_name, topic, partition) DO UPDATE SET next_id = excluded.next_id",
-			[group, topic, partition, next],
-		);
+	private commit(position: Position): void {
+		this.positions.set(positionKey(position.group, position.topic, position.partition), position);
+		this.schedulePositionWrite();
 	}
 
+	private schedulePositionWrite(): void {
+		if (this.positionTimer || this.closed) return;
+		this.positionTimer = setTimeout(
+			() => void this.writePositions().catch(() => undefined),
+			POSITION_WRITE_INTERVAL_MS,
+		);
+		this.positionTimer.unref();
+	}
+
+	/** Writes every position not written yet, in one statement; on failure they wait for the next write. */
+	private writePositions(): Promise<void> {
+		clearTimeout(this.positionTimer);
+		this.positionTimer = undefined;
+		const written = this.positionWrites.then(async () => {
+			if (this.positions.size === 0) return;
+			const sequelize = await this.ready;
+			const taken = [...this.positions];
+			this.positions.clear();
+			try {
+				await execute(
+					sequelize,
+					`INSERT INTO group_positions (group_name, topic, partition, next_id) VALUES ${taken
+						.map(() => "(?, ?, ?, ?)")
+						.join(", ")} ON CONFLICT (group_name, topic, partition) DO UPDATE SET next_id = excluded.next_id`,
+					taken.flatMap(([, { group, topic, partition, next }]) => [group, topic, partition, next]),
+				);
+			} catch (error) {
+				// Unless a later position has taken their place meanwhile.
+				for (const [key, position] of taken) if (!this.positions.has(key)) this.positions.set(key, position);
+				this.schedulePositionWrite();
+				throw error;
+			}
+		});
+		this.positionWrites = written.catch(() => undefined);
+		return written;
+	}
+
+	/** Where the group goes on in the partition: past what it handled in this process, else what the file holds. */
 	private async committed(
 		sequelize: Sequelize,
 		group: string,
 		topic: string,
 		partition: number,
 	): Promise<number> {
+		const handled = this.positions.get(positionKey(group, topic, partition));
+		if (handled) return handled.next;
 		const [stored] = await selectRows<{ next_id: number }>(
 			sequelize,
 			"SELECT next_id FROM group_positions WHERE group_name = ? AND topic = ? AND partition = ?",
@@ -314,6 +370,12 @@ export class SqliteBus implements EventBus {
 	async close(): Promise<void> {
 		for (const state of this.groups.values()) for (const member of state.members) member.stopped = true;
 		this.wakeReaders();
-		await (await this.ready).close();
+		try {
+			await this.writePositions();
+		} finally {
+			this.closed = true;
+			clearTimeout(this.positionTimer);
+			await (await this.ready).close();
+		}
 	}
 }
