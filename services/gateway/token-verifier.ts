@@ -99,9 +99,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 			const isTokenProblem =
 				error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys;
 			if (isTokenProblem) throw error;
-			throw new IdentityProviderUnavailableError("cannot fetch the identity provider's signing keys", {
-				cause: error,
-			});
+			throw keysUnavailable(error);
 		} finally {
 			publishedKids = undefined;
 		}
@@ -124,16 +122,18 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 		return publishedKids.has(entry.kid);
 	};
 
+	// Once fetched, jose keeps a key set: readiness probes ask for it every few seconds, and reading it back
+	// (`jwks()`) would copy it each time.
+	let keysFetched = false;
 	return {
 		async loadKeys() {
+			if (keysFetched) return;
 			const remoteKeys = await discoverKeySet();
-			if (remoteKeys.jwks() === undefined) {
+			if (remoteKeys.jwks() === undefined)
 				await remoteKeys.reload().catch((error: unknown) => {
-					throw new IdentityProviderUnavailableError("cannot fetch the identity provider's signing keys", {
-						cause: error,
-					});
+					throw keysUnavailable(error);
 				});
-			}
+			keysFetched = true;
 		},
 
 		async verify(token) {
@@ -169,6 +169,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 			}
 		},
 	};
+}
+
+function keysUnavailable(cause: unknown): IdentityProviderUnavailableError {
+	return new IdentityProviderUnavailableError("cannot fetch the identity provider's signing keys", { cause });
 }
 
 async function discover(issuer: string, timeoutMs: number): Promise<URL> {

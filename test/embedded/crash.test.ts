@@ -235,7 +235,7 @@ describe("a crash under booking load loses no event (embedded mode)", () => {
 		});
 	}
 
-	it("SIGKILL after every event was applied, before the groups' positions were written: the restart delivers them again and applies none twice", async () => {
+	it("SIGKILL after every event was applied, before the groups' positions were written: the restart delivers them again and applies none twice", async (t) => {
 		const { platform, homeBase, cleanerId, vehicleIds } = await platformUnderLoad();
 		const { dataDir } = platform;
 		const slots = hourlySlots(40);
@@ -257,7 +257,7 @@ describe("a crash under booking load loses no event (embedded mode)", () => {
 		}
 		const before = groupProgress(dataDir);
 		const mails = mailsQueued(dataDir);
-		console.log(
+		t.diagnostic(
 			`unwritten at the kill: ${JSON.stringify(before.map(({ group, unwritten }) => ({ group, unwritten })))}`,
 		);
 

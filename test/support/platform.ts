@@ -68,7 +68,6 @@ export async function freePort(): Promise<number> {
 	}
 }
 
-/** Starts one Moleculer node as its own process with the project's runner, like `npm start` does. */
 /** Where a node's modules are: the sources (`.ts`), or a tree compiled as the image has it (`.js`, Dockerfile). */
 export interface AppTree {
 	root: string;
@@ -77,6 +76,7 @@ export interface AppTree {
 
 const SOURCES: AppTree = { root: ROOT, extension: "ts" };
 
+/** Starts one Moleculer node as its own process with the project's runner, like `npm start` does. */
 export function spawnNode(
 	env: Record<string, string>,
 	logFile: string,
