@@ -15,6 +15,7 @@ import type { DatabaseConfig } from "../config/index.ts";
 import type { TableDefinition } from "./columns.ts";
 import { ConflictError } from "./errors.ts";
 import { retry } from "./retry.ts";
+import { openSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 
 /** A versioned schema change. Files are named NNNN-description.ts and applied in order, once. */
 export interface Migration {
@@ -41,6 +42,7 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
 		readOnSeveralConnections(sequelize, SQLITE_READ_CONNECTIONS);
 		oneTransactionAtATime(sequelize);
 		beginAndEndPrepared(sequelize);
+		readOutsideTransactionsSynchronously(sequelize, db.storage);
 		return sequelize;
 	}
 	return new Sequelize(db.database, db.username, db.password, {
@@ -368,6 +370,14 @@ async function onConnection(
 	transaction: Transaction | undefined,
 	method: "run" | "all",
 ): Promise<unknown> {
+	const reader = transaction || method !== "all" ? undefined : sqliteReaders.get(sequelize);
+	if (reader) {
+		try {
+			return reader.all(sql, values.map(sqliteValue));
+		} catch (error) {
+			throw asSequelizeError(sequelize, undefined, Object.assign(error as Error, { sql }));
+		}
+	}
 	const manager = sequelize.connectionManager as unknown as PoolManager;
 	// Outside a transaction, the connection Sequelize's own query would take (its type picks a SQLite reader).
 	const connection = transaction
@@ -404,9 +414,30 @@ interface MysqlConnection {
 	): unknown;
 }
 
-/** Dates as Sequelize's SQLite dialect writes them ("2026-12-01 21:27:24.862 +00:00"), so reads parse them. */
-function sqliteValue(value: BoundValue): BoundValue {
-	return value instanceof Date ? `${value.toISOString().replace("T", " ").slice(0, -1)} +00:00` : value;
+/**
+ * Values as node-sqlite3 binds them for Sequelize's SQLite dialect: dates as it writes them ("2026-12-01
+ * 21:27:24.862 +00:00", so reads parse them), booleans as 1 and 0 (which `node:sqlite` would refuse).
+ */
+function sqliteValue(value: BoundValue): Exclude<BoundValue, Date | boolean> {
+	if (value instanceof Date) return `${value.toISOString().replace("T", " ").slice(0, -1)} +00:00`;
+	return typeof value === "boolean" ? Number(value) : value;
+}
+
+/** The `node:sqlite` reader of each SQLite database (`lib/sqlite-reader.ts`). */
+const sqliteReaders = new WeakMap<Sequelize, SqliteReader>();
+
+/**
+ * `selectRows` and `readRows` outside transactions read on a `node:sqlite` connection of their own, closed
+ * with the database. Sequelize's own queries (models, migrations) keep its node-sqlite3 connections.
+ */
+function readOutsideTransactionsSynchronously(sequelize: Sequelize, storage: string): void {
+	const reader = openSqliteReader(storage);
+	sqliteReaders.set(sequelize, reader);
+	const close = sequelize.close.bind(sequelize);
+	sequelize.close = async () => {
+		reader.close();
+		await close();
+	};
 }
 
 type DialectQuery = new (
