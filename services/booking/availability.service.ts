@@ -41,11 +41,12 @@ interface SearchParams {
 	longitude?: number;
 }
 
-interface CandidatesQuery {
+interface CleanerDayQuery {
 	serviceType: string;
 	latitude: number;
 	longitude: number;
 	day: string;
+	excludeBookingId?: string;
 }
 
 /** Keys of the answers of other services that the search caches on this side (see `readThrough`). */
@@ -55,20 +56,13 @@ const defaultLocationKey = (subject: string) => `default-location:${subject}`;
 type Self = Service &
 	DatabaseService &
 	BusinessSettingsHolder & {
-		searchPlan(ctx: RequestContext<SearchParams>): Promise<{
-			result: AvailabilityResult;
-			cacheKey: string;
-			candidates: Promise<CleanerCandidate[]>;
-		}>;
-		candidates(
-			ctx: RequestContext,
-			query: CandidatesQuery,
-			from: "cache" | "cleaners",
-		): Promise<CleanerCandidate[]>;
+		searchPlan(
+			ctx: RequestContext<SearchParams>,
+		): Promise<{ result: AvailabilityResult; location: Location; cacheKey: string }>;
 		cleanerDays(
-			day: string,
-			candidates: CleanerCandidate[],
-			excludeBookingId?: string,
+			ctx: RequestContext,
+			query: CleanerDayQuery,
+			candidates: "cached" | "fresh",
 		): Promise<CleanerDay[]>;
 		vehicleSizeClass(ctx: RequestContext, vehicleId: string): Promise<SizeClass>;
 		defaultLocation(ctx: RequestContext): Promise<Location | null>;
@@ -101,19 +95,20 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				longitude: { ...LONGITUDE_RULE, convert: true, optional: true },
 			},
 			async handler(this: Self, ctx: RequestContext<SearchParams>): Promise<AvailabilityResult> {
-				const { result, cacheKey, candidates } = await this.searchPlan(ctx);
+				const { result, location, cacheKey } = await this.searchPlan(ctx);
 				const cached = (await this.broker.cacher?.get(cacheKey)) as Slot[] | null | undefined;
 				countSearch(this.broker.metrics, cached ? "hit" : "miss");
 				if (cached) return { ...result, slots: cached };
 
 				const settings = this.businessSettings;
+				const query = { serviceType: result.serviceType, ...location, day: result.date };
 				result.slots = freeSlots({
 					day: result.date,
 					timeZone: settings.timeZone,
 					granularityMinutes: settings.slotGranularityMinutes,
 					bufferMinutes: settings.travelBufferMinutes,
 					durationMinutes: result.durationMinutes,
-					cleaners: await this.cleanerDays(result.date, await candidates),
+					cleaners: await this.cleanerDays(ctx, query, "cached"),
 					notBefore: Date.now(),
 				});
 				await this.broker.cacher?.set(cacheKey, result.slots, settings.availabilityCacheTtlSeconds);
@@ -136,8 +131,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				const settings = this.businessSettings;
 				const start = Date.parse(ctx.params.start);
 				const day = DateTime.fromMillis(start, { zone: settings.timeZone }).toISODate() as string;
-				const candidates = await this.candidates(ctx, { ...ctx.params, day }, "cleaners");
-				const cleaners = await this.cleanerDays(day, candidates, ctx.params.excludeBookingId);
+				const cleaners = await this.cleanerDays(ctx, { ...ctx.params, day }, "fresh");
 				const job = { start, end: start + ctx.params.durationMinutes * 60_000 };
 				const free = cleaners.filter((cleaner) =>
 					cleanerCanTake(
@@ -182,9 +176,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 		/**
 		 * Everything a search's answer and cache key need, asked at once: the size class and default location are
 		 * cached on this side (see vehicleSizeClass), so a cached search crosses no transporter. The cache key
-		 * holds the day's generation, which every booking change bumps. The day's candidates are asked for as soon
-		 * as the place is known, beside the vehicle's size class rather than after the answer's cache look-up: a
-		 * fully cold search then waits for the vehicle and the cleaner nodes side by side, not one after the other.
+		 * holds the day's generation, which every booking change bumps.
 		 */
 		async searchPlan(this: Self, ctx: RequestContext<SearchParams>) {
 			const settings = this.businessSettings;
@@ -193,19 +185,12 @@ const AvailabilityService: ServiceDefinition<Self> = {
 			if ((latitude === undefined) !== (longitude === undefined)) {
 				throw new UnprocessableError("latitude", "give latitude and longitude together");
 			}
-			const locating =
-				latitude !== undefined && longitude !== undefined
-					? Promise.resolve({ latitude, longitude })
-					: this.defaultLocation(ctx);
-			const candidates = locating.then((place) =>
-				place ? this.candidates(ctx, { serviceType, ...place, day: date }, "cache") : [],
-			);
-			// Read only once the plan stands; when it fails (or the answer is cached) its outcome is not wanted.
-			candidates.catch(() => undefined);
 			const [sizeClass, service, location, generation] = await Promise.all([
 				this.vehicleSizeClass(ctx, ctx.params.vehicleId),
 				ctx.call<ServiceType, { code: string }>("catalog.get", { code: serviceType }),
-				locating,
+				latitude !== undefined && longitude !== undefined
+					? { latitude, longitude }
+					: this.defaultLocation(ctx),
 				generationOf(this.database(), date),
 			]);
 			if (!service.active) throw new UnprocessableError("serviceType", `${serviceType} is not offered`);
@@ -229,7 +214,7 @@ const AvailabilityService: ServiceDefinition<Self> = {
 				price,
 				slots: [],
 			};
-			return { result, cacheKey, candidates };
+			return { result, location, cacheKey };
 		},
 
 		/**
@@ -254,12 +239,18 @@ const AvailabilityService: ServiceDefinition<Self> = {
 		},
 
 		/**
-		 * The cleaner service's candidates for a day's jobs at a place. A search may take them from the cache on
-		 * this side (cleaned on `cleaners.changed`, like the search results): 200 profiles cost a noticeable
-		 * transporter hop even when the cleaner node has them cached. Bookings ask the cleaners afresh.
+		 * The cleaner service's candidates and one query for their booked jobs around the day. A search may take
+		 * the candidates cached on this side (cleaned on `cleaners.changed`, like the search results): 200 profiles
+		 * cost a noticeable transporter hop even when the cleaner node has them cached. Bookings ask afresh.
 		 */
-		async candidates(this: Self, ctx: RequestContext, query: CandidatesQuery, from: "cache" | "cleaners") {
-			const bounds = dayBounds(query.day, this.businessSettings.timeZone);
+		async cleanerDays(
+			this: Self,
+			ctx: RequestContext,
+			query: CleanerDayQuery,
+			candidates: "cached" | "fresh",
+		): Promise<CleanerDay[]> {
+			const settings = this.businessSettings;
+			const bounds = dayBounds(query.day, settings.timeZone);
 			const params: CandidatesParams = {
 				serviceType: query.serviceType,
 				latitude: query.latitude,
@@ -270,28 +261,22 @@ const AvailabilityService: ServiceDefinition<Self> = {
 			const load = () =>
 				ctx.call<{ items: CleanerCandidate[] }, CandidatesParams>("cleaners.candidates", params);
 			const { items } =
-				from === "cleaners"
+				candidates === "fresh"
 					? await load()
 					: await readThrough(
 							this.broker.cacher,
 							`availability:candidates:${Object.values(params).join(":")}`,
-							this.businessSettings.availabilityCacheTtlSeconds,
+							settings.availabilityCacheTtlSeconds,
 							load,
 						);
-			return items;
-		},
-
-		/** The candidates with their booked jobs around the day: one query. */
-		async cleanerDays(this: Self, day: string, candidates: CleanerCandidate[], excludeBookingId?: string) {
-			const bounds = dayBounds(day, this.businessSettings.timeZone);
 			const margin = 24 * 3_600_000;
 			const busy = await busyIntervals(
 				this.database(),
-				candidates.map((c) => c.id),
+				items.map((c) => c.id),
 				{ start: bounds.start - margin, end: bounds.end + margin },
-				excludeBookingId,
+				query.excludeBookingId,
 			);
-			return candidates.map((c) => ({
+			return items.map((c) => ({
 				id: c.id,
 				weeklyHours: c.weeklyHours,
 				timeOff: c.timeOff,
