@@ -243,8 +243,8 @@ export async function execute(
 
 /**
  * The rows of one SELECT, prepared as `execute`'s writes are: in the transaction, or without one on a read
- * connection (SQLite's readers beside the writer, a pooled connection on MySQL). The values are the driver's,
- * not parsed as a model parses them: for text and number columns; `readRows` parses.
+ * connection (on SQLite the `node:sqlite` reader of `lib/sqlite-reader.ts`, a pooled connection on MySQL). The
+ * values are the driver's, not parsed as a model parses them: for text and number columns; `readRows` parses.
  */
 export async function selectRows<TRow extends object>(
 	sequelize: Sequelize,
@@ -379,7 +379,7 @@ async function onConnection(
 		}
 	}
 	const manager = sequelize.connectionManager as unknown as PoolManager;
-	// Outside a transaction, the connection Sequelize's own query would take (its type picks a SQLite reader).
+	// Outside a transaction (writes; MySQL reads), the connection Sequelize's own query would take.
 	const connection = transaction
 		? (transaction as unknown as { connection: unknown }).connection
 		: await manager.getConnection({ type: method === "all" ? "SELECT" : "RAW" });
