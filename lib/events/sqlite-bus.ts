@@ -8,15 +8,7 @@ import {
 	selectRows,
 } from "../database.ts";
 import { retry } from "../retry.ts";
-import type {
-	BusRecord,
-	DeliveredRecord,
-	Delivery,
-	EventBus,
-	HandleMany,
-	HandleOne,
-	Subscription,
-} from "./bus.ts";
+import type { BusRecord, DeliveredRecord, EventBus, HandleMany, HandleOne, Subscription } from "./bus.ts";
 
 /** The partition of a key: the same for every record of one key, so that their order holds. */
 function partitionOf(key: string, partitions: number): number {
