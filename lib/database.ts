@@ -15,6 +15,7 @@ import type { DatabaseConfig } from "../config/index.ts";
 import type { TableDefinition } from "./columns.ts";
 import { ConflictError } from "./errors.ts";
 import { retry } from "./retry.ts";
+import { sharedResources } from "./shared-resource.ts";
 import { openSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
 
 /** A versioned schema change. Files are named NNNN-description.ts and applied in order, once. */
@@ -824,23 +825,17 @@ export interface DatabaseHandle {
 
 interface SharedDatabase {
 	sequelize: Sequelize;
-	users: number;
 	migrated?: Promise<string[]>;
 }
 
-const openDatabases = new Map<string, SharedDatabase>();
+/** Keyed by the settings, as JSON: equal settings name the same database. */
+const holdDatabase = sharedResources<string, SharedDatabase>((database) => database.sequelize.close());
 
 /** The process's handle on the database these settings name, opened on first use. */
 export function openDatabase(settings: DatabaseConfig): DatabaseHandle {
-	const key = JSON.stringify(settings);
-	let shared = openDatabases.get(key);
-	if (!shared) {
-		shared = { sequelize: createSequelize(settings), users: 0 };
-		openDatabases.set(key, shared);
-	}
-	shared.users++;
-	const database = shared;
-	let released = false;
+	const { resource: database, release } = holdDatabase(JSON.stringify(settings), () => ({
+		sequelize: createSequelize(settings),
+	}));
 	return {
 		sequelize: database.sequelize,
 		async migrate(migrations, lockName) {
@@ -851,12 +846,6 @@ export function openDatabase(settings: DatabaseConfig): DatabaseHandle {
 			database.migrated = migrate(database.sequelize, migrations, lockName);
 			return database.migrated;
 		},
-		async release() {
-			if (released) return;
-			released = true;
-			if (--database.users > 0) return;
-			openDatabases.delete(key);
-			await database.sequelize.close();
-		},
+		release,
 	};
 }

@@ -1,4 +1,5 @@
 import { type Options, Sequelize } from "sequelize";
+import { sharedResources } from "../shared-resource.ts";
 
 export interface ReadCommittedSessions {
 	/** Begins its transactions at READ COMMITTED (on SQLite: the database's own `transaction`). */
@@ -13,13 +14,8 @@ interface CallbackConnection {
 	query(sql: string, callback: (error: Error | null) => void): void;
 }
 
-interface SharedSessions {
-	sequelize: Sequelize;
-	users: number;
-}
-
 /** Each database's sessions, shared by its consumers and relay in the process. */
-const openSessions = new WeakMap<Sequelize, SharedSessions>();
+const holdSessions = sharedResources<Sequelize, Sequelize>((pool) => pool.close());
 
 /**
  * A pool of its own on `database`'s MySQL database whose connections are READ COMMITTED for their whole session,
@@ -35,24 +31,8 @@ const openSessions = new WeakMap<Sequelize, SharedSessions>();
  */
 export function readCommittedSessions(database: Sequelize): ReadCommittedSessions {
 	if (database.getDialect() !== "mysql") return { sequelize: database, close: async () => undefined };
-	let shared = openSessions.get(database);
-	if (!shared) {
-		shared = { sequelize: readCommittedPool(database), users: 0 };
-		openSessions.set(database, shared);
-	}
-	shared.users++;
-	const sessions = shared;
-	let closed = false;
-	return {
-		sequelize: sessions.sequelize,
-		async close() {
-			if (closed) return;
-			closed = true;
-			if (--sessions.users > 0) return;
-			openSessions.delete(database);
-			await sessions.sequelize.close();
-		},
-	};
+	const { resource, release } = holdSessions(database, () => readCommittedPool(database));
+	return { sequelize: resource, close: release };
 }
 
 function readCommittedPool(database: Sequelize): Sequelize {
