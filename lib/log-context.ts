@@ -29,8 +29,10 @@ export function logsAt(broker: ServiceBroker, level: "info" | "debug"): boolean 
 	return typeof configured !== "string" || LEVELS.indexOf(configured) >= LEVELS.indexOf(level);
 }
 
-function withContext<T>(ctx: Context, run: () => T): T {
-	return current.run(ctx.requestID ?? ctx.id, run);
+/** Runs `handle(ctx)` inside the context of ctx's request; a call nested in the same request is already in it. */
+function withContext<T>(ctx: Context, handle: (ctx: Context) => T): T {
+	const requestId = ctx.requestID ?? ctx.id;
+	return current.getStore() === requestId ? handle(ctx) : current.run(requestId, handle, ctx);
 }
 
 /**
@@ -47,7 +49,7 @@ function requestLogMiddleware(): Middleware {
 			if (logsAt(broker, "debug")) logger = broker.getLogger("request");
 		},
 		localAction(handler: (ctx: Context) => Promise<unknown>, action: { name: string }) {
-			if (logger === undefined) return (ctx: Context) => withContext(ctx, () => handler(ctx));
+			if (logger === undefined) return (ctx: Context) => withContext(ctx, handler);
 			return (ctx: Context) =>
 				withContext(ctx, async () => {
 					const started = performance.now();
@@ -62,7 +64,7 @@ function requestLogMiddleware(): Middleware {
 				});
 		},
 		localEvent(handler: (ctx: Context) => Promise<unknown>) {
-			return (ctx: Context) => withContext(ctx, () => handler(ctx));
+			return (ctx: Context) => withContext(ctx, handler);
 		},
 	} as unknown as Middleware;
 }

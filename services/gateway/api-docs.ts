@@ -12,6 +12,10 @@ const DOCS_CSP =
 	"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; frame-ancestors 'none'";
 
+const DOCUMENT_PATH = "/api/openapi.json";
+/** The page's path, and the prefix of its files' paths. */
+const DOCS_PREFIX = "/api/docs";
+
 interface Asset {
 	type: string;
 	file: string;
@@ -27,8 +31,8 @@ const asset = (file: string, type: string): Asset => ({ type, file });
  */
 export function apiDocs(): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
 	const files = new Map<string, Asset>([
-		["/api/openapi.json", asset(join(ROOT, "docs/openapi.json"), "application/json; charset=utf-8")],
-		["/api/docs", asset(join(PAGE_DIR, "index.html"), "text/html; charset=utf-8")],
+		[DOCUMENT_PATH, asset(join(ROOT, "docs/openapi.json"), "application/json; charset=utf-8")],
+		[DOCS_PREFIX, asset(join(PAGE_DIR, "index.html"), "text/html; charset=utf-8")],
 		["/api/docs/init.js", asset(join(PAGE_DIR, "init.js"), "text/javascript; charset=utf-8")],
 		["/api/docs/swagger-ui.css", asset(join(SWAGGER_UI, "swagger-ui.css"), "text/css; charset=utf-8")],
 		[
@@ -40,6 +44,8 @@ export function apiDocs(): (req: IncomingMessage, res: ServerResponse, next: () 
 	return (req, res, next) => {
 		// moleculer-web runs this inside the /api route, with `url` cut to the part after the route's path.
 		const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? "";
+		// Every API request passes here: the rest of the check only for the documentation's own paths.
+		if (!url.startsWith(DOCS_PREFIX) && !url.startsWith(DOCUMENT_PATH)) return next();
 		const path = url.split("?")[0].replace(/\/$/, "");
 		const asset = files.get(path);
 		if (!asset || (req.method !== "GET" && req.method !== "HEAD")) return next();
@@ -48,7 +54,7 @@ export function apiDocs(): (req: IncomingMessage, res: ServerResponse, next: () 
 			res.setHeader("Content-Type", asset.type);
 			res.setHeader("Content-Length", body.length);
 			res.setHeader("Cache-Control", "public, max-age=300");
-			if (path !== "/api/openapi.json") res.setHeader("Content-Security-Policy", DOCS_CSP);
+			if (path !== DOCUMENT_PATH) res.setHeader("Content-Security-Policy", DOCS_CSP);
 			res.end(req.method === "HEAD" ? undefined : body);
 		}, next);
 	};
