@@ -1375,10 +1375,8 @@ itRendered(
 				(v: any) => v.name === agent.volumeMounts.find((m: any) => m.mountPath === "/etc/alloy")?.name,
 			);
 			const map = k.named("ConfigMap", configVolume?.configMap?.name);
-			assert.ok(
-				map && map.metadata.name.startsWith("cleaning-platform-log-agent-"),
-				`${name}: the log agent's ConfigMap`,
-			);
+			assert.ok(map, `${name}: the log agent's ConfigMap`);
+			assert.ok(map.metadata.name.startsWith("cleaning-platform-log-agent-"), `${name}: its generated name`);
 			assert.deepEqual(map.data, { "config.alloy": read(ALLOY.sidecar), "pino.alloy": read(ALLOY.module) });
 			assert.equal(agent.args.at(-1), "/etc/alloy/config.alloy", `${name}: the configuration it runs`);
 			assert.equal(alloyImport(ALLOY.sidecar), "/etc/alloy/pino.alloy");
