@@ -86,6 +86,28 @@ export function parseSmtpSecret(env: Env): string | undefined {
 	return secret(env, "SMTP_PASSWORD");
 }
 
+/** The bytes of a key given in base64; null when they are not `bytes` long. */
+export function decodeKey(text: string, bytes: number): Buffer | null {
+	const key = Buffer.from(text.trim(), "base64");
+	return key.length === bytes ? key : null;
+}
+
+/** The key the webhook service seals partners' signing secrets under: `WEBHOOK_SECRETS_KEY_FILE` or `WEBHOOK_SECRETS_KEY`. */
+export function parseWebhookSecretsKey(env: Env): Buffer | null {
+	const text = secret(env, "WEBHOOK_SECRETS_KEY");
+	if (text === undefined) return null;
+	const key = decodeKey(text, WEBHOOK_SECRETS_KEY_BYTES);
+	if (key === null) {
+		throw new ConfigError(
+			"WEBHOOK_SECRETS_KEY",
+			`expected ${WEBHOOK_SECRETS_KEY_BYTES} bytes in base64, e.g. \`openssl rand -base64 32\``,
+		);
+	}
+	return key;
+}
+
+export const WEBHOOK_SECRETS_KEY_BYTES = 32;
+
 /** TLS to MySQL (`DB_TLS=true`, `DB_TLS_CA_FILE`...) for every service database; null: plaintext. */
 export function parseDatabaseTls(env: Env): TlsConfig | null {
 	const tls = tlsFiles(env, "DB_TLS");

@@ -5,6 +5,7 @@ import {
 	parseKafkaSecurity,
 	parseRedisTls,
 	parseSmtpSecret,
+	parseWebhookSecretsKey,
 	type TlsConfig,
 } from "./connection-security.ts";
 import { bool, ConfigError, type Env, int, list, oneOf, optionalStr, str, url } from "./env.ts";
@@ -95,6 +96,10 @@ export interface WebhooksConfig {
 	pollMs: number;
 	/** Finished deliveries are listed to their partner this long, then deleted. */
 	retentionMs: number;
+	/** The key partners' signing secrets are sealed under (`WEBHOOK_SECRETS_KEY`); null: `embeddedKeyFile`'s. */
+	secretsKey: Buffer | null;
+	/** Embedded mode without `WEBHOOK_SECRETS_KEY`: the key kept in the data directory, made on first use. */
+	embeddedKeyFile: string;
 }
 
 export interface AppConfig {
@@ -277,8 +282,17 @@ function parseMail(env: Env, mode: AppConfig["mode"], services: ServiceName[]): 
 	};
 }
 
-function parseWebhooks(env: Env): WebhooksConfig {
+function parseWebhooks(env: Env, mode: AppConfig["mode"], services: ServiceName[]): WebhooksConfig {
+	const secretsKey = parseWebhookSecretsKey(env);
+	if (secretsKey === null && mode === "cluster" && services.includes("webhook")) {
+		throw new ConfigError(
+			"WEBHOOK_SECRETS_KEY",
+			"required in cluster mode by webhook (or WEBHOOK_SECRETS_KEY_FILE): 32 random bytes in base64, e.g. `openssl rand -base64 32`",
+		);
+	}
 	return {
+		secretsKey,
+		embeddedKeyFile: `${dataDir(env)}/webhook-secrets.key`,
 		allowTestTargets: bool(env, "WEBHOOK_ALLOW_TEST_TARGETS", false),
 		timeoutMs: int(env, "WEBHOOK_TIMEOUT_MS", 10_000, { min: 100, max: 60_000 }),
 		retryInitialMs: int(env, "WEBHOOK_RETRY_INITIAL_MS", 30_000, { min: 10, max: 3_600_000 }),
@@ -384,7 +398,7 @@ export function parseConfig(env: Env): AppConfig {
 		events: parseEvents(env, mode, services),
 		kafkaSecurity: parseKafkaSecurity(env),
 		databases,
-		webhooks: parseWebhooks(env),
+		webhooks: parseWebhooks(env, mode, services),
 		migrateOnStart: bool(env, "DB_MIGRATE_ON_START", true),
 		seedDemoData: bool(env, "SEED_DEMO_DATA", mode === "embedded"),
 		http: {

@@ -6,6 +6,7 @@ import { type PollingSettings, PollingWorker } from "../../lib/polling-loop.ts";
 import { disableReason, nextAttemptAt, type RetryPolicy } from "./delivery-rules.ts";
 import { type DeliveryRow, deliveriesTable, endpointsTable } from "./models.ts";
 import { type AttemptOutcome, type SendOptions, sendSigned } from "./sender.ts";
+import { openSecret } from "./signing-secrets.ts";
 
 /** Deliveries claimed (and sent side by side) per round (20), and the purge once an hour. */
 const DISPATCHER: PollingSettings = {
@@ -24,6 +25,8 @@ export interface DispatcherOptions {
 	pollMs: number;
 	/** Finished deliveries (succeeded or failed) are kept this long for their partner to see, then deleted. */
 	retentionMs: number;
+	/** What the endpoints' signing secrets are sealed under. */
+	secretsKey: Buffer;
 	logger: Logger;
 	metrics: MetricRegistry;
 }
@@ -72,7 +75,8 @@ export class DeliveryDispatcher extends PollingWorker {
 				const endpoint = byId.get(delivery.endpointId);
 				// Removed meanwhile: its deliveries went with it.
 				if (!endpoint) return;
-				const message = { url: endpoint.url, secret: endpoint.secret, messageId: delivery.messageId };
+				const secret = openSecret(this.options.secretsKey, endpoint.id, endpoint.secret);
+				const message = { url: endpoint.url, secret, messageId: delivery.messageId };
 				const outcome = await sendSigned({ ...message, body: delivery.payload }, this.options.send);
 				await this.record(delivery, token, outcome);
 			}),

@@ -15,6 +15,7 @@ export interface EndpointRow {
 	url: string;
 	eventTypes: WebhookEventType[];
 	description: string | null;
+	/** Sealed (signing-secrets.ts); the partner saw it in clear once, at registration. */
 	secret: string;
 	status: EndpointStatus;
 	disabledReason: string | null;

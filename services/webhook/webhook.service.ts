@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { Service } from "moleculer";
 import type { Transaction } from "sequelize";
 import { config } from "../../config/index.ts";
@@ -37,6 +37,7 @@ import {
 	toDelivery,
 	toEndpoint,
 } from "./models.ts";
+import { newSigningSecret, sealSecret, signingSecretsKey } from "./signing-secrets.ts";
 import { resolveTarget, TargetRefusedError, urlProblem } from "./target-rules.ts";
 
 /** Endpoints one partner may register. */
@@ -55,6 +56,8 @@ interface DeliveryFilter {
 
 type Self = Service &
 	DatabaseService & {
+		/** What partners' signing secrets are sealed under (signing-secrets.ts). */
+		secretsKey: Buffer;
 		dispatcher: DeliveryDispatcher;
 		consumer: Subscription;
 		unreportDispatcher: () => void;
@@ -100,19 +103,21 @@ const WebhookService: ServiceDefinition<Self> = {
 				await this.checkTarget(ctx.params.url);
 				if ((await this.endpoints().count({ where: { partnerClientId: partner } })) >= MAX_ENDPOINTS)
 					throw new ConflictError(`at most ${MAX_ENDPOINTS} endpoints per partner`, "TOO_MANY_ENDPOINTS");
+				const id = randomUUID();
+				const secret = newSigningSecret();
 				const row = await this.endpoints().create({
-					id: randomUUID(),
+					id,
 					partnerClientId: partner,
 					url: ctx.params.url,
 					eventTypes: ctx.params.eventTypes,
 					description: ctx.params.description ?? null,
-					secret: `whsec_${randomBytes(32).toString("base64")}`,
+					secret: sealSecret(this.secretsKey, id, secret),
 					status: "enabled",
 					consecutiveFailures: 0,
 				});
 				this.logger.info({ partner, endpoint: row.id }, "Webhook endpoint registered");
 				ctx.meta.$statusCode = 201;
-				return { ...toEndpoint(row.get()), secret: row.secret };
+				return { ...toEndpoint(row.get()), secret };
 			},
 		},
 
@@ -304,12 +309,14 @@ const WebhookService: ServiceDefinition<Self> = {
 
 	started(this: Self) {
 		const { webhooks } = config;
+		this.secretsKey = signingSecretsKey(webhooks);
 		this.dispatcher = new DeliveryDispatcher({
 			sequelize: this.database(),
 			policy: webhooks,
 			send: { allowTestTargets: webhooks.allowTestTargets, timeoutMs: webhooks.timeoutMs },
 			pollMs: webhooks.pollMs,
 			retentionMs: webhooks.retentionMs,
+			secretsKey: this.secretsKey,
 			logger: this.logger,
 			metrics: this.broker.metrics,
 		});

@@ -66,6 +66,13 @@ describe("partner webhooks (embedded, over HTTP through the gateway)", () => {
 		const listed = await partner.endpoint(created.id);
 		assert.ok(listed, "the new endpoint is listed");
 		assert.equal("secret" in listed, false, "the list never shows the secret");
+		const webhookDb = new DatabaseSync(join(platform.dataDir, "webhook.sqlite"), { readOnly: true });
+		const stored = String(
+			webhookDb.prepare("SELECT secret FROM webhook_endpoints WHERE id = ?").get(created.id)?.secret,
+		);
+		webhookDb.close();
+		assert.match(stored, /^v1\./, "stored sealed");
+		assert.equal(stored.includes(created.secret.slice("whsec_".length, 20)), false, "never in clear");
 		await partner.remove(created);
 		assert.equal(await partner.endpoint(created.id), undefined);
 		expectStatus(

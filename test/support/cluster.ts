@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +61,8 @@ export const WEBHOOK_TEST_ENV = {
 	WEBHOOK_RETRY_MAX_MS: "1000",
 	WEBHOOK_DISABLE_AFTER_FAILURES: "4",
 	WEBHOOK_POLL_MS: "200",
+	// The key partners' signing secrets are sealed under, the same for every webhook node of the run.
+	WEBHOOK_SECRETS_KEY: randomBytes(32).toString("base64"),
 };
 
 /** The service folders a deployment runs as processes of their own, the gateway last. */

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { hostname } from "node:os";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { bool, ConfigError, type Env, int, list, oneOf, optionalStr, str, url } from "../../config/env.ts";
 import {
@@ -94,6 +96,8 @@ describe("parseConfig: embedded mode defaults", () => {
 				disableAfterFailures: 50,
 				pollMs: 1_000,
 				retentionMs: 30 * 86_400_000,
+				secretsKey: null,
+				embeddedKeyFile: "./data/webhook-secrets.key",
 			},
 			migrateOnStart: true,
 			seedDemoData: true,
@@ -312,6 +316,35 @@ describe("parseConfig: cluster mode", () => {
 		assertRejects({ ...CLUSTER, SERVICES: "vehicle" }, "VEHICLE_DB_URL");
 		assertRejects({ ...CLUSTER, SERVICES: "cleaner" }, "CLEANER_DB_URL");
 		assertRejects({ ...CLUSTER, SERVICES: "webhook" }, "WEBHOOK_DB_URL");
+	});
+
+	it("WEBHOOK_SECRETS_KEY: required in cluster mode by webhook, 32 bytes in base64, from the env or a file", async () => {
+		const webhookNode = {
+			...CLUSTER,
+			SERVICES: "webhook",
+			WEBHOOK_DB_URL: "mysql://webhook:secret@mysql-webhook:3306/webhook",
+		};
+		assertRejects(webhookNode, "WEBHOOK_SECRETS_KEY", /required in cluster mode by webhook/);
+		assert.equal(parseConfig(CLUSTER).webhooks.secretsKey, null, "a node without webhook needs none");
+		const key = Buffer.alloc(32, 7);
+		assert.deepEqual(
+			parseConfig({ ...webhookNode, WEBHOOK_SECRETS_KEY: key.toString("base64") }).webhooks.secretsKey,
+			key,
+		);
+		for (const bad of ["c2hvcnQ=", Buffer.alloc(33).toString("base64")])
+			assertRejects(
+				{ ...webhookNode, WEBHOOK_SECRETS_KEY: bad },
+				"WEBHOOK_SECRETS_KEY",
+				/32 bytes in base64/,
+			);
+		const dir = await mkdtemp(join(tmpdir(), "webhook-key-"));
+		const file = join(dir, "key");
+		await writeFile(file, `${key.toString("base64")}\n`);
+		assert.deepEqual(
+			parseConfig({ ...webhookNode, WEBHOOK_SECRETS_KEY_FILE: file }).webhooks.secretsKey,
+			key,
+		);
+		await rm(dir, { recursive: true });
 	});
 
 	it("EVENTS_KAFKA_URL: required by booking, cleaner, vehicle and webhook; the event settings apply", () => {

@@ -82,6 +82,7 @@ const CONFIG_VARIABLES = new Set(
 			KAFKA_SASL_USERNAME: "booking",
 			KAFKA_SASL_PASSWORD: "secret",
 			SMTP_URL: "smtp://mail:587",
+			WEBHOOK_SECRETS_KEY: Buffer.alloc(32).toString("base64"),
 			...Object.fromEntries(
 				DATABASE_OWNERS.map((owner) => [dbVariable(owner), `mysql://u:p@db:3306/${owner}`]),
 			),
