@@ -45,10 +45,10 @@ export function openSecret(key: Buffer, endpointId: string, stored: string): str
 	if (version !== SEALED_VERSION || nonce === undefined || sealed === undefined)
 		throw new SealedSecretError("not a sealed secret");
 	const bytes = Buffer.from(sealed, "base64url");
-	const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(nonce, "base64url"))
-		.setAAD(Buffer.from(endpointId))
-		.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
 	try {
+		const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(nonce, "base64url"))
+			.setAAD(Buffer.from(endpointId))
+			.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
 		const raw = Buffer.concat([
 			decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)),
 			decipher.final(),

@@ -34,6 +34,7 @@ describe("partners' signing secrets at rest (services/webhook/signing-secrets.ts
 		const flipped = `${body.slice(0, 10)}${body[10] === "A" ? "B" : "A"}${body.slice(11)}`;
 		assert.throws(() => openSecret(key, endpoint, [version, nonce, flipped].join(".")), SealedSecretError);
 		assert.throws(() => openSecret(key, endpoint, secret), SealedSecretError, "a secret in clear");
+		assert.throws(() => openSecret(key, endpoint, "v1.AAAA.AAAA"), SealedSecretError, "cut short");
 		assert.throws(() => sealSecret(key, endpoint, "whsec_c2hvcnQ="), SealedSecretError);
 	});
 
