@@ -6,7 +6,7 @@ import { type PollingSettings, PollingWorker } from "../../lib/polling-loop.ts";
 import { disableReason, nextAttemptAt, type RetryPolicy } from "./delivery-rules.ts";
 import { type DeliveryRow, deliveriesTable, endpointsTable } from "./models.ts";
 import { type AttemptOutcome, type SendOptions, sendSigned } from "./sender.ts";
-import { openSecret } from "./signing-secrets.ts";
+import { openSecret, SealedSecretError } from "./signing-secrets.ts";
 
 /** Deliveries claimed (and sent side by side) per round (20), and the purge once an hour. */
 const DISPATCHER: PollingSettings = {
@@ -75,13 +75,29 @@ export class DeliveryDispatcher extends PollingWorker {
 				const endpoint = byId.get(delivery.endpointId);
 				// Removed meanwhile: its deliveries went with it.
 				if (!endpoint) return;
-				const secret = openSecret(this.options.secretsKey, endpoint.id, endpoint.secret);
+				const secret = this.signingSecretOf(endpoint);
+				// Left claimed: it is tried again once the claim lapses, and nothing else of the round waits for it.
+				if (secret === null) return;
 				const message = { url: endpoint.url, secret, messageId: delivery.messageId };
 				const outcome = await sendSigned({ ...message, body: delivery.payload }, this.options.send);
 				await this.record(delivery, token, outcome);
 			}),
 		);
 		return claimed.length;
+	}
+
+	/** The endpoint's secret in clear; null (and an error logged) when it does not open with this node's key. */
+	private signingSecretOf(endpoint: { id: string; secret: string }): string | null {
+		try {
+			return openSecret(this.options.secretsKey, endpoint.id, endpoint.secret);
+		} catch (error) {
+			if (!(error instanceof SealedSecretError)) throw error;
+			this.options.logger.error(
+				{ endpoint: endpoint.id, err: error },
+				"Webhook deliveries not sent: the endpoint's signing secret does not open (check WEBHOOK_SECRETS_KEY)",
+			);
+			return null;
+		}
 	}
 
 	/** Takes due deliveries no other instance holds, for the time one attempt can take and a margin. */

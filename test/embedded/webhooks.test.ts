@@ -151,6 +151,34 @@ describe("partner webhooks (embedded, over HTTP through the gateway)", () => {
 		await partner.remove(hook);
 	});
 
+	it("an endpoint whose stored secret does not open holds back its own deliveries only", async () => {
+		const broken = await partner.register("/broken-secret");
+		const healthy = await partner.register("/healthy-secret");
+		// Sealed for another endpoint: it does not open for this one (as under another key).
+		const webhookDb = new DatabaseSync(join(platform.dataDir, "webhook.sqlite"), { timeout: 5_000 });
+		webhookDb
+			.prepare(
+				"UPDATE webhook_endpoints SET secret = (SELECT secret FROM webhook_endpoints WHERE id = ?) WHERE id = ?",
+			)
+			.run(healthy.id, broken.id);
+		webhookDb.close();
+		const bookingId = await partner.book("fleet-partner");
+		await eventually("the healthy endpoint's delivery", async () =>
+			receiver.accepted("/healthy-secret").some((webhook) => webhook.payload.data.bookingId === bookingId)
+				? true
+				: undefined,
+		);
+		const held = await partner.deliveriesOf(broken.id);
+		assert.deepEqual(
+			held.map((delivery) => [delivery.status, delivery.attempts]),
+			[["pending", 0]],
+			"never sent, never counted as a failed attempt",
+		);
+		assert.equal(receiver.attempts.filter((webhook) => webhook.path === "/broken-secret").length, 0);
+		await partner.remove(broken);
+		await partner.remove(healthy);
+	});
+
 	it("retries after a 500 and a timeout, with the same webhook-id, until the endpoint answers 2xx", async () => {
 		await partner.retriedUntilDelivered("/flaky");
 	});
