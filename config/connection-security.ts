@@ -92,21 +92,31 @@ export function decodeKey(text: string, bytes: number): Buffer | null {
 	return key.length === bytes ? key : null;
 }
 
-/** The key the webhook service seals partners' signing secrets under: `WEBHOOK_SECRETS_KEY_FILE` or `WEBHOOK_SECRETS_KEY`. */
-export function parseWebhookSecretsKey(env: Env): Buffer | null {
+export const WEBHOOK_SECRETS_KEY_BYTES = 32;
+
+/**
+ * The key the webhook service seals partners' signing secrets under: `WEBHOOK_SECRETS_KEY_FILE` or
+ * `WEBHOOK_SECRETS_KEY`. `required`: why this process must have it (refused when unset), or null (then unset is null).
+ */
+export function parseWebhookSecretsKey(env: Env, required: string | null): Buffer | null {
+	const example = "e.g. `openssl rand -base64 32`";
 	const text = secret(env, "WEBHOOK_SECRETS_KEY");
-	if (text === undefined) return null;
+	if (text === undefined) {
+		if (required !== null)
+			throw new ConfigError(
+				"WEBHOOK_SECRETS_KEY",
+				`${required} (or WEBHOOK_SECRETS_KEY_FILE): ${WEBHOOK_SECRETS_KEY_BYTES} random bytes in base64, ${example}`,
+			);
+		return null;
+	}
 	const key = decodeKey(text, WEBHOOK_SECRETS_KEY_BYTES);
-	if (key === null) {
+	if (key === null)
 		throw new ConfigError(
 			"WEBHOOK_SECRETS_KEY",
-			`expected ${WEBHOOK_SECRETS_KEY_BYTES} bytes in base64, e.g. \`openssl rand -base64 32\``,
+			`expected ${WEBHOOK_SECRETS_KEY_BYTES} bytes in base64, ${example}`,
 		);
-	}
 	return key;
 }
-
-export const WEBHOOK_SECRETS_KEY_BYTES = 32;
 
 /** TLS to MySQL (`DB_TLS=true`, `DB_TLS_CA_FILE`...) for every service database; null: plaintext. */
 export function parseDatabaseTls(env: Env): TlsConfig | null {

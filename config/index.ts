@@ -283,13 +283,9 @@ function parseMail(env: Env, mode: AppConfig["mode"], services: ServiceName[]): 
 }
 
 function parseWebhooks(env: Env, mode: AppConfig["mode"], services: ServiceName[]): WebhooksConfig {
-	const secretsKey = parseWebhookSecretsKey(env);
-	if (secretsKey === null && mode === "cluster" && services.includes("webhook")) {
-		throw new ConfigError(
-			"WEBHOOK_SECRETS_KEY",
-			"required in cluster mode by webhook (or WEBHOOK_SECRETS_KEY_FILE): 32 random bytes in base64, e.g. `openssl rand -base64 32`",
-		);
-	}
+	const required =
+		mode === "cluster" && services.includes("webhook") ? "required in cluster mode by webhook" : null;
+	const secretsKey = parseWebhookSecretsKey(env, required);
 	return {
 		secretsKey,
 		embeddedKeyFile: `${dataDir(env)}/webhook-secrets.key`,
