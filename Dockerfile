@@ -12,22 +12,18 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------------------- dependencies
 FROM ${NODE_IMAGE} AS deps
-# sqlite3 (used by embedded mode only, but a regular dependency) downloads a prebuilt binary at install and
-# builds from source when it cannot: give node-gyp a toolchain for that case. This stage is thrown away.
-RUN apt-get update \
-	&& apt-get install -y --no-install-recommends python3 make g++ \
-	&& rm -rf /var/lib/apt/lists/*
+# No native modules: embedded mode's SQLite is Node's own (node:sqlite), so no toolchain is needed here.
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --omit=dev: the runtime needs nothing from devDependencies (typescript, biome, @types, ajv, yaml, and the
 # `node` package, which only fetches a Node 24 binary for machines without one: this image has Node 24).
-# Install scripts run as package.json's allowScripts says (sqlite3 yes, es5-ext's postinstall no).
+# Install scripts run as package.json's allowScripts says (es5-ext's postinstall no).
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ------------------------------------------------------------------------------------------------- build
 # The web app (the gateway serves web/dist at `/`) and the services' JavaScript (build/). Vite, React and
 # TypeScript are devDependencies: they build here and stay out of the runtime image. No install scripts are
-# needed for a build (this image has Node 24, sqlite3 is not used).
+# needed for a build (this image has Node 24).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

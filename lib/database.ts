@@ -16,7 +16,7 @@ import type { TableDefinition } from "./columns.ts";
 import { ConflictError } from "./errors.ts";
 import { retry } from "./retry.ts";
 import { sharedResources } from "./shared-resource.ts";
-import { openSqliteReader, type SqliteReader } from "./sqlite-reader.ts";
+import * as sqliteDriver from "./sqlite-driver.ts";
 
 /** A versioned schema change. Files are named NNNN-description.ts and applied in order, once. */
 export interface Migration {
@@ -31,19 +31,19 @@ export function createSequelize(db: DatabaseConfig): Sequelize {
 		mkdirSync(dirname(db.storage), { recursive: true });
 		// SQLite has one writer at a time. Sequelize opens one connection per transaction, so transactions take
 		// the write lock when they begin (IMMEDIATE) and wait for it (busy timeout) instead of failing with
-		// SQLITE_BUSY halfway through.
+		// SQLITE_BUSY halfway through. The driver is Node's own SQLite (`lib/sqlite-driver.ts`).
 		const sequelize = new Sequelize({
 			...common,
 			dialect: "sqlite",
+			dialectModule: sqliteDriver,
 			storage: db.storage,
 			transactionType: Transaction.TYPES.IMMEDIATE,
 		});
 		tuneSqliteConnections(sequelize);
 		reuseTransactionConnections(sequelize);
-		readOnSeveralConnections(sequelize, SQLITE_READ_CONNECTIONS);
+		readOnItsOwnConnection(sequelize);
 		oneTransactionAtATime(sequelize);
 		beginAndEndPrepared(sequelize);
-		readOutsideTransactionsSynchronously(sequelize, db.storage);
 		return sequelize;
 	}
 	return new Sequelize(db.database, db.username, db.password, {
@@ -226,9 +226,9 @@ export type BoundValue = string | number | bigint | boolean | Date | null;
 
 /**
  * Runs one write (an INSERT, UPDATE or upsert) as a prepared statement, outside Sequelize's query path (option
- * cloning, query generation, a stack trace per statement: 100 to 600 µs of CPU each, against about 26 µs for a
- * prepared statement on node-sqlite3): on the transaction's own connection, or without one on the connection
- * Sequelize would take outside transactions. SQLite: a statement cache per connection; MySQL: mysql2's
+ * cloning, query generation, a stack trace per statement: 100 to 600 µs of CPU each, against a few µs for a
+ * prepared statement on `node:sqlite`): on the transaction's own connection, or without one on the connection
+ * Sequelize would take outside transactions. SQLite: the driver's statement cache per connection; MySQL: mysql2's
  * `execute`, which keeps its own. Values are bound as Sequelize writes them, and a failure is the error
  * Sequelize raises for it (a unique violation, a deadlock, a busy database), so callers and `inTransaction`
  * treat it as before.
@@ -244,7 +244,7 @@ export async function execute(
 
 /**
  * The rows of one SELECT, prepared as `execute`'s writes are: in the transaction, or without one on a read
- * connection (on SQLite the `node:sqlite` reader of `lib/sqlite-reader.ts`, a pooled connection on MySQL). The
+ * connection (on SQLite the database's read connection, a pooled connection on MySQL). The
  * values are the driver's, not parsed as a model parses them: for text and number columns; `readRows` parses.
  */
 export async function selectRows<TRow extends object>(
@@ -330,7 +330,7 @@ const asBoolean = (value: unknown) => (value === 1 ? true : value === 0 ? false 
 
 /**
  * Sequelize's parsing per column type: mysql2 already gives dates and JSON parsed (Sequelize's type casts use
- * the same), so MySQL only needs booleans; node-sqlite3 gives SQLite's text, which Sequelize's SQLite dialect
+ * the same), so MySQL only needs booleans; the SQLite driver gives SQLite's text, which Sequelize's SQLite dialect
  * parses (a date without a zone is UTC, its `timezone` default).
  */
 function parserOf(type: string, mysql: boolean): ((value: unknown) => unknown) | undefined {
@@ -371,19 +371,13 @@ async function onConnection(
 	transaction: Transaction | undefined,
 	method: "run" | "all",
 ): Promise<unknown> {
-	const reader = transaction || method !== "all" ? undefined : sqliteReaders.get(sequelize);
-	if (reader) {
-		try {
-			return reader.all(sql, values.map(sqliteValue));
-		} catch (error) {
-			throw asSequelizeError(sequelize, undefined, Object.assign(error as Error, { sql }));
-		}
-	}
 	const manager = sequelize.connectionManager as unknown as PoolManager;
-	// Outside a transaction (writes; MySQL reads), the connection Sequelize's own query would take.
+	// Outside a transaction, SQLite's read connection once it is open (Sequelize's way to it costs more than a
+	// read), or the connection Sequelize's own query would take.
+	const reader = method === "all" ? sqliteReaders.get(sequelize) : undefined;
 	const connection = transaction
 		? (transaction as unknown as { connection: unknown }).connection
-		: await manager.getConnection({ type: method === "all" ? "SELECT" : "RAW" });
+		: (reader ?? (await manager.getConnection({ type: method === "all" ? "SELECT" : "RAW" })));
 	try {
 		if (sequelize.getDialect() === "mysql") {
 			return await new Promise((resolve, reject) =>
@@ -392,12 +386,12 @@ async function onConnection(
 				),
 			);
 		}
-		const { lib } = sequelize.connectionManager as unknown as { lib: SqliteDriver };
-		const { statement, ready } = preparedOn(lib, connection as SqliteConnection, sql);
-		await ready;
+		// The driver keeps the connection's statements prepared.
 		return await new Promise((resolve, reject) =>
-			statement[method](values.map(sqliteValue), (error: Error | null, rows?: unknown) =>
-				error ? reject(error) : resolve(rows),
+			(connection as SqliteConnection)[method](
+				sql,
+				values.map(sqliteValue),
+				(error: Error | null, rows?: unknown) => (error ? reject(error) : resolve(rows)),
 			),
 		);
 	} catch (error) {
@@ -416,29 +410,11 @@ interface MysqlConnection {
 }
 
 /**
- * Values as node-sqlite3 binds them for Sequelize's SQLite dialect: dates as it writes them ("2026-12-01
- * 21:27:24.862 +00:00", so reads parse them), booleans as 1 and 0 (which `node:sqlite` would refuse).
+ * Dates as Sequelize's SQLite dialect writes them ("2026-12-01 21:27:24.862 +00:00", so reads parse them); the
+ * driver would bind their milliseconds.
  */
-function sqliteValue(value: BoundValue): Exclude<BoundValue, Date | boolean> {
-	if (value instanceof Date) return `${value.toISOString().replace("T", " ").slice(0, -1)} +00:00`;
-	return typeof value === "boolean" ? Number(value) : value;
-}
-
-/** The `node:sqlite` reader of each SQLite database (`lib/sqlite-reader.ts`). */
-const sqliteReaders = new WeakMap<Sequelize, SqliteReader>();
-
-/**
- * `selectRows` and `readRows` outside transactions read on a `node:sqlite` connection of their own, closed
- * with the database. Sequelize's own queries (models, migrations) keep its node-sqlite3 connections.
- */
-function readOutsideTransactionsSynchronously(sequelize: Sequelize, storage: string): void {
-	const reader = openSqliteReader(storage);
-	sqliteReaders.set(sequelize, reader);
-	const close = sequelize.close.bind(sequelize);
-	sequelize.close = async () => {
-		reader.close();
-		await close();
-	};
+function sqliteValue(value: BoundValue): Exclude<BoundValue, Date> {
+	return value instanceof Date ? `${value.toISOString().replace("T", " ").slice(0, -1)} +00:00` : value;
 }
 
 type DialectQuery = new (
@@ -451,64 +427,6 @@ type DialectQuery = new (
 function asSequelizeError(sequelize: Sequelize, connection: unknown, error: Error): Error {
 	const { Query } = (sequelize as unknown as { dialect: { Query: DialectQuery } }).dialect;
 	return new Query(connection, sequelize, { logging: false }).formatError(error, error.stack);
-}
-
-interface SqliteStatement {
-	run(values: readonly BoundValue[], callback: (error: Error | null) => void): void;
-	all(values: readonly BoundValue[], callback: (error: Error | null, rows: unknown[]) => void): void;
-	finalize(callback: () => void): void;
-}
-
-/** node-sqlite3, as Sequelize's connection manager loaded it. */
-interface SqliteDriver {
-	Statement: new (
-		connection: SqliteConnection,
-		sql: string,
-		prepared: (error: Error | null) => void,
-	) => SqliteStatement;
-}
-
-interface PreparedStatement {
-	statement: SqliteStatement;
-	/** Settles once SQLite has prepared it (or refused to: node-sqlite3 then drops the runs queued on it). */
-	ready: Promise<void>;
-}
-
-/** A connection's prepared statements by their SQL, oldest first; at most this many are kept. */
-const preparedStatements = new WeakMap<SqliteConnection, Map<string, PreparedStatement>>();
-const PREPARED_PER_CONNECTION = 200;
-
-function preparedOn(driver: SqliteDriver, connection: SqliteConnection, sql: string): PreparedStatement {
-	let statements = preparedStatements.get(connection);
-	if (!statements) {
-		statements = new Map();
-		preparedStatements.set(connection, statements);
-	}
-	const known = statements.get(sql);
-	if (known) return known;
-	let statement: SqliteStatement | undefined;
-	const ready = new Promise<void>((resolve, reject) => {
-		statement = new driver.Statement(connection, sql, (error) => (error ? reject(error) : resolve()));
-	});
-	const prepared = { statement: statement as SqliteStatement, ready };
-	statements.set(sql, prepared);
-	// A statement SQLite refused is prepared afresh next time.
-	ready.catch(() => statements.get(sql) === prepared && statements.delete(sql));
-	if (statements.size > PREPARED_PER_CONNECTION) {
-		const [oldest, { statement: evicted }] = statements.entries().next().value as [string, PreparedStatement];
-		statements.delete(oldest);
-		evicted.finalize(() => undefined);
-	}
-	return prepared;
-}
-
-/** Finalizes the connection's prepared statements: SQLite does not close a connection that still has some. */
-function finalizePrepared(connection: SqliteConnection): Promise<unknown> {
-	const statements = [...(preparedStatements.get(connection)?.values() ?? [])];
-	preparedStatements.delete(connection);
-	return Promise.all(
-		statements.map(({ statement }) => new Promise<void>((resolve) => statement.finalize(() => resolve()))),
-	);
 }
 
 /** True for the errors a database raises when a unique index refuses a row. */
@@ -539,13 +457,16 @@ interface SqliteConnection {
 /**
  * Settings for a server, on every connection Sequelize opens (one per transaction):
  * - WAL journal: readers never wait for the writer, and a crash at any point leaves a consistent file;
- * - synchronous FULL: a commit is on disk when it returns, so an acknowledged booking survives a power cut too,
- *   and the event log's record is durable before the outbox row that it came from is marked sent (two files,
- *   so NORMAL's "the last commits may roll back" could lose an event); an fsync costs 0.4 ms median,
- *   1.3 ms p90 and 2.9 ms p99 on this machine's disk (a one-row commit, timed under load 16);
- * - a busy timeout: a writer waits for the lock instead of failing with SQLITE_BUSY.
+ * - synchronous NORMAL, with the driver syncing the log before a commit's callback (`lib/sqlite-driver.ts`): a
+ *   commit is on disk when it returns, as with FULL, so an acknowledged booking survives a power cut too, and
+ *   the event log's record is durable before the outbox row that it came from is marked sent (two files); but
+ *   the fsync runs on a libuv thread, shared by the commits that wait for it, instead of on the event loop
+ *   while the write lock is held (FULL, on this driver, blocked the loop 0.3 ms per commit, several commits
+ *   per booking);
+ * - a busy timeout: a writer waits for the lock (on a timer, `lib/sqlite-driver.ts`) instead of failing with
+ *   SQLITE_BUSY.
  */
-const SQLITE_PRAGMAS = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+const SQLITE_PRAGMAS = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
 function tuneSqliteConnections(sequelize: Sequelize): void {
@@ -560,8 +481,6 @@ function tuneSqliteConnections(sequelize: Sequelize): void {
 		if (!tuned.has(connection)) {
 			tuned.add(connection);
 			keepColumnTypes(connection, columnTypes);
-			const close = connection.close.bind(connection);
-			connection.close = (callback) => void finalizePrepared(connection).then(() => close(callback));
 			connection.configure("busyTimeout", SQLITE_BUSY_TIMEOUT_MS);
 			await new Promise<void>((resolve, reject) =>
 				connection.exec(SQLITE_PRAGMAS, (error) => (error ? reject(error) : resolve())),
@@ -626,10 +545,13 @@ interface ReusableConnection {
 
 /**
  * Sequelize's SQLite dialect opens a new connection for every transaction and closes it afterwards: a file
- * open, the schema read and the settings above, each time. Transactions here run one at a time (below), so the
- * connection of the last one is kept and handed to the next instead. A connection comes back from a
- * transaction after its COMMIT or ROLLBACK, with nothing open on it.
+ * open, the schema read and the settings above, each time. The connections of ended transactions are kept and
+ * handed to the next ones instead: a few, as the next transaction begins while the last one's commit waits
+ * for the disk (below). A connection comes back from a transaction after its COMMIT or ROLLBACK, with nothing
+ * open on it.
  */
+const IDLE_TRANSACTION_CONNECTIONS = 4;
+
 function reuseTransactionConnections(sequelize: Sequelize): void {
 	const manager = sequelize.connectionManager as unknown as {
 		connections: Record<string, ReusableConnection>;
@@ -638,44 +560,52 @@ function reuseTransactionConnections(sequelize: Sequelize): void {
 	};
 	const open = manager.getConnection.bind(manager);
 	const close = manager.releaseConnection.bind(manager);
-	let idle: ReusableConnection | undefined;
+	const idle: ReusableConnection[] = [];
 	manager.getConnection = async (options) => {
 		const uuid = options?.uuid;
-		if (uuid === undefined || uuid === "default" || manager.connections[uuid] || !idle) return open(options);
-		const connection = idle;
-		idle = undefined;
-		manager.connections[uuid] = connection;
+		const connection =
+			uuid === undefined || uuid === "default" || manager.connections[uuid] ? undefined : idle.pop();
+		if (!connection) return open(options);
+		manager.connections[uuid as string] = connection;
 		return connection;
 	};
 	manager.releaseConnection = (connection, force) => {
-		if (!connection.uuid || force === true || idle !== undefined) return close(connection, force);
+		if (!connection.uuid || force === true || idle.length >= IDLE_TRANSACTION_CONNECTIONS) {
+			return close(connection, force);
+		}
 		delete manager.connections[connection.uuid];
 		connection.uuid = undefined;
-		idle = connection;
+		idle.push(connection);
 	};
 }
-
-/** Connections that serve reads outside transactions, side by side (WAL lets readers run beside the writer). */
-const SQLITE_READ_CONNECTIONS = 3;
 
 /**
- * Outside a transaction, Sequelize sends every statement of the process to one connection, so reads wait in one
- * line behind each other and behind writes. SELECTs outside transactions go round-robin to a few connections of
- * their own instead; each sees every commit made before it starts, as the shared one did.
+ * Outside a transaction, Sequelize sends every statement of the process to one connection. SELECTs outside
+ * transactions go to a connection of their own, so that they never wait behind a write that waits for the lock
+ * (WAL lets a reader run beside the writer); each sees every commit made before it starts, as the shared one did.
+ * It cannot write (`query_only`): a write belongs in a transaction or on the shared connection.
  */
-function readOnSeveralConnections(sequelize: Sequelize, count: number): void {
+function readOnItsOwnConnection(sequelize: Sequelize): void {
 	const manager = sequelize.connectionManager as unknown as {
-		getConnection(options?: { uuid?: string; type?: string }): Promise<unknown>;
+		getConnection(options?: { uuid?: string; type?: string }): Promise<SqliteConnection>;
 	};
 	const open = manager.getConnection.bind(manager);
-	let next = 0;
-	manager.getConnection = (options) => {
+	manager.getConnection = async (options) => {
 		const outsideTransactions = options?.uuid === undefined || options.uuid === "default";
 		if (!outsideTransactions || options?.type !== "SELECT") return open(options);
-		next = (next + 1) % count;
-		return open({ ...options, uuid: `reader-${next}` });
+		const reader = await open({ ...options, uuid: "reader" });
+		if (sqliteReaders.get(sequelize) !== reader) {
+			await new Promise<void>((resolve, reject) =>
+				reader.exec("PRAGMA query_only = ON", (error) => (error ? reject(error) : resolve())),
+			);
+			sqliteReaders.set(sequelize, reader);
+		}
+		return reader;
 	};
 }
+
+/** Each SQLite database's read connection, once open. */
+const sqliteReaders = new WeakMap<Sequelize, SqliteConnection>();
 
 /** MySQL gives up on one of two transactions that wait on each other; retrying the loser is safe. */
 export function isDeadlock(error: unknown): boolean {
@@ -704,10 +634,10 @@ export async function inTransaction<T>(
 }
 
 /**
- * SQLite takes one writer at a time, and a transaction waiting for the lock blocks a libuv thread in the busy
- * handler. With more waiting transactions than threads, the holder cannot run its next statement and every
- * one stalls until the busy timeout. Queueing the process's transactions in JavaScript avoids that; nested
- * calls (savepoints, which pass their parent transaction) join the running one instead of queueing.
+ * SQLite takes one writer at a time. The process's transactions queue in JavaScript, each beginning as the one
+ * before it has run its COMMIT or ROLLBACK, instead of trying for the lock on a timer side by side (and in no
+ * order); nested calls
+ * (savepoints, which pass their parent transaction) join the running one instead of queueing.
  */
 function oneTransactionAtATime(sequelize: Sequelize): void {
 	const begin = sequelize.transaction.bind(sequelize) as (...args: unknown[]) => Promise<unknown>;
@@ -718,11 +648,30 @@ function oneTransactionAtATime(sequelize: Sequelize): void {
 		const options = typeof args[0] === "object" ? (args[0] as { transaction?: unknown } | null) : null;
 		const isManaged = args.some((arg) => typeof arg === "function");
 		if (options?.transaction || !isManaged) return begin(...args);
-		const run = queue.then(() => begin(...args));
-		queue = run.catch(() => undefined);
+		let endTurn = () => {};
+		const turn = new Promise<void>((resolve) => {
+			endTurn = resolve;
+		});
+		const withTurn = args.map((arg) =>
+			typeof arg === "function"
+				? (transaction: Transaction) => {
+						turnEnds.set(transaction, endTurn);
+						return (arg as (transaction: Transaction) => unknown)(transaction);
+					}
+				: arg,
+		);
+		const run = queue.then(() => begin(...withTurn));
+		run.then(endTurn, endTurn);
+		queue = turn;
 		return run;
 	};
 }
+
+/**
+ * Ends the turn of a transaction of `oneTransactionAtATime` once its COMMIT or ROLLBACK has run, which frees
+ * SQLite's lock: the next transaction begins then, not once the commit is on disk (the driver's group commit).
+ */
+const turnEnds = new WeakMap<Transaction, () => void>();
 
 interface TransactionStatements {
 	queryGenerator: {
@@ -762,12 +711,14 @@ function beginAndEndPrepared(sequelize: Sequelize): void {
 		if (isSavepoint(transaction)) return own.commit(transaction, options);
 		const done = execute(sequelize, generator.commitTransactionQuery(transaction), [], transaction);
 		finish(transaction, "commit");
+		turnEnds.get(transaction)?.();
 		return done;
 	};
 	queries.rollbackTransaction = (transaction, options) => {
 		if (isSavepoint(transaction)) return own.rollback(transaction, options);
 		const done = execute(sequelize, generator.rollbackTransactionQuery(transaction), [], transaction);
 		finish(transaction, "rollback");
+		turnEnds.get(transaction)?.();
 		return done;
 	};
 }

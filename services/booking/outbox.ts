@@ -66,8 +66,8 @@ export interface RelayOptions {
  * Publishes outbox rows in id order and marks them sent. Every booking instance runs one. A round claims
  * unsent rows with `FOR UPDATE SKIP LOCKED` (MySQL), so concurrent relays never publish the same row in the
  * normal case, and holds back any row whose key has an earlier unsent row claimed by another relay, so each
- * key's events keep their order. A failed publish rolls the round back: the rows wait, the relay backs off,
- * bookings go on. A crash between publish and commit publishes the rows again: consumers drop duplicates.
+ * key's events keep their order. A failed publish leaves the rows unsent: they wait, the relay backs off,
+ * bookings go on. A crash between publish and mark publishes the rows again: consumers drop duplicates.
  */
 export class OutboxRelay extends PollingWorker {
 	private readonly options: RelayOptions;
@@ -114,9 +114,13 @@ export class OutboxRelay extends PollingWorker {
 		const { bus, metrics } = this.options;
 		// Read committed: the claim locks only the rows it returns, never the gaps where bookings insert new ones.
 		const { sequelize } = this.readCommitted;
-		// The one place the dialects differ: SQLite has a single writer (embedded mode runs one relay).
+		// The one place the dialects differ. MySQL: relays on several nodes claim rows in a transaction. SQLite:
+		// one relay per database (embedded mode), and a transaction would hold the one write lock, which every
+		// booking waits for, while the bus publishes; the rows are read, published and then marked sent.
 		const mysql = sequelize.getDialect() === "mysql";
-		return sequelize.transaction(async (transaction) => {
+		const claiming = <T>(round: (transaction?: Transaction) => Promise<T>) =>
+			mysql ? sequelize.transaction(round) : round();
+		return claiming(async (transaction) => {
 			const claimed = await selectRows<Claimed>(
 				sequelize,
 				`SELECT id, topic, message_key AS messageKey, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT ${RELAY.batchSize}${mysql ? " FOR UPDATE SKIP LOCKED" : ""}`,
