@@ -546,11 +546,12 @@ interface ReusableConnection {
 /**
  * Sequelize's SQLite dialect opens a new connection for every transaction and closes it afterwards: a file
  * open, the schema read and the settings above, each time. The connections of ended transactions are kept and
- * handed to the next ones instead: a few, as the next transaction begins while the last one's commit waits
- * for the disk (below). A connection comes back from a transaction after its COMMIT or ROLLBACK, with nothing
- * open on it.
+ * handed to the next ones instead: as many as requests may be in flight, since the next transaction begins
+ * while the last ones' commits wait for the disk (below) and a group commit gives them back all at once (with 4
+ * kept, an embedded booking load opened and closed about one connection per booking). A connection comes back
+ * from a transaction after its COMMIT or ROLLBACK, with nothing open on it.
  */
-const IDLE_TRANSACTION_CONNECTIONS = 4;
+const IDLE_TRANSACTION_CONNECTIONS = 16;
 
 function reuseTransactionConnections(sequelize: Sequelize): void {
 	const manager = sequelize.connectionManager as unknown as {
