@@ -1,4 +1,6 @@
+import { closeSync, fdatasync as fdatasyncWithCallback, openSync } from "node:fs";
 import { open } from "node:fs/promises";
+import { resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 
 /**
@@ -124,13 +126,17 @@ function split(rest: unknown[]): { parameters?: Parameters; callback?: Callback 
 
 /**
  * Syncs a database's write-ahead log to disk (fdatasync, as SQLite does), one sync at a time: a commit asks for
- * the next sync that begins after it, and every commit that asked meanwhile shares it.
+ * the next sync that begins after it, and every commit that asked meanwhile shares it. The log stays open while
+ * any connection to the database is: SQLite deletes it, and a later connection makes a new one, only when the
+ * last has closed.
  */
 class LogSync {
 	readonly #database: string;
 	readonly #log: string;
+	#logFd: number | undefined;
 	#running: Promise<void> | undefined;
 	#next: Promise<void> | undefined;
+	connections = 0;
 
 	constructor(database: string) {
 		this.#database = database;
@@ -153,30 +159,55 @@ class LogSync {
 		return this.#next;
 	}
 
+	/** Closes the log once its last sync is done. */
+	close(): void {
+		const fd = this.#logFd;
+		this.#logFd = undefined;
+		if (fd === undefined) return;
+		void (this.#running ?? Promise.resolve()).catch(() => undefined).then(() => closeSync(fd));
+	}
+
 	async #sync(): Promise<void> {
-		// No log yet (nothing written since the journal became WAL): what there is, is in the database file.
-		const file = await open(this.#log, "r").catch((error: NodeJS.ErrnoException) => {
-			if (error.code === "ENOENT") return open(this.#database, "r");
-			throw error;
-		});
 		try {
-			await file.datasync();
-		} finally {
-			await file.close();
+			this.#logFd ??= openSync(this.#log, "r");
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+			// No log yet (nothing written since the journal became WAL): what there is, is in the database file.
+			const file = await open(this.#database, "r");
+			try {
+				return await file.datasync();
+			} finally {
+				await file.close();
+			}
 		}
+		await fdatasync(this.#logFd);
 	}
 }
 
+const fdatasync = (fd: number) =>
+	new Promise<void>((resolve, reject) =>
+		fdatasyncWithCallback(fd, (error) => (error ? reject(error) : resolve())),
+	);
+
 /** One per database file, shared by its connections. */
 const logSyncs = new Map<string, LogSync>();
-const logSyncOf = (filename: string) => {
+
+function connected(filename: string): LogSync {
 	let sync = logSyncs.get(filename);
 	if (!sync) {
 		sync = new LogSync(filename);
 		logSyncs.set(filename, sync);
 	}
+	sync.connections++;
 	return sync;
-};
+}
+
+function disconnected(filename: string): void {
+	const sync = logSyncs.get(filename);
+	if (!sync || --sync.connections > 0) return;
+	logSyncs.delete(filename);
+	sync.close();
+}
 
 /** What a statement did: its callback, and the rows it changed (for a `run`). */
 interface Ran {
@@ -195,7 +226,8 @@ const BUSY = Symbol("busy");
 
 export class Database {
 	readonly filename: string;
-	readonly #inMemory: boolean;
+	/** The log's sync of this database file; none in memory. */
+	#logSync: LogSync | undefined;
 	/** Set by Sequelize on the connection of a transaction. */
 	uuid?: string;
 	#database: DatabaseSync | undefined;
@@ -210,10 +242,10 @@ export class Database {
 		callback?: (error: Error | null) => void,
 	) {
 		this.filename = filename;
-		this.#inMemory = filename === ":memory:" || filename === "";
 		try {
 			// timeout 0: SQLITE_BUSY at once, tried again on a timer (above).
 			this.#database = new DatabaseSync(filename, { readOnly: (mode & OPEN_READWRITE) === 0, timeout: 0 });
+			this.#logSync = filename === ":memory:" || filename === "" ? undefined : connected(resolve(filename));
 			if (callback) process.nextTick(callback, null);
 		} catch (error) {
 			if (!callback) throw asDriverError(error as SqliteFailure);
@@ -268,6 +300,8 @@ export class Database {
 			this.#prepared.clear();
 			this.#database?.close();
 			this.#database = undefined;
+			if (this.#logSync) disconnected(resolve(this.filename));
+			this.#logSync = undefined;
 			if (callback) process.nextTick(callback, null);
 		} catch (error) {
 			if (callback) process.nextTick(callback, asDriverError(error as SqliteFailure));
@@ -311,7 +345,7 @@ export class Database {
 				try {
 					const { answer, changes } = work();
 					const ended = !this.#open().isTransaction && (inTransaction || Number(changes ?? 0) > 0);
-					return { answer, committed: ended && !this.#inMemory };
+					return { answer, committed: ended && this.#logSync !== undefined };
 				} catch (error) {
 					if (isBusy(error as SqliteFailure)) return BUSY;
 					const failure = asDriverError(error as SqliteFailure);
@@ -339,7 +373,7 @@ export class Database {
 					asDriverError(Object.assign(new Error("database is locked"), { errcode: SQLITE_BUSY })),
 				);
 			} else if (outcome.committed) {
-				logSyncOf(this.filename)
+				(this.#logSync as LogSync)
 					.afterCommit()
 					.then(outcome.answer, (error: Error) =>
 						head.fail(asDriverError(Object.assign(error, { errcode: SQLITE_IOERR }))),

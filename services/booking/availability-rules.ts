@@ -34,11 +34,38 @@ export interface DaySearch {
 
 const MINUTE = 60_000;
 
+/** How many answers `kept` holds before it starts afresh. */
+const KEPT_ANSWERS = 5_000;
+
+/**
+ * The function with its answers kept (frozen, as callers share them). The same few days, wall-clock times and
+ * zones come up in every search and booking, and each of luxon's zone offsets costs tens of µs (`Intl`).
+ */
+function kept<A extends string[], T extends object>(compute: (...args: A) => T): (...args: A) => T {
+	const answers = new Map<string, T>();
+	return (...args) => {
+		const key = args.join(" ");
+		let answer = answers.get(key);
+		if (answer === undefined) {
+			answer = Object.freeze(compute(...args));
+			if (answers.size >= KEPT_ANSWERS) answers.clear();
+			answers.set(key, answer);
+		}
+		return answer;
+	};
+}
+
 /** The day's bounds as instants: 23, 24 or 25 hours long depending on daylight saving. */
-export function dayBounds(day: string, timeZone: string): Interval {
+export const dayBounds = kept((day: string, timeZone: string): Interval => {
 	const start = DateTime.fromISO(day, { zone: timeZone }).startOf("day");
 	return { start: start.toMillis(), end: start.plus({ days: 1 }).toMillis() };
-}
+});
+
+/** The instant of a wall-clock time (HH:MM) on a local day, and the day's weekday. */
+const wallClock = kept((day: string, time: string, timeZone: string) => {
+	const local = DateTime.fromISO(time ? `${day}T${time}` : day, { zone: timeZone });
+	return { instant: local.toMillis(), weekday: WEEKDAYS[local.weekday - 1] };
+});
 
 export function isValidDay(day: string, timeZone: string): boolean {
 	return /^\d{4}-\d{2}-\d{2}$/.test(day) && DateTime.fromISO(day, { zone: timeZone }).isValid;
@@ -46,11 +73,10 @@ export function isValidDay(day: string, timeZone: string): boolean {
 
 /** Working intervals of the day as instants. Wall-clock hours hold across DST changes. */
 export function workingIntervals(day: string, timeZone: string, weeklyHours: WeeklyHours): Interval[] {
-	const date = DateTime.fromISO(day, { zone: timeZone });
-	const weekday = WEEKDAYS[date.weekday - 1];
+	const { weekday } = wallClock(day, "", timeZone);
 	return (weeklyHours[weekday] ?? []).map(({ start, end }) => ({
-		start: DateTime.fromISO(`${day}T${start}`, { zone: timeZone }).toMillis(),
-		end: DateTime.fromISO(`${day}T${end}`, { zone: timeZone }).toMillis(),
+		start: wallClock(day, start, timeZone).instant,
+		end: wallClock(day, end, timeZone).instant,
 	}));
 }
 
@@ -58,10 +84,18 @@ export function workingIntervals(day: string, timeZone: string, weeklyHours: Wee
  * Candidate start times: every `granularity` minutes of wall-clock time from local midnight. A wall time that
  * does not exist (the hour skipped in spring) is dropped rather than shifted, so no odd start times appear.
  */
-export function candidateStarts(day: string, timeZone: string, granularityMinutes: number): number[] {
+export function candidateStarts(
+	day: string,
+	timeZone: string,
+	granularityMinutes: number,
+): readonly number[] {
+	return startsOfDay(day, timeZone, String(granularityMinutes));
+}
+
+const startsOfDay = kept((day: string, timeZone: string, granularity: string): number[] => {
 	const midnight = DateTime.fromISO(day, { zone: timeZone });
 	const starts: number[] = [];
-	for (let minute = 0; minute < 24 * 60; minute += granularityMinutes) {
+	for (let minute = 0; minute < 24 * 60; minute += Number(granularity)) {
 		const wall = midnight.set({
 			hour: Math.floor(minute / 60),
 			minute: minute % 60,
@@ -70,7 +104,7 @@ export function candidateStarts(day: string, timeZone: string, granularityMinute
 		starts.push(wall.toMillis());
 	}
 	return starts;
-}
+});
 
 function overlaps(a: Interval, b: Interval): boolean {
 	return a.start < b.end && b.start < a.end;

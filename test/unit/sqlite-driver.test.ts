@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import fs from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { syncBuiltinESMExports } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -115,15 +117,14 @@ describe("the SQLite driver on node:sqlite (lib/sqlite-driver.ts)", () => {
 	});
 
 	it("answers a commit once the log is on disk, one sync for the commits that wait for it together", async () => {
-		const handle = await open(storage, "r");
-		const prototype = Object.getPrototypeOf(handle) as { datasync(): Promise<void> };
-		await handle.close();
-		const datasync = prototype.datasync;
+		const fdatasync = fs.fdatasync;
 		const synced: string[] = [];
-		prototype.datasync = async function (this: unknown) {
-			await datasync.call(this);
-			synced.push("sync");
-		};
+		fs.fdatasync = ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) =>
+			fdatasync(fd, (error) => {
+				synced.push("sync");
+				callback(error);
+			})) as typeof fs.fdatasync;
+		syncBuiltinESMExports();
 		try {
 			const writers = await Promise.all(Array.from({ length: 10 }, () => connect()));
 			const answered = writers.map(async (writer, index) => {
@@ -139,7 +140,8 @@ describe("the SQLite driver on node:sqlite (lib/sqlite-driver.ts)", () => {
 			const syncs = synced.filter((entry) => entry === "sync").length;
 			assert.ok(syncs >= 1 && syncs < 10, `${syncs} syncs for 10 commits`);
 		} finally {
-			prototype.datasync = datasync;
+			fs.fdatasync = fdatasync;
+			syncBuiltinESMExports();
 		}
 	});
 
