@@ -95,26 +95,28 @@ export function decodeKey(text: string, bytes: number): Buffer | null {
 export const WEBHOOK_SECRETS_KEY_BYTES = 32;
 
 /**
- * The key the webhook service seals partners' signing secrets under: `WEBHOOK_SECRETS_KEY_FILE` or
- * `WEBHOOK_SECRETS_KEY`. `required`: why this process must have it (refused when unset), or null (then unset is null).
+ * A key for partners' signing secrets, from `<variable>_FILE` or `<variable>`: `WEBHOOK_SECRETS_KEY`, the key the
+ * webhook service seals them under, or `WEBHOOK_SECRETS_PREVIOUS_KEY`, the one it replaced. `required`: why this
+ * process must have it (refused when unset), or null (then unset is null).
  */
-export function parseWebhookSecretsKey(env: Env, required: string | null): Buffer | null {
+export function parseWebhookSecretsKey(
+	env: Env,
+	required: string | null,
+	variable: "WEBHOOK_SECRETS_KEY" | "WEBHOOK_SECRETS_PREVIOUS_KEY" = "WEBHOOK_SECRETS_KEY",
+): Buffer | null {
 	const example = "e.g. `openssl rand -base64 32`";
-	const text = secret(env, "WEBHOOK_SECRETS_KEY");
+	const text = secret(env, variable);
 	if (text === undefined) {
 		if (required !== null)
 			throw new ConfigError(
-				"WEBHOOK_SECRETS_KEY",
-				`${required} (or WEBHOOK_SECRETS_KEY_FILE): ${WEBHOOK_SECRETS_KEY_BYTES} random bytes in base64, ${example}`,
+				variable,
+				`${required} (or ${variable}_FILE): ${WEBHOOK_SECRETS_KEY_BYTES} random bytes in base64, ${example}`,
 			);
 		return null;
 	}
 	const key = decodeKey(text, WEBHOOK_SECRETS_KEY_BYTES);
 	if (key === null)
-		throw new ConfigError(
-			"WEBHOOK_SECRETS_KEY",
-			`expected ${WEBHOOK_SECRETS_KEY_BYTES} bytes in base64, ${example}`,
-		);
+		throw new ConfigError(variable, `expected ${WEBHOOK_SECRETS_KEY_BYTES} bytes in base64, ${example}`);
 	return key;
 }
 

@@ -98,6 +98,11 @@ export interface WebhooksConfig {
 	retentionMs: number;
 	/** The key partners' signing secrets are sealed under (`WEBHOOK_SECRETS_KEY`); null: `embeddedKeyFile`'s. */
 	secretsKey: Buffer | null;
+	/**
+	 * The key `secretsKey` replaced (`WEBHOOK_SECRETS_PREVIOUS_KEY`), while it is rotated: secrets sealed under it
+	 * still open, and each node seals them again under the current key when it starts. Null outside a rotation.
+	 */
+	previousSecretsKey: Buffer | null;
 	/** Embedded mode without `WEBHOOK_SECRETS_KEY`: the key kept in the data directory, made on first use. */
 	embeddedKeyFile: string;
 }
@@ -288,6 +293,7 @@ function parseWebhooks(env: Env, mode: AppConfig["mode"], services: ServiceName[
 	const secretsKey = parseWebhookSecretsKey(env, required);
 	return {
 		secretsKey,
+		previousSecretsKey: parseWebhookSecretsKey(env, null, "WEBHOOK_SECRETS_PREVIOUS_KEY"),
 		embeddedKeyFile: `${dataDir(env)}/webhook-secrets.key`,
 		allowTestTargets: bool(env, "WEBHOOK_ALLOW_TEST_TARGETS", false),
 		timeoutMs: int(env, "WEBHOOK_TIMEOUT_MS", 10_000, { min: 100, max: 60_000 }),

@@ -6,7 +6,7 @@ import { type PollingSettings, PollingWorker } from "../../lib/polling-loop.ts";
 import { disableReason, nextAttemptAt, type RetryPolicy } from "./delivery-rules.ts";
 import { type DeliveryRow, deliveriesTable, endpointsTable } from "./models.ts";
 import { type AttemptOutcome, type SendOptions, sendSigned } from "./sender.ts";
-import { openSecret, SealedSecretError } from "./signing-secrets.ts";
+import { openSecret, SealedSecretError, type SecretsKeys } from "./signing-secrets.ts";
 
 /** Deliveries claimed (and sent side by side) per round (20), and the purge once an hour. */
 const DISPATCHER: PollingSettings = {
@@ -26,7 +26,7 @@ export interface DispatcherOptions {
 	/** Finished deliveries (succeeded or failed) are kept this long for their partner to see, then deleted. */
 	retentionMs: number;
 	/** What the endpoints' signing secrets are sealed under. */
-	secretsKey: Buffer;
+	secretsKeys: SecretsKeys;
 	logger: Logger;
 	metrics: MetricRegistry;
 }
@@ -89,12 +89,12 @@ export class DeliveryDispatcher extends PollingWorker {
 	/** The endpoint's secret in clear; null (and an error logged) when it does not open with this node's key. */
 	private signingSecretOf(endpoint: { id: string; secret: string }): string | null {
 		try {
-			return openSecret(this.options.secretsKey, endpoint.id, endpoint.secret);
+			return openSecret(this.options.secretsKeys, endpoint.id, endpoint.secret);
 		} catch (error) {
 			if (!(error instanceof SealedSecretError)) throw error;
 			this.options.logger.error(
 				{ endpoint: endpoint.id, err: error },
-				"Webhook deliveries not sent: the endpoint's signing secret does not open (check WEBHOOK_SECRETS_KEY)",
+				"Webhook deliveries not sent: the endpoint's signing secret does not open (check WEBHOOK_SECRETS_KEY and WEBHOOK_SECRETS_PREVIOUS_KEY)",
 			);
 			return null;
 		}

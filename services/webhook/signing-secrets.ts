@@ -1,15 +1,26 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type { Sequelize } from "sequelize";
 import { decodeKey, WEBHOOK_SECRETS_KEY_BYTES } from "../../config/connection-security.ts";
 import type { WebhooksConfig } from "../../config/index.ts";
+import { execute, selectRows } from "../../lib/database.ts";
 
 /**
  * Partners' signing secrets at rest. A delivery is signed with its endpoint's secret, so the service must get it
  * back: it is stored sealed (AES-256-GCM) under the platform's key, which is never in the database, and bound to
  * its endpoint's id, so that a sealed secret copied onto another row does not open. A dump or backup of the
  * webhook database alone cannot forge a partner's deliveries.
+ *
+ * The key is rotated by giving the new one as the key and the old one as the previous key: secrets sealed under
+ * either open, and each node seals those of the previous key again under the new one when it starts.
  */
+
+/** What secrets are sealed under, and while a rotation runs, what they were sealed under before. */
+export interface SecretsKeys {
+	current: Buffer;
+	previous: Buffer | null;
+}
 
 /** Standard Webhooks' form: `whsec_` and the secret's 32 random bytes in base64. */
 const SECRET_PREFIX = "whsec_";
@@ -39,8 +50,20 @@ export function sealSecret(key: Buffer, endpointId: string, secret: string): str
 	return [SEALED_VERSION, nonce.toString("base64url"), sealed.toString("base64url")].join(".");
 }
 
-/** The secret again; throws when the key, the endpoint or the stored value is not the one it was sealed with. */
-export function openSecret(key: Buffer, endpointId: string, stored: string): string {
+/**
+ * The secret again, under the current key or the previous one; throws when neither key, the endpoint or the
+ * stored value is the one it was sealed with.
+ */
+export function openSecret(keys: SecretsKeys, endpointId: string, stored: string): string {
+	try {
+		return openWith(keys.current, endpointId, stored);
+	} catch (error) {
+		if (!keys.previous) throw error;
+		return openWith(keys.previous, endpointId, stored);
+	}
+}
+
+function openWith(key: Buffer, endpointId: string, stored: string): string {
 	const [version, nonce, sealed] = stored.split(".");
 	if (version !== SEALED_VERSION || nonce === undefined || sealed === undefined)
 		throw new SealedSecretError("not a sealed secret");
@@ -55,7 +78,59 @@ export function openSecret(key: Buffer, endpointId: string, stored: string): str
 		]);
 		return `${SECRET_PREFIX}${raw.toString("base64")}`;
 	} catch {
-		throw new SealedSecretError("the sealed secret does not open with this key for this endpoint");
+		throw new SealedSecretError("the sealed secret does not open with the key for this endpoint");
+	}
+}
+
+/** The keys of this configuration: the key secrets are sealed under (below), and the previous one if any. */
+export function signingSecretsKeys(
+	settings: Pick<WebhooksConfig, "secretsKey" | "previousSecretsKey" | "embeddedKeyFile">,
+): SecretsKeys {
+	return { current: signingSecretsKey(settings), previous: settings.previousSecretsKey };
+}
+
+/** What `sealUnderCurrentKey` did to the stored secrets. */
+export interface Resealing {
+	/** Sealed under the previous key, now under the current one. */
+	resealed: number;
+	/** Open under neither key: their endpoints' deliveries wait (the dispatcher logs each). */
+	unopened: string[];
+}
+
+/**
+ * Seals again under the current key every stored secret that opens only under the previous one. Each row is
+ * replaced only if it still holds what was read, so nodes starting together do not undo each other's work.
+ */
+export async function sealUnderCurrentKey(sequelize: Sequelize, keys: SecretsKeys): Promise<Resealing> {
+	const rows = await selectRows<{ id: string; secret: string }>(
+		sequelize,
+		"SELECT id, secret FROM webhook_endpoints",
+		[],
+	);
+	const outcome: Resealing = { resealed: 0, unopened: [] };
+	for (const { id, secret } of rows) {
+		if (opens(keys.current, id, secret)) continue;
+		if (!keys.previous || !opens(keys.previous, id, secret)) {
+			outcome.unopened.push(id);
+			continue;
+		}
+		const resealed = sealSecret(keys.current, id, openWith(keys.previous, id, secret));
+		await execute(sequelize, "UPDATE webhook_endpoints SET secret = ? WHERE id = ? AND secret = ?", [
+			resealed,
+			id,
+			secret,
+		]);
+		outcome.resealed++;
+	}
+	return outcome;
+}
+
+function opens(key: Buffer, endpointId: string, stored: string): boolean {
+	try {
+		openWith(key, endpointId, stored);
+		return true;
+	} catch {
+		return false;
 	}
 }
 

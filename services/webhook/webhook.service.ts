@@ -37,7 +37,13 @@ import {
 	toDelivery,
 	toEndpoint,
 } from "./models.ts";
-import { newSigningSecret, sealSecret, signingSecretsKey } from "./signing-secrets.ts";
+import {
+	newSigningSecret,
+	type SecretsKeys,
+	sealSecret,
+	sealUnderCurrentKey,
+	signingSecretsKeys,
+} from "./signing-secrets.ts";
 import { resolveTarget, TargetRefusedError, urlProblem } from "./target-rules.ts";
 
 /** Endpoints one partner may register. */
@@ -57,7 +63,7 @@ interface DeliveryFilter {
 type Self = Service &
 	DatabaseService & {
 		/** What partners' signing secrets are sealed under (signing-secrets.ts). */
-		secretsKey: Buffer;
+		secretsKeys: SecretsKeys;
 		dispatcher: DeliveryDispatcher;
 		consumer: Subscription;
 		unreportDispatcher: () => void;
@@ -67,6 +73,7 @@ type Self = Service &
 		ownDelivery(partner: string, id: string): Promise<DeliveryRow>;
 		checkTarget(url: string): Promise<void>;
 		enqueue(event: CloudEvent, transaction: Transaction): Promise<void>;
+		sealUnderCurrentKey(): Promise<void>;
 	};
 
 /** The partner behind the request: webhooks belong to integrations, never to people's tokens. */
@@ -111,7 +118,7 @@ const WebhookService: ServiceDefinition<Self> = {
 					url: ctx.params.url,
 					eventTypes: ctx.params.eventTypes,
 					description: ctx.params.description ?? null,
-					secret: sealSecret(this.secretsKey, id, secret),
+					secret: sealSecret(this.secretsKeys.current, id, secret),
 					status: "enabled",
 					consecutiveFailures: 0,
 				});
@@ -278,6 +285,19 @@ const WebhookService: ServiceDefinition<Self> = {
 			}
 		},
 
+		/** During a key rotation: the secrets sealed under the previous key, sealed again under the current one. */
+		async sealUnderCurrentKey(this: Self) {
+			const { resealed, unopened } = await sealUnderCurrentKey(this.database(), this.secretsKeys);
+			if (resealed > 0)
+				this.logger.info(`Webhook signing secrets sealed again under the current key: ${resealed}`);
+			if (unopened.length > 0) {
+				this.logger.error(
+					{ endpoints: unopened },
+					"Webhook signing secrets that open under neither WEBHOOK_SECRETS_KEY nor WEBHOOK_SECRETS_PREVIOUS_KEY: their deliveries wait",
+				);
+			}
+		},
+
 		/** A booking event of a partner's booking becomes one delivery per endpoint of its that wants it. */
 		async enqueue(this: Self, event: CloudEvent, transaction: Transaction) {
 			if (!isWebhookEvent(event) || !event.data.partnerClientId) return;
@@ -307,16 +327,17 @@ const WebhookService: ServiceDefinition<Self> = {
 		},
 	},
 
-	started(this: Self) {
+	async started(this: Self) {
 		const { webhooks } = config;
-		this.secretsKey = signingSecretsKey(webhooks);
+		this.secretsKeys = signingSecretsKeys(webhooks);
+		await this.sealUnderCurrentKey();
 		this.dispatcher = new DeliveryDispatcher({
 			sequelize: this.database(),
 			policy: webhooks,
 			send: { allowTestTargets: webhooks.allowTestTargets, timeoutMs: webhooks.timeoutMs },
 			pollMs: webhooks.pollMs,
 			retentionMs: webhooks.retentionMs,
-			secretsKey: this.secretsKey,
+			secretsKeys: this.secretsKeys,
 			logger: this.logger,
 			metrics: this.broker.metrics,
 		});

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
+import { openSecret } from "../../services/webhook/signing-secrets.ts";
 import { eventually } from "../support/eventually.ts";
 import { createCleaner, everyDay, expectStatus, freshArea } from "../support/fixtures.ts";
 import { type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
@@ -14,19 +17,26 @@ let platform: EmbeddedPlatform;
 const receiver = new WebhookReceiver({ slowMs: TIMEOUT_MS + 500 });
 let partner: ReturnType<typeof partnerWebhooks>;
 
-before(async () => {
-	await receiver.start();
-	platform = await startPlatform({
-		WEBHOOK_ALLOW_TEST_TARGETS: "true",
-		WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
-		WEBHOOK_RETRY_INITIAL_MS: "200",
-		WEBHOOK_RETRY_MAX_MS: "1000",
-		WEBHOOK_DISABLE_AFTER_FAILURES: String(DISABLE_AFTER),
-		WEBHOOK_POLL_MS: "100",
-	});
+const SETTINGS = {
+	WEBHOOK_ALLOW_TEST_TARGETS: "true",
+	WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+	WEBHOOK_RETRY_INITIAL_MS: "200",
+	WEBHOOK_RETRY_MAX_MS: "1000",
+	WEBHOOK_DISABLE_AFTER_FAILURES: String(DISABLE_AFTER),
+	WEBHOOK_POLL_MS: "100",
+};
+
+/** A partner booking with a cleaner of its own around a fresh place. */
+async function bookingPartner() {
 	const area = freshArea();
 	await createCleaner(platform, { homeBase: area, weeklyHours: everyDay("06:00", "21:00"), radiusKm: 10 });
-	partner = partnerWebhooks(platform, receiver, area);
+	return partnerWebhooks(platform, receiver, area);
+}
+
+before(async () => {
+	await receiver.start();
+	platform = await startPlatform(SETTINGS);
+	partner = await bookingPartner();
 });
 after(async () => {
 	await platform?.stop();
@@ -263,5 +273,39 @@ describe("partner webhooks (embedded, over HTTP through the gateway)", () => {
 			422,
 			"unknown status",
 		);
+	});
+
+	it("a key rotation: restarted with a new key and the old one as the previous, every secret is sealed under the new key and deliveries stay signed", async () => {
+		const hook = await partner.register("/rotated");
+		const { dataDir } = platform;
+		const previous = readFileSync(join(dataDir, "webhook-secrets.key"), "utf8").trim();
+		const current = randomBytes(32);
+		assert.equal(await platform.stop(), 0, "exit code after SIGTERM");
+		platform = await startPlatform(
+			{
+				...SETTINGS,
+				WEBHOOK_SECRETS_KEY: current.toString("base64"),
+				WEBHOOK_SECRETS_PREVIOUS_KEY: previous,
+			},
+			{ dataDir },
+		);
+		const webhookDb = new DatabaseSync(join(dataDir, "webhook.sqlite"), { readOnly: true });
+		const stored = webhookDb.prepare("SELECT id, secret FROM webhook_endpoints").all();
+		webhookDb.close();
+		assert.ok(stored.length > 0);
+		for (const { id, secret } of stored) {
+			assert.doesNotThrow(
+				() => openSecret({ current, previous: null }, String(id), String(secret)),
+				`endpoint ${id} sealed under the new key alone`,
+			);
+		}
+		partner = await bookingPartner();
+		const bookingId = await partner.book("fleet-partner");
+		await eventually("the delivery, signed with the endpoint's secret", async () =>
+			receiver.accepted("/rotated").some((webhook) => webhook.payload.data.bookingId === bookingId)
+				? true
+				: undefined,
+		);
+		await partner.remove(hook);
 	});
 });

@@ -97,6 +97,7 @@ describe("parseConfig: embedded mode defaults", () => {
 				pollMs: 1_000,
 				retentionMs: 30 * 86_400_000,
 				secretsKey: null,
+				previousSecretsKey: null,
 				embeddedKeyFile: "./data/webhook-secrets.key",
 			},
 			migrateOnStart: true,
@@ -345,6 +346,28 @@ describe("parseConfig: cluster mode", () => {
 			key,
 		);
 		await rm(dir, { recursive: true });
+	});
+
+	it("WEBHOOK_SECRETS_PREVIOUS_KEY: the key being rotated out, optional, checked as the key is", () => {
+		const key = Buffer.alloc(32, 7).toString("base64");
+		const webhookNode = {
+			...CLUSTER,
+			SERVICES: "webhook",
+			WEBHOOK_DB_URL: "mysql://webhook:secret@mysql-webhook:3306/webhook",
+			WEBHOOK_SECRETS_KEY: key,
+		};
+		assert.equal(parseConfig(webhookNode).webhooks.previousSecretsKey, null, "none outside a rotation");
+		const previous = Buffer.alloc(32, 9);
+		assert.deepEqual(
+			parseConfig({ ...webhookNode, WEBHOOK_SECRETS_PREVIOUS_KEY: previous.toString("base64") }).webhooks
+				.previousSecretsKey,
+			previous,
+		);
+		assertRejects(
+			{ ...webhookNode, WEBHOOK_SECRETS_PREVIOUS_KEY: "c2hvcnQ=" },
+			"WEBHOOK_SECRETS_PREVIOUS_KEY",
+			/32 bytes in base64/,
+		);
 	});
 
 	it("EVENTS_KAFKA_URL: required by booking, cleaner, vehicle and webhook; the event settings apply", () => {
