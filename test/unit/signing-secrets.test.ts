@@ -79,15 +79,8 @@ describe("partners' signing secrets at rest (services/webhook/signing-secrets.ts
 		});
 	});
 
-	it("a rotation: secrets under the previous key open, and are sealed again under the new one", async () => {
-		const dir = await mkdtemp(join(tmpdir(), "webhook-rotation-"));
-		const sequelize = createSequelize({
-			dialect: "sqlite",
-			storage: join(dir, "webhook.sqlite"),
-			poolMax: 1,
-		});
-		try {
-			await migrate(sequelize, [webhooksSchema], "webhook-test");
+	it("a rotation: secrets under the previous key open, and are sealed again under the new one", () =>
+		withWebhookDatabase(async (sequelize) => {
 			const [previous, current, lost] = [randomBytes(32), randomBytes(32), randomBytes(32)];
 			const secrets = new Map(
 				[previous, current, lost].map((sealedUnder) => {
@@ -127,21 +120,10 @@ describe("partners' signing secrets at rest (services/webhook/signing-secrets.ts
 				resealed: 0,
 				unopened: [underLost],
 			});
-		} finally {
-			await sequelize.close();
-			await rm(dir, { recursive: true });
-		}
-	});
+		}));
 
-	it("migration 0002 seals the secrets stored in clear before it, and they still open", async () => {
-		const dir = await mkdtemp(join(tmpdir(), "webhook-migration-"));
-		const sequelize = createSequelize({
-			dialect: "sqlite",
-			storage: join(dir, "webhook.sqlite"),
-			poolMax: 1,
-		});
-		try {
-			await migrate(sequelize, [webhooksSchema], "webhook-test");
+	it("migration 0002 seals the secrets stored in clear before it, and they still open", () =>
+		withWebhookDatabase(async (sequelize) => {
 			const secret = newSigningSecret();
 			await insertEndpoints(sequelize, [{ id: endpoint, secret }]);
 			assert.deepEqual(await migrate(sequelize, [webhooksSchema, sealedSecrets(() => key)], "webhook-test"), [
@@ -150,12 +132,21 @@ describe("partners' signing secrets at rest (services/webhook/signing-secrets.ts
 			const stored = (await storedSecrets(sequelize)).get(endpoint) as string;
 			assert.ok(isSealed(stored), stored);
 			assert.equal(openSecret(keys, endpoint, stored), secret);
-		} finally {
-			await sequelize.close();
-			await rm(dir, { recursive: true });
-		}
-	});
+		}));
 });
+
+/** A webhook database on a SQLite file of its own with the first migration applied, removed afterwards. */
+async function withWebhookDatabase(test: (sequelize: Sequelize) => Promise<void>): Promise<void> {
+	const dir = await mkdtemp(join(tmpdir(), "webhook-secrets-"));
+	const sequelize = createSequelize({ dialect: "sqlite", storage: join(dir, "webhook.sqlite"), poolMax: 1 });
+	try {
+		await migrate(sequelize, [webhooksSchema], "webhook-test");
+		await test(sequelize);
+	} finally {
+		await sequelize.close();
+		await rm(dir, { recursive: true });
+	}
+}
 
 async function insertEndpoints(sequelize: Sequelize, endpoints: Array<{ id: string; secret: string }>) {
 	const now = new Date();
