@@ -1,5 +1,5 @@
 import { type Model, type ModelStatic, Op, type Sequelize, type Transaction } from "sequelize";
-import { insertRows, tableOf } from "../../lib/database.ts";
+import { execute, forUpdate, insertRows, selectRows, tableOf } from "../../lib/database.ts";
 import { type CloudEvent, InvalidEventError } from "../../lib/events/contract.ts";
 import {
 	BOOKING_EVENT_TYPES,
@@ -40,11 +40,23 @@ function agendaModel(sequelize: Sequelize): AgendaModel {
 }
 
 /** The counters on a cleaner's profile that booking-events drive. */
-interface CleanerCounters {
-	id: string;
-	jobsCompleted: number;
-	ratingSum: number;
-	ratingCount: number;
+/** The cleaner's counters a booking event adds to, as their columns are named. */
+type CounterColumn = "jobs_completed" | "rating_sum" | "rating_count";
+
+/** Adds to the cleaner's counters, and marks the row updated as the model's `increment` does. */
+async function addToCounters(
+	sequelize: Sequelize,
+	cleanerId: string,
+	amounts: Partial<Record<CounterColumn, number>>,
+	transaction: Transaction,
+): Promise<void> {
+	const columns = Object.keys(amounts) as CounterColumn[];
+	await execute(
+		sequelize,
+		`UPDATE cleaners SET ${columns.map((column) => `${column} = ${column} + ?`).join(", ")}, updated_at = ? WHERE id = ?`,
+		[...columns.map((column) => amounts[column] as number), new Date(), cleanerId],
+		transaction,
+	);
 }
 
 const BOOKING_TYPES = new Set<string>(Object.values(BOOKING_EVENT_TYPES));
@@ -70,7 +82,6 @@ function upsert(
  */
 export async function applyToAgenda(
 	sequelize: Sequelize,
-	cleaners: ModelStatic<Model>,
 	event: CloudEvent,
 	transaction: Transaction,
 ): Promise<boolean> {
@@ -81,9 +92,12 @@ export async function applyToAgenda(
 	if (typeof cleanerId !== "string" || typeof bookingId !== "string") {
 		throw new InvalidEventError("the event names no cleanerId and bookingId");
 	}
-	const cleaner = (await cleaners.findByPk(cleanerId, { transaction, lock: transaction.LOCK.UPDATE })) as
-		| (Model & CleanerCounters)
-		| null;
+	const [cleaner] = await selectRows<{ id: string }>(
+		sequelize,
+		`SELECT id FROM cleaners WHERE id = ?${forUpdate(sequelize)}`,
+		[cleanerId],
+		transaction,
+	);
 	if (!cleaner) throw new Error(`unknown cleaner ${cleanerId}`);
 	const agenda = agendaModel(sequelize);
 
@@ -121,12 +135,17 @@ export async function applyToAgenda(
 		transaction,
 	);
 	if (event.type === BOOKING_EVENT_TYPES.completed) {
-		await cleaner.increment({ jobsCompleted: 1 }, { transaction });
+		await addToCounters(sequelize, cleanerId, { jobs_completed: 1 }, transaction);
 		return true;
 	}
 	if (event.type === BOOKING_EVENT_TYPES.rated) {
 		if (!booking.rating) throw new InvalidEventError("booking.rated.v1 without a rating");
-		await cleaner.increment({ ratingSum: booking.rating.score, ratingCount: 1 }, { transaction });
+		await addToCounters(
+			sequelize,
+			cleanerId,
+			{ rating_sum: booking.rating.score, rating_count: 1 },
+			transaction,
+		);
 		return true;
 	}
 	return false;

@@ -508,7 +508,7 @@ const CleanerService: ServiceDefinition<Self> = {
 			CONSUMER_GROUPS.cleaner.group,
 			CONSUMER_GROUPS.cleaner.topics,
 			async (event, transaction) => {
-				if (await applyToAgenda(this.database(), this.model, event, transaction)) {
+				if (await applyToAgenda(this.database(), event, transaction)) {
 					const { cleanerId } = event.data as { cleanerId: string };
 					transaction.afterCommit(() => this.cleanerChanged(cleanerId));
 				}
