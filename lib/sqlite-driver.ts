@@ -90,7 +90,7 @@ const isBusy = (error: SqliteFailure) =>
  * A `node:sqlite` error as node-sqlite3 raises it: `code` "SQLITE_CONSTRAINT" and the like, `errno` the primary
  * result code, the message prefixed with the code. A value SQLite cannot bind is SQLITE_MISUSE, as there.
  */
-export function asDriverError(error: SqliteFailure): SqliteFailure {
+function asDriverError(error: SqliteFailure): SqliteFailure {
 	const errno = error.errcode === undefined ? 21 : error.errcode & 0xff;
 	const code = `SQLITE_${RESULT_CODES[errno] ?? "ERROR"}`;
 	return Object.assign(new Error(`${code}: ${error.message}`), { errno, code });

@@ -41,7 +41,9 @@ const KEPT_ANSWERS = 5_000;
  * The function with its answers kept (frozen, as callers share them). The same few days, wall-clock times and
  * zones come up in every search and booking, and each of luxon's zone offsets costs tens of µs (`Intl`).
  */
-function kept<A extends string[], T extends object>(compute: (...args: A) => T): (...args: A) => T {
+function kept<A extends Array<string | number>, T extends object>(
+	compute: (...args: A) => T,
+): (...args: A) => T {
 	const answers = new Map<string, T>();
 	return (...args) => {
 		const key = args.join(" ");
@@ -84,18 +86,10 @@ export function workingIntervals(day: string, timeZone: string, weeklyHours: Wee
  * Candidate start times: every `granularity` minutes of wall-clock time from local midnight. A wall time that
  * does not exist (the hour skipped in spring) is dropped rather than shifted, so no odd start times appear.
  */
-export function candidateStarts(
-	day: string,
-	timeZone: string,
-	granularityMinutes: number,
-): readonly number[] {
-	return startsOfDay(day, timeZone, String(granularityMinutes));
-}
-
-const startsOfDay = kept((day: string, timeZone: string, granularity: string): number[] => {
+export const candidateStarts = kept((day: string, timeZone: string, granularityMinutes: number): number[] => {
 	const midnight = DateTime.fromISO(day, { zone: timeZone });
 	const starts: number[] = [];
-	for (let minute = 0; minute < 24 * 60; minute += Number(granularity)) {
+	for (let minute = 0; minute < 24 * 60; minute += granularityMinutes) {
 		const wall = midnight.set({
 			hour: Math.floor(minute / 60),
 			minute: minute % 60,

@@ -109,14 +109,14 @@ export async function sealUnderCurrentKey(sequelize: Sequelize, keys: SecretsKey
 	);
 	const outcome: Resealing = { resealed: 0, unopened: [] };
 	for (const { id, secret } of rows) {
-		if (opens(keys.current, id, secret)) continue;
-		if (!keys.previous || !opens(keys.previous, id, secret)) {
+		if (openedWith(keys.current, id, secret) !== undefined) continue;
+		const clear = keys.previous ? openedWith(keys.previous, id, secret) : undefined;
+		if (clear === undefined) {
 			outcome.unopened.push(id);
 			continue;
 		}
-		const resealed = sealSecret(keys.current, id, openWith(keys.previous, id, secret));
 		await execute(sequelize, "UPDATE webhook_endpoints SET secret = ? WHERE id = ? AND secret = ?", [
-			resealed,
+			sealSecret(keys.current, id, clear),
 			id,
 			secret,
 		]);
@@ -125,12 +125,12 @@ export async function sealUnderCurrentKey(sequelize: Sequelize, keys: SecretsKey
 	return outcome;
 }
 
-function opens(key: Buffer, endpointId: string, stored: string): boolean {
+/** The secret in clear, or undefined when it was not sealed under this key for this endpoint. */
+function openedWith(key: Buffer, endpointId: string, stored: string): string | undefined {
 	try {
-		openWith(key, endpointId, stored);
-		return true;
+		return openWith(key, endpointId, stored);
 	} catch {
-		return false;
+		return undefined;
 	}
 }
 
