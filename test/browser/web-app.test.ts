@@ -9,7 +9,7 @@ import {
 	screenshot,
 	signedInPhone,
 } from "../support/browser.ts";
-import { dayAhead, nextWeekday, ZONE } from "../support/fixtures.ts";
+import { nextWeekday, workdayAhead, ZONE } from "../support/fixtures.ts";
 import { type Caller, type EmbeddedPlatform, startPlatform } from "../support/platform.ts";
 
 const [TUESDAY, WEDNESDAY, FRIDAY] = [2, 3, 5];
@@ -262,7 +262,7 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 		const carla = (await apiAs("carla")("cleaners.me", {})).data;
 		const vehicle = await alicesVehicle("WEB001");
 		// Within the agenda's window (today and the week ahead): the first weekday from tomorrow.
-		const day = nextWorkday();
+		const day = workdayAhead(1);
 		const slots = (
 			await apiAs("alice")("availability.search", {
 				query: { serviceType: "exterior-wash", vehicleId: vehicle.id, date: day },
@@ -350,13 +350,6 @@ describe("the web app, in Debian's Chromium at 360 px, on the embedded platform"
 		await context.close();
 	});
 });
-
-function nextWorkday(): string {
-	for (let ahead = 1; ; ahead++) {
-		const day = dayAhead(ahead);
-		if (new Date(`${day}T12:00:00Z`).getUTCDay() % 6 !== 0) return day;
-	}
-}
 
 async function alicesVehicle(plate: string) {
 	const vehicles = (await apiAs("alice")("vehicles.list", { query: { limit: 100 } })).data.items;

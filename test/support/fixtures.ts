@@ -22,6 +22,13 @@ export function dayAhead(days: number): string {
 	return DateTime.now().setZone(ZONE).startOf("day").plus({ days }).toISODate() as string;
 }
 
+/** The first Monday to Friday at least `minDaysAhead` days from now: a day every seeded cleaner works. */
+export function workdayAhead(minDaysAhead: number): string {
+	let day = DateTime.now().setZone(ZONE).startOf("day").plus({ days: minDaysAhead });
+	while (day.weekday > 5) day = day.plus({ days: 1 });
+	return day.toISODate() as string;
+}
+
 /** An instant as UTC ISO string from a local wall time on a day. */
 export function at(day: string, time: string): string {
 	return DateTime.fromISO(`${day}T${time}`, { zone: ZONE }).toUTC().toISO() as string;
