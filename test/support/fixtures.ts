@@ -11,22 +11,25 @@ export const ZONE = "Europe/Amsterdam";
 type Location = { latitude: number; longitude: number };
 type VehicleSize = "small" | "medium" | "large" | "van";
 
+/** The first local day at least `minDaysAhead` days from now that `accepts`. */
+function firstDayAhead(minDaysAhead: number, accepts: (day: DateTime) => boolean): string {
+	let day = DateTime.now().setZone(ZONE).startOf("day").plus({ days: minDaysAhead });
+	while (!accepts(day)) day = day.plus({ days: 1 });
+	return day.toISODate() as string;
+}
+
 /** A local day at least `minDaysAhead` days from now that falls on the given ISO weekday (1 = Monday). */
 export function nextWeekday(isoWeekday: number, minDaysAhead = 3): string {
-	let day = DateTime.now().setZone(ZONE).startOf("day").plus({ days: minDaysAhead });
-	while (day.weekday !== isoWeekday) day = day.plus({ days: 1 });
-	return day.toISODate() as string;
+	return firstDayAhead(minDaysAhead, (day) => day.weekday === isoWeekday);
 }
 
 export function dayAhead(days: number): string {
-	return DateTime.now().setZone(ZONE).startOf("day").plus({ days }).toISODate() as string;
+	return firstDayAhead(days, () => true);
 }
 
-/** The first Monday to Friday at least `minDaysAhead` days from now: a day every seeded cleaner works. */
+/** The first Monday to Friday at least `minDaysAhead` days from now: the seeded cleaners' working week. */
 export function workdayAhead(minDaysAhead: number): string {
-	let day = DateTime.now().setZone(ZONE).startOf("day").plus({ days: minDaysAhead });
-	while (day.weekday > 5) day = day.plus({ days: 1 });
-	return day.toISODate() as string;
+	return firstDayAhead(minDaysAhead, (day) => day.weekday <= 5);
 }
 
 /** An instant as UTC ISO string from a local wall time on a day. */
