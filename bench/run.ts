@@ -3,7 +3,7 @@
  * run, as one table and as JSON (bench/results/latest.json).
  *
  *   npm run bench                  embedded, then the cluster (starts Kafka through scripts/infra.sh, and NATS,
- *                                  when they are not running, and stops what it started)
+ *                                  when they are not running, after the embedded part, and stops what it started)
  *   npm run bench -- --quick       embedded only, short runs (under 2 minutes): the smoke check CI runs
  *   npm run bench -- --no-cluster  embedded only, full length
  *   npm run bench -- --only=bookings,read-models   only those parts (for A/B runs of one figure): reads,
@@ -545,7 +545,6 @@ async function cluster(raw: number) {
 	}
 }
 
-const stopClusterServers = CLUSTER ? await startClusterServers() : async () => {};
 const info = await machineInfo();
 console.log(describeMachine(info));
 console.log(`mode: ${QUICK ? "quick" : "full"}, wrk ${WRK_SECONDS} s per figure, ${BOOKINGS} bookings`);
@@ -553,6 +552,9 @@ const raw = await rawBaseline();
 record({ name: "raw node:http, small JSON body, 32 connections", value: raw, unit: "req/s", ratio: 1 });
 if (EMBEDDED) await embedded(raw);
 if (CLUSTER) {
+	// Started only now, so that Kafka's start-up (the JVM compiling, the log recovering) takes no CPU from the
+	// embedded figures on this 2-core machine.
+	const stopClusterServers = await startClusterServers();
 	try {
 		await cluster(raw);
 		if (measures("nats")) await natsCluster(raw);
