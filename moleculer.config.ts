@@ -1,3 +1,4 @@
+import { flushCompileCache } from "node:module";
 import type { BrokerOptions, ServiceBroker, TransporterConfig } from "moleculer";
 import pino from "pino";
 import { config } from "./config/index.ts";
@@ -174,6 +175,9 @@ const brokerConfig: BrokerOptions = {
 			`Cleaning Platform node ${config.nodeId} (${config.mode} mode) on Node ${process.version}: ` +
 				`services ${config.services.join(", ")}${api}, health and metrics on http://localhost:${config.opsPort}`,
 		);
+		// Node writes its compile cache (lib/compile-cache.mjs) only at a clean exit: written now, the next start
+		// after a crash, an OOM kill or a SIGKILL loads the modules already stripped and compiled too.
+		flushCompileCache();
 	},
 
 	// After the services stopped their relay and consumers: the domain-event producer goes last.
