@@ -8,6 +8,8 @@
  *   npm run bench -- --no-cluster  embedded only, full length
  *   npm run bench -- --only=bookings,read-models   only those parts (for A/B runs of one figure): reads,
  *                                  bookings, memory, steady, cold-search, read-models, nats; --bookings=N
+ *   npm run bench -- --no-warmup   no load before the figures (by default 2 s before each wrk figure, and 45 s
+ *                                  of reads once per cluster, for its JIT-compiled broker)
  *
  * HTTP load comes from wrk (Debian's package), which must be installed. The benchmark asserts nothing about
  * speed: it reports, and the targets stand beside the figures.
@@ -479,7 +481,6 @@ async function embedded(raw: number) {
 	}
 }
 
-/** The comparison the Kafka figures must at least reach: reads and the catalog only. */
 /** The cluster's authenticated read path under load for CLUSTER_WARMUP_SECONDS; no figure. */
 async function warmUpCluster(platform: BenchPlatform): Promise<void> {
 	if (CLUSTER_WARMUP_SECONDS === 0) return;
@@ -488,6 +489,7 @@ async function warmUpCluster(platform: BenchPlatform): Promise<void> {
 	await wrk(`${platform.apiUrl}/vehicles`, 64, auth, CLUSTER_WARMUP_SECONDS);
 }
 
+/** The comparison the Kafka figures must at least reach: reads and the catalog only. */
 async function natsCluster(raw: number) {
 	const label = "cluster on NATS";
 	console.log(`\n${label} (a process per service, NATS transporter, MariaDB, Redis)`);
