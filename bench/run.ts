@@ -44,15 +44,16 @@ const QUICK = process.argv.includes("--quick");
 const CLUSTER = !QUICK && !process.argv.includes("--no-cluster");
 const EMBEDDED = !process.argv.includes("--no-embedded");
 const WRK_SECONDS = QUICK ? 3 : 10;
+const WARM_UP = !process.argv.includes("--no-warmup");
 /** wrk on each platform URL before its figure: the figures are of code that V8 has already optimised. */
-const WARMUP_SECONDS = process.argv.includes("--no-warmup") ? 0 : QUICK ? 1 : 2;
+const WARMUP_SECONDS = WARM_UP ? (QUICK ? 1 : 2) : 0;
 /**
  * Each cluster's read path under load once before its first load figure (after its idle RSS). The Kafka broker is
  * a JVM that this run may have started a minute before, and it compiles its produce and fetch paths only under
  * load: its CPU per read fell from 328 to 87 µs over the first 50 s of reads (docs/benchmarks.md). A deployed
  * broker runs warm. The NATS cluster gets the same, so that both clusters' Node processes are equally warm.
  */
-const CLUSTER_WARMUP_SECONDS = process.argv.includes("--no-warmup") ? 0 : 45;
+const CLUSTER_WARMUP_SECONDS = WARM_UP ? 45 : 0;
 const BOOKINGS = argNumber("bookings", QUICK ? 120 : 800);
 const IN_FLIGHT = 16;
 const STEADY_RATE = 500;
