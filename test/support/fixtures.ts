@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { DateTime } from "luxon";
 import { UnprocessableError } from "../../lib/errors.ts";
 import { WEEKDAYS } from "../../lib/weekdays.ts";
+import { MAX_DAYS_AHEAD } from "../../services/booking/booking-rules.ts";
 import type { BookingEventData } from "../../services/booking/contract.ts";
 import type { ApiClient, ApiResponse, Caller } from "./platform.ts";
 
@@ -156,12 +157,26 @@ export function everyDay(start: string, end: string): Record<string, Array<{ sta
 	return Object.fromEntries(WEEKDAYS.map((day) => [day, [{ start, end }]]));
 }
 
-/** `count` distinct one-hour start times, 06:00 to 20:00 each day from 3 days ahead, in the platform's zone. */
+/** The platform refuses a start beyond MAX_DAYS_AHEAD days; an hour short of it leaves a test time to run. */
+const SLOT_HORIZON_MS = MAX_DAYS_AHEAD * 86_400_000 - 3_600_000;
+
+/**
+ * `count` distinct one-hour start times, 06:00 to 20:00 each day from 3 days ahead, in the platform's zone, all
+ * of them bookable: a count beyond the booking horizon (about 2,650 slots) throws instead of yielding starts the
+ * platform answers 422. `Infinity`: every slot within the horizon.
+ */
 export function hourlySlots(count: number): string[] {
+	const last = Date.now() + SLOT_HORIZON_MS;
 	const slots: string[] = [];
 	for (let day = 3; slots.length < count; day++) {
-		for (let hour = 6; hour <= 20 && slots.length < count; hour++)
-			slots.push(at(dayAhead(day), `${String(hour).padStart(2, "0")}:00`));
+		for (let hour = 6; hour <= 20 && slots.length < count; hour++) {
+			const slot = at(dayAhead(day), `${String(hour).padStart(2, "0")}:00`);
+			if (Date.parse(slot) > last) {
+				if (count === Number.POSITIVE_INFINITY) return slots;
+				throw new Error(`${count} slots asked for; ${slots.length} lie within ${MAX_DAYS_AHEAD} days`);
+			}
+			slots.push(slot);
+		}
 	}
 	return slots;
 }
